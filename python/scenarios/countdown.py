@@ -1,0 +1,76 @@
+"""The seed's countdown, parameterised: `count` split evenly over `workers` threads or processes.
+
+Loaded by the gilsim worker process; `run_threads` / `run_processes` are called from Rust, which
+times the call and reads the process tree's CPU time around it. Each thread reports its own
+CPU time and context switches (getrusage(RUSAGE_THREAD)) just before it ends, because an
+exited thread's counters can no longer be read.
+"""
+import multiprocessing
+import resource
+import threading
+
+
+def countdown(n):
+    # The seed's loop, unchanged.
+    while n>0:
+        n -= 1
+
+
+def split(count, workers):
+    """Shares that add up to exactly `count` (the seed uses COUNT//2 twice)."""
+    base, extra = divmod(count, workers)
+    return [base + (1 if i < extra else 0) for i in range(workers)]
+
+
+def _thread_usage(name):
+    ru = resource.getrusage(resource.RUSAGE_THREAD)
+    return {
+        "name": name,
+        "cpu_s": ru.ru_utime + ru.ru_stime,
+        "user_s": ru.ru_utime,
+        "sys_s": ru.ru_stime,
+        "voluntary": ru.ru_nvcsw,
+        "involuntary": ru.ru_nivcsw,
+    }
+
+
+def run_threads(count, workers):
+    shares = split(count, workers)
+    if workers == 1:
+        # The seed's single-thread script: countdown(COUNT) in the main thread.
+        before = _thread_usage("MainThread")
+        countdown(shares[0])
+        after = _thread_usage("MainThread")
+        for key in ("cpu_s", "user_s", "sys_s", "voluntary", "involuntary"):
+            after[key] -= before[key]
+        return [after]
+
+    usages = []
+    lock = threading.Lock()
+
+    def worker(n):
+        countdown(n)
+        usage = _thread_usage(threading.current_thread().name)
+        with lock:
+            usages.append(usage)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in shares]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    order = {t.name: i for i, t in enumerate(threads)}
+    return sorted(usages, key=lambda u: order[u["name"]])
+
+
+def run_processes(count, workers, start_method):
+    ctx = multiprocessing.get_context(start_method)
+    procs = [ctx.Process(target=countdown, args=(n,)) for n in split(count, workers)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    failed = [p.exitcode for p in procs if p.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"countdown process exited with code(s) {failed}")
+    return []

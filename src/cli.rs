@@ -1,0 +1,182 @@
+//! The command line: clap definitions and the value checks that reject bad input up front.
+use crate::report::Format;
+use crate::worker::protocol::Runtime;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gilsim",
+    version,
+    about = "Reproduce, measure and explain CPython's GIL contention, side by side with native Rust",
+    long_about = "Reproduce, measure and explain CPython's GIL contention, side by side with \
+                  native Rust.\n\nWith no command, runs the seed demo: the countdown with the \
+                  seed's figures (50,000,000 iterations; 1 and 2 threads, 2 processes, Rust)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The seed's countdown: 1 thread vs N threads vs N processes vs Rust, in one table
+    Countdown(CountdownArgs),
+    /// Run a Python script unmodified as __main__ in the embedded interpreter
+    Run(RunArgs),
+    /// Show the embedded interpreter and check that library and stdlib agree
+    Doctor,
+    /// (internal) run one job in a fresh worker process
+    #[command(name = "__worker", hide = true)]
+    Worker,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CountdownArgs {
+    /// Total iterations, split evenly across the workers (the seed's COUNT)
+    #[arg(long, default_value = "50000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    pub count: u64,
+    /// Thread counts to run (python-threads and rust-threads)
+    #[arg(long, value_delimiter = ',', default_value = "1,2", value_parser = worker_count, allow_hyphen_values = true)]
+    pub threads: Vec<usize>,
+    /// Process counts to run (python-processes)
+    #[arg(long, value_delimiter = ',', default_value = "2", value_parser = worker_count, allow_hyphen_values = true)]
+    pub processes: Vec<usize>,
+    /// Runtimes to compare
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "python-threads,python-processes,rust-threads"
+    )]
+    pub runtimes: Vec<Runtime>,
+    /// Measured runs per row
+    #[arg(long, default_value = "5", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    /// Unmeasured runs per row before the measured ones
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(0..=100), allow_hyphen_values = true)]
+    pub warmup: u32,
+    /// sys.setswitchinterval() for the Python rows (default: the interpreter's, 0.005)
+    #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
+    pub switch_interval: Option<f64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a trial (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format on stdout (or of --output; default: from its extension)
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also write the report to this file (atomically), in --format or by extension
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Kill the script and everything it started after this long (exit 124)
+    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: Option<f64>,
+    /// Leave out the measurement footer on stderr
+    #[arg(long)]
+    pub no_footer: bool,
+    /// The script to run
+    pub script: PathBuf,
+    /// Arguments for the script (after --)
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+fn whole_number(text: &str, what: &str) -> Result<u64, String> {
+    let cleaned = text.replace('_', "");
+    cleaned
+        .parse::<u64>()
+        .map_err(|_| format!("{what} must be a whole number, got '{text}'"))
+}
+
+fn positive_u64(text: &str) -> Result<u64, String> {
+    match whole_number(text, "count")? {
+        0 => Err("count must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+fn worker_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "a worker count")? {
+        0 => Err("a worker count must be at least 1".into()),
+        n if n > 256 => Err(format!(
+            "{n} workers is more than gilsim runs (at most 256)"
+        )),
+        n => Ok(n as usize),
+    }
+}
+
+fn repeat_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "repeat")? {
+        0 => Err("repeat must be at least 1".into()),
+        n if n > 1000 => Err("repeat must be at most 1000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+fn positive_seconds(text: &str, what: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{what} must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!(
+            "{what} must be greater than 0 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+fn switch_interval(text: &str) -> Result<f64, String> {
+    let value = positive_seconds(text, "the switch interval")?;
+    // CPython stores it in whole microseconds; below 1 µs it would round to nothing.
+    if !(1e-6..=60.0).contains(&value) {
+        return Err(format!(
+            "the switch interval must be between 0.000001 and 60 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+fn timeout_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the timeout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        for bad in [
+            vec!["gilsim", "countdown", "--threads", "0"],
+            vec!["gilsim", "countdown", "--count", "-1"],
+            vec!["gilsim", "countdown", "--switch-interval", "0"],
+            vec!["gilsim", "countdown", "--runtimes", "java"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?} was accepted");
+        }
+        let ok = Cli::try_parse_from([
+            "gilsim",
+            "countdown",
+            "--count",
+            "50_000",
+            "--threads",
+            "1,4",
+        ]);
+        assert!(ok.is_ok());
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand: parse → run → report, returning the process exit code.
+pub mod countdown;
+pub mod doctor;
+pub mod run;

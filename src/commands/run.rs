@@ -1,0 +1,86 @@
+//! `gilsim run SCRIPT [-- ARGS]`: the script unmodified as `__main__`, in a worker process the
+//! parent can time out and clean up, then a measurement footer on stderr.
+use crate::cli::RunArgs;
+use crate::report::units::seconds;
+use crate::runner::{self, RunError, RunOptions, Streams};
+use crate::worker::protocol::{Job, Record, ScriptJob, ScriptOutcome};
+use anyhow::{bail, Result};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// Python's own exit code for a script it cannot open.
+const CANNOT_OPEN: i32 = 2;
+
+pub fn run(args: &RunArgs) -> Result<i32> {
+    let path = &args.script;
+    match std::fs::metadata(path) {
+        Err(err) => {
+            eprintln!("gilsim: cannot run {}: {}", path.display(), io_reason(&err));
+            return Ok(CANNOT_OPEN);
+        }
+        Ok(meta) if meta.is_dir() => {
+            eprintln!(
+                "gilsim: cannot run {}: it is a directory, not a script",
+                path.display()
+            );
+            return Ok(CANNOT_OPEN);
+        }
+        Ok(_) => {}
+    }
+    let job = Job::Script(ScriptJob {
+        path: path.to_string_lossy().into_owned(),
+        args: args.args.clone(),
+        interactive: std::io::stdin().is_terminal(),
+    });
+    let options = RunOptions {
+        timeout: args.timeout.map(Duration::from_secs_f64),
+        streams: Streams::Inherit,
+    };
+    let finished = match runner::run(&job, &options) {
+        Err(RunError::Timeout { seconds }) => {
+            eprintln!(
+                "gilsim: {} timed out after {seconds} s (--timeout {seconds}); killed it and every process it started",
+                path.display()
+            );
+            return Ok(124);
+        }
+        Err(err) => return Err(err.into()),
+        Ok(f) => f,
+    };
+    match finished.record {
+        Some(Record::Script(outcome)) => {
+            if !args.no_footer {
+                eprintln!("{}", footer(&outcome));
+            }
+            Ok(outcome.exit_code)
+        }
+        Some(Record::Error { message, traceback }) => {
+            if let Some(tb) = traceback {
+                eprint!("{tb}");
+            }
+            bail!("could not run {}: {message}", path.display())
+        }
+        // The script ended the process itself (os._exit): its status is all there is.
+        _ => Ok(finished.exit_code),
+    }
+}
+
+fn footer(o: &ScriptOutcome) -> String {
+    format!(
+        "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary · threads seen {}",
+        seconds(o.wall_s),
+        seconds(o.usage.cpu_s()),
+        if o.wall_s > 0.0 { o.usage.cpu_s() / o.wall_s } else { 0.0 },
+        o.usage.voluntary,
+        o.usage.involuntary,
+        o.threads_seen
+    )
+}
+
+fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => err.to_string(),
+    }
+}

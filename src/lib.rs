@@ -1,0 +1,15 @@
+//! gilsim: reproduce, measure and explain CPython's GIL contention, side by side with Rust.
+//!
+//! Pipeline: CLI (`cli`) → a scenario builds trials (`scenario`) → the runner executes each in
+//! a fresh worker process (`runner`, `worker`) embedding Python (`embed`) or running the Rust
+//! twin (`native`) and measuring it (`measure`) → statistics (`stats`) → report (`report`).
+pub mod cli;
+pub mod commands;
+pub mod embed;
+pub mod measure;
+pub mod native;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod stats;
+pub mod worker;

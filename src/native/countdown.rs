@@ -1,0 +1,74 @@
+//! The seed's countdown loop in Rust, on real OS threads.
+use crate::measure::rusage::{Usage, Who};
+use crate::worker::protocol::ThreadUsage;
+use std::hint::black_box;
+
+/// `while n > 0: n -= 1`. `black_box` on every step keeps the compiler from folding the loop
+/// into a constant, so each iteration is a real decrement and compare.
+pub fn countdown(n: u64) {
+    let mut n = black_box(n);
+    while n > 0 {
+        n = black_box(n - 1);
+    }
+}
+
+/// Shares of `count` that add up to it exactly, as even as possible.
+pub fn split(count: u64, workers: usize) -> Vec<u64> {
+    let w = workers as u64;
+    (0..w)
+        .map(|i| count / w + u64::from(i < count % w))
+        .collect()
+}
+
+/// Runs the countdown on `workers` threads (the calling thread when `workers == 1`, like the
+/// seed's single-thread script) and returns each thread's own CPU time.
+pub fn run_threads(count: u64, workers: usize) -> Vec<ThreadUsage> {
+    let shares = split(count, workers);
+    if workers == 1 {
+        let before = Usage::of(Who::Thread);
+        countdown(shares[0]);
+        return vec![ThreadUsage::new(
+            "main",
+            Usage::of(Who::Thread).since(&before),
+        )];
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let name = format!("rust-{}", i + 1);
+                std::thread::Builder::new()
+                    .name(name.clone())
+                    .spawn_scoped(scope, move || {
+                        countdown(n);
+                        ThreadUsage::new(&name, Usage::of(Who::Thread))
+                    })
+                    .expect("spawning a countdown thread")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("countdown thread panicked"))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_exact_and_even() {
+        assert_eq!(split(50_000_000, 2), vec![25_000_000, 25_000_000]);
+        assert_eq!(split(7, 3), vec![3, 2, 2]);
+        assert_eq!(split(7, 3).iter().sum::<u64>(), 7);
+    }
+
+    #[test]
+    fn threads_report_one_usage_each() {
+        let usages = run_threads(1_000_000, 3);
+        assert_eq!(usages.len(), 3);
+        assert_eq!(usages[2].name, "rust-3");
+    }
+}

@@ -1,0 +1,2 @@
+//! Native Rust twins of the seed's Python workloads.
+pub mod countdown;

@@ -1,0 +1,9 @@
+//! Reports: the `gilsim.v1` document every command produces, and its renderings.
+pub mod document;
+pub mod output;
+pub mod progress;
+pub mod render;
+pub mod units;
+
+pub use document::{Document, Host};
+pub use render::{render, Format, Row};

@@ -1,0 +1,39 @@
+//! Numbers as people read them: seconds with a fitting unit, counts with separators.
+
+/// Seconds with a unit that keeps about three significant figures.
+pub fn seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
+
+/// 50000000 → "50,000,000".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(50_000_000), "50,000,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(seconds(1.23456), "1.235 s");
+        assert_eq!(seconds(0.0056), "5.6 ms");
+        assert_eq!(seconds(0.000_03), "30 µs");
+    }
+}

@@ -1,0 +1,193 @@
+//! Starting `gilsim __worker` and supervising it until it ends, times out or is interrupted.
+use super::{signals, Finished, RunError, RunOptions, Streams};
+use crate::worker::protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How often the supervisor looks at the worker, the clock and the signal flag. The worker
+/// times itself, so this only bounds how late a timeout or Ctrl-C is acted on.
+const POLL: Duration = Duration::from_millis(2);
+
+pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
+    let (read_end, write_end) = pipe()?;
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .arg("__worker")
+        .env(JOB_ENV, serde_json::to_string(job).expect("jobs serialize"));
+    match options.streams {
+        Streams::Quiet => {
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+        }
+        Streams::Inherit => {
+            command
+                .stdin(Stdio::inherit())
+                .stdout(Stdio::inherit())
+                .stderr(Stdio::inherit());
+        }
+    }
+    let write_fd = write_end.as_raw_fd();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            // Its own process group, so one kill reaches every process the job starts.
+            libc::setpgid(0, 0);
+            // A parent killed outright (SIGKILL) still takes its worker with it.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::dup2(write_fd, RECORD_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn()?;
+    drop(write_end);
+    let pgid = child.id() as libc::pid_t;
+    // Also from the parent, so the group exists before we might signal it (no race).
+    unsafe { libc::setpgid(pgid, pgid) };
+    let terminal = (options.streams == Streams::Inherit)
+        .then(|| Terminal::hand_to(pgid))
+        .flatten();
+
+    let records = read_first_line(read_end);
+    let stderr_text = child.stderr.take().map(read_all);
+    let outcome = supervise(&mut child, pgid, options.timeout);
+    // Whatever happened, nothing the job started outlives it.
+    kill_group(pgid);
+    drop(terminal);
+    let status = outcome?;
+
+    let record = records
+        .recv_timeout(Duration::from_secs(2))
+        .ok()
+        .and_then(|line| serde_json::from_str::<Record>(&line).ok());
+    if record.is_none() {
+        if let Some(signal) = status.signal() {
+            let stderr = stderr_text
+                .and_then(|rx| rx.recv_timeout(Duration::from_secs(1)).ok())
+                .unwrap_or_default();
+            return Err(RunError::Crashed {
+                detail: format!("was killed by signal {signal}{}", tail(&stderr)),
+            });
+        }
+    }
+    Ok(Finished {
+        record,
+        exit_code: status.code().unwrap_or(1),
+    })
+}
+
+fn supervise(
+    child: &mut Child,
+    pgid: i32,
+    timeout: Option<Duration>,
+) -> Result<ExitStatus, RunError> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if let Some(signal) = signals::received() {
+            kill_group(pgid);
+            let _ = child.wait();
+            return Err(RunError::Interrupted { signal });
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            kill_group(pgid);
+            let _ = child.wait();
+            return Err(RunError::Timeout {
+                seconds: timeout.unwrap_or_default().as_secs_f64(),
+            });
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+fn kill_group(pgid: libc::pid_t) {
+    // SAFETY: plain syscall; ESRCH (group already gone) is fine.
+    unsafe { libc::killpg(pgid, libc::SIGKILL) };
+}
+
+fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills both descriptors on success; close-on-exec keeps them out of other
+    // children (the worker gets its end through dup2 onto fd 3).
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// The worker's record arrives as one line. Read in a thread: a forked grandchild may hold
+/// the pipe open after the worker exits, so the parent must not wait for end-of-file.
+fn read_first_line(fd: OwnedFd) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        if BufReader::new(File::from(fd)).read_line(&mut line).is_ok() && !line.is_empty() {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// A quiet worker's stderr, kept for the error message if it crashes.
+fn read_all(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stream).read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    rx
+}
+
+fn tail(stderr: &str) -> String {
+    let last: Vec<&str> = stderr.lines().rev().take(5).collect();
+    if last.is_empty() {
+        String::new()
+    } else {
+        let lines: Vec<&str> = last.into_iter().rev().collect();
+        format!("; its stderr ended with:\n{}", lines.join("\n"))
+    }
+}
+
+/// The controlling terminal handed to the worker's group while it runs (so the script can read
+/// input and Ctrl-C reaches it), and taken back when dropped.
+struct Terminal {
+    own_group: libc::pid_t,
+}
+
+impl Terminal {
+    fn hand_to(pgid: libc::pid_t) -> Option<Terminal> {
+        // SAFETY: plain terminal syscalls on fd 0.
+        unsafe {
+            if libc::isatty(0) != 1 || libc::tcgetpgrp(0) != libc::getpgrp() {
+                return None;
+            }
+            let own_group = libc::getpgrp();
+            with_sigttou_ignored(|| libc::tcsetpgrp(0, pgid));
+            Some(Terminal { own_group })
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        // SAFETY: as above; a background group taking the terminal back must ignore SIGTTOU.
+        unsafe { with_sigttou_ignored(|| libc::tcsetpgrp(0, self.own_group)) };
+    }
+}
+
+unsafe fn with_sigttou_ignored(f: impl FnOnce() -> libc::c_int) {
+    let previous = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+    f();
+    libc::signal(libc::SIGTTOU, previous);
+}

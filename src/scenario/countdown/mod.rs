@@ -1,0 +1,150 @@
+//! The seed's countdown benchmark: 1 thread vs N threads vs N processes vs Rust.
+mod rows;
+mod verdict;
+
+pub use rows::CountdownRow;
+
+use crate::cli::CountdownArgs;
+use crate::report::progress::Progress;
+use crate::report::{Document, Host};
+use crate::runner::{self, RunError};
+use crate::scenario::host;
+use crate::worker::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::time::Duration;
+
+/// Every (runtime, workers) pair the options ask for, in the order given, without repeats.
+pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
+    let mut runtimes = args.runtimes.clone();
+    dedup(&mut runtimes);
+    let mut out = Vec::new();
+    for runtime in runtimes {
+        let mut counts = if runtime.uses_threads() {
+            args.threads.clone()
+        } else {
+            args.processes.clone()
+        };
+        dedup(&mut counts);
+        counts.sort_unstable();
+        for workers in counts {
+            out.push(CountdownTrial {
+                runtime,
+                workers,
+                count: args.count,
+                switch_interval_s: args.switch_interval,
+            });
+        }
+    }
+    out
+}
+
+fn dedup<T: PartialEq + Clone>(items: &mut Vec<T>) {
+    let mut seen = Vec::new();
+    items.retain(|x| {
+        let new = !seen.contains(x);
+        if new {
+            seen.push(x.clone());
+        }
+        new
+    });
+}
+
+pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let trials = trials(args);
+    let warmup = args.warmup as usize;
+    let mut progress = Progress::new(1 + trials.len() * (warmup + args.repeat));
+
+    progress.start("starting the embedded interpreter");
+    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+
+    for trial in &trials {
+        for w in 0..warmup {
+            progress.start(&format!("{} warm-up {}/{warmup}", label(trial), w + 1));
+            measure(trial, timeout)?;
+        }
+    }
+    // Rows take turns within each repetition, so slow drift of the machine (heat, other load)
+    // spreads over all rows instead of biasing the ones that ran last.
+    let mut measurements: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); trials.len()];
+    for r in 0..args.repeat {
+        for (trial, runs) in trials.iter().zip(measurements.iter_mut()) {
+            progress.start(&format!("{} run {}/{}", label(trial), r + 1, args.repeat));
+            runs.push(measure(trial, timeout)?);
+        }
+    }
+    progress.finish();
+
+    let results = rows::build(&trials, &measurements);
+    let mut runtime_names: Vec<&str> = trials.iter().map(|t| t.runtime.name()).collect();
+    dedup(&mut runtime_names);
+    let switch_interval = args.switch_interval.unwrap_or(python.switch_interval_s);
+    let verdict = verdict::write(&results, &python, switch_interval, args.count);
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "countdown".into(),
+        params: json!({
+            "count": args.count,
+            "repeat": args.repeat,
+            "warmup": args.warmup,
+            "switch_interval_s": switch_interval,
+            "threads": args.threads,
+            "processes": args.processes,
+            "runtimes": runtime_names,
+            "start_method": "fork",
+            "timeout_s": args.timeout,
+        }),
+        host: Host::new(Some(&python)),
+        results,
+        verdict,
+    })
+}
+
+fn label(trial: &CountdownTrial) -> String {
+    format!("{} ×{}", trial.runtime.name(), trial.workers)
+}
+
+fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasurement> {
+    let outcome = runner::run_quiet(&Job::Countdown(trial.clone()), timeout);
+    match outcome {
+        Ok(Record::Trial(m)) => Ok(m),
+        Ok(other) => Err(RunError::Crashed {
+            detail: format!("answered a countdown trial with {other:?}"),
+        }
+        .into()),
+        Err(err) => {
+            Err(anyhow::Error::new(err).context(format!("countdown trial {} failed", label(trial))))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::protocol::Runtime;
+    use clap::Parser;
+
+    #[test]
+    fn default_trials_follow_the_seed() {
+        let cli = crate::cli::Cli::parse_from(["gilsim", "countdown"]);
+        let Some(crate::cli::Command::Countdown(args)) = cli.command else {
+            panic!("not a countdown")
+        };
+        let got: Vec<(Runtime, usize)> = trials(&args)
+            .iter()
+            .map(|t| (t.runtime, t.workers))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Runtime::PythonThreads, 1),
+                (Runtime::PythonThreads, 2),
+                (Runtime::PythonProcesses, 2),
+                (Runtime::RustThreads, 1),
+                (Runtime::RustThreads, 2),
+            ]
+        );
+        assert_eq!(args.count, 50_000_000);
+    }
+}

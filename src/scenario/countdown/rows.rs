@@ -1,0 +1,212 @@
+//! Condensing repeated countdown trials into one row per (runtime, workers).
+use crate::report::units::seconds;
+use crate::report::Row;
+use crate::stats::{median, Summary};
+use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CountdownRow {
+    pub runtime: Runtime,
+    pub workers: usize,
+    pub count: u64,
+    pub wall_s: Summary,
+    pub cpu_s: CpuSummary,
+    /// CPU time / wall time (median over runs): how many cores were busy on average.
+    pub parallelism: f64,
+    /// Baseline median wall / this row's median wall.
+    pub speedup: Option<f64>,
+    /// Which row the speedup is relative to.
+    pub speedup_baseline: Option<String>,
+    pub ctx_switches: CtxSwitches,
+    /// Each thread's own CPU time (median over runs); empty for process rows.
+    pub threads: Vec<ThreadCpu>,
+    /// CPU nanoseconds per loop iteration (whole process tree).
+    pub ns_per_iteration: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CpuSummary {
+    pub median: f64,
+    pub user_median: f64,
+    pub sys_median: f64,
+    pub samples: Vec<f64>,
+}
+
+/// Medians over runs, for the whole process tree.
+#[derive(Clone, Debug, Serialize)]
+pub struct CtxSwitches {
+    pub voluntary: f64,
+    pub involuntary: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadCpu {
+    pub name: String,
+    pub cpu_s: f64,
+    pub voluntary: f64,
+    pub involuntary: f64,
+}
+
+pub fn build(trials: &[CountdownTrial], runs: &[Vec<TrialMeasurement>]) -> Vec<CountdownRow> {
+    let mut rows: Vec<CountdownRow> = trials.iter().zip(runs).map(|(t, m)| row(t, m)).collect();
+    let baselines: Vec<(Runtime, f64)> = rows
+        .iter()
+        .filter(|r| r.workers == 1)
+        .map(|r| (r.runtime, r.wall_s.median))
+        .collect();
+    for row in &mut rows {
+        // Processes run the same Python loop; with no 1-process row, sequential Python (one
+        // thread) is the honest baseline, and the row says so.
+        let baseline = baselines
+            .iter()
+            .find(|(rt, _)| *rt == row.runtime)
+            .or_else(|| {
+                (row.runtime == Runtime::PythonProcesses)
+                    .then(|| {
+                        baselines
+                            .iter()
+                            .find(|(rt, _)| *rt == Runtime::PythonThreads)
+                    })
+                    .flatten()
+            });
+        if let Some((runtime, wall)) = baseline {
+            row.speedup = Some(wall / row.wall_s.median);
+            row.speedup_baseline = Some(format!("{} ×1", runtime.name()));
+        }
+    }
+    rows
+}
+
+fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
+    let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
+    let cpus: Vec<f64> = runs.iter().map(|m| m.usage.cpu_s()).collect();
+    let ratios: Vec<f64> = runs.iter().map(|m| m.usage.cpu_s() / m.wall_s).collect();
+    let of = |f: &dyn Fn(&TrialMeasurement) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+    let thread_count = runs.iter().map(|m| m.threads.len()).min().unwrap_or(0);
+    let threads = (0..thread_count)
+        .map(|i| ThreadCpu {
+            name: runs[0].threads[i].name.clone(),
+            cpu_s: of(&|m| m.threads[i].cpu_s),
+            voluntary: of(&|m| m.threads[i].voluntary as f64),
+            involuntary: of(&|m| m.threads[i].involuntary as f64),
+        })
+        .collect();
+    let cpu_median = median(&cpus);
+    CountdownRow {
+        runtime: trial.runtime,
+        workers: trial.workers,
+        count: trial.count,
+        wall_s: Summary::of(&walls),
+        cpu_s: CpuSummary {
+            median: cpu_median,
+            user_median: of(&|m| m.usage.user_s),
+            sys_median: of(&|m| m.usage.sys_s),
+            samples: cpus,
+        },
+        parallelism: median(&ratios),
+        speedup: None,
+        speedup_baseline: None,
+        ctx_switches: CtxSwitches {
+            voluntary: of(&|m| m.usage.voluntary as f64),
+            involuntary: of(&|m| m.usage.involuntary as f64),
+        },
+        threads,
+        ns_per_iteration: cpu_median / trial.count as f64 * 1e9,
+    }
+}
+
+impl Row for CountdownRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "runtime",
+            "workers",
+            "wall (median)",
+            "min – max",
+            "MAD",
+            "CV",
+            "CPU",
+            "CPU/wall",
+            "speedup",
+            "ctx sw vol/invol",
+            "per-thread CPU",
+            "ns/iter",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.runtime.name().to_string(),
+            self.workers.to_string(),
+            seconds(self.wall_s.median),
+            format!(
+                "{} – {}",
+                seconds(self.wall_s.min),
+                seconds(self.wall_s.max)
+            ),
+            seconds(self.wall_s.mad),
+            format!("{:.1} %", self.wall_s.cv * 100.0),
+            seconds(self.cpu_s.median),
+            format!("{:.2}", self.parallelism),
+            self.speedup.map_or("–".into(), |s| format!("×{s:.2}")),
+            format!(
+                "{:.0} / {:.0}",
+                self.ctx_switches.voluntary, self.ctx_switches.involuntary
+            ),
+            if self.threads.len() > 1 {
+                self.threads
+                    .iter()
+                    .map(|t| seconds(t.cpu_s))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            } else {
+                "–".into()
+            },
+            format!("{:.2}", self.ns_per_iteration),
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "runtime",
+            "workers",
+            "count",
+            "wall_median_s",
+            "wall_min_s",
+            "wall_max_s",
+            "wall_mad_s",
+            "wall_cv",
+            "cpu_median_s",
+            "parallelism",
+            "speedup",
+            "ctx_voluntary",
+            "ctx_involuntary",
+            "thread_cpu_s",
+            "ns_per_iteration",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.runtime.name().to_string(),
+            self.workers.to_string(),
+            self.count.to_string(),
+            self.wall_s.median.to_string(),
+            self.wall_s.min.to_string(),
+            self.wall_s.max.to_string(),
+            self.wall_s.mad.to_string(),
+            self.wall_s.cv.to_string(),
+            self.cpu_s.median.to_string(),
+            self.parallelism.to_string(),
+            self.speedup.map_or(String::new(), |s| s.to_string()),
+            self.ctx_switches.voluntary.to_string(),
+            self.ctx_switches.involuntary.to_string(),
+            self.threads
+                .iter()
+                .map(|t| t.cpu_s.to_string())
+                .collect::<Vec<_>>()
+                .join(";"),
+            self.ns_per_iteration.to_string(),
+        ]
+    }
+}

@@ -1,0 +1,74 @@
+//! Summary statistics of repeated timings: robust centre and spread.
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Median absolute deviation from the median (unscaled).
+    pub mad: f64,
+    /// Coefficient of variation: sample standard deviation / mean.
+    pub cv: f64,
+    pub samples: Vec<f64>,
+}
+
+pub fn median(values: &[f64]) -> f64 {
+    assert!(!values.is_empty(), "median of no values");
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    }
+}
+
+impl Summary {
+    pub fn of(samples: &[f64]) -> Summary {
+        let med = median(samples);
+        let deviations: Vec<f64> = samples.iter().map(|x| (x - med).abs()).collect();
+        let n = samples.len() as f64;
+        let mean = samples.iter().sum::<f64>() / n;
+        let var = if samples.len() > 1 {
+            samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        Summary {
+            median: med,
+            min: samples.iter().copied().fold(f64::INFINITY, f64::min),
+            max: samples.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            mad: median(&deviations),
+            cv: if mean > 0.0 { var.sqrt() / mean } else { 0.0 },
+            samples: samples.to_vec(),
+        }
+    }
+
+    /// Robust relative spread: MAD scaled to a normal standard deviation (×1.4826), over the
+    /// median. Used to decide what "within noise" means for a ratio of two medians.
+    pub fn robust_rel_spread(&self) -> f64 {
+        if self.median > 0.0 {
+            1.4826 * self.mad / self.median
+        } else {
+            0.0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_of_known_values() {
+        let s = Summary::of(&[1.0, 2.0, 3.0, 4.0, 100.0]);
+        assert_eq!(s.median, 3.0);
+        assert_eq!(s.min, 1.0);
+        assert_eq!(s.max, 100.0);
+        assert_eq!(s.mad, 1.0);
+        assert!(s.cv > 1.0);
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+}

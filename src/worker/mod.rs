@@ -1,0 +1,66 @@
+//! The hidden worker mode: one job in a fresh process, one JSON record back over a pipe.
+//!
+//! The parent (see `runner`) starts `gilsim __worker` with the job in the environment and the
+//! write end of a pipe on fd 3, owns the timeout and kills the worker's process group when
+//! needed. Keeping each trial in its own process means every measurement starts from a fresh
+//! interpreter and nothing one trial leaves behind can skew the next.
+pub mod countdown;
+pub mod protocol;
+
+use crate::embed::{error::PythonError, interpreter, script};
+use protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::FromRawFd;
+
+/// Runs the job named in the environment and exits.
+pub fn main() -> ! {
+    // SAFETY: fd 3 was set up by the parent; mark it close-on-exec so that processes the job
+    // execs (spawned Python children) do not hold the record pipe open.
+    let mut record_out = unsafe {
+        libc::fcntl(RECORD_FD, libc::F_SETFD, libc::FD_CLOEXEC);
+        File::from_raw_fd(RECORD_FD)
+    };
+    let job = std::env::var(JOB_ENV)
+        .map_err(anyhow::Error::from)
+        .and_then(|text| Ok(serde_json::from_str::<Job>(&text)?));
+    // The job is ours alone; children the script starts must not see it.
+    std::env::remove_var(JOB_ENV);
+
+    let (record, exit_code) = match job {
+        Ok(job) => execute(&job),
+        Err(err) => (failure(err.context("reading the worker's job")), 2),
+    };
+    let mut line = serde_json::to_string(&record).expect("records serialize");
+    line.push('\n');
+    let _ = record_out.write_all(line.as_bytes());
+    drop(record_out);
+    std::process::exit(exit_code)
+}
+
+fn execute(job: &Job) -> (Record, i32) {
+    let result = match job {
+        Job::Info => interpreter::start()
+            .and_then(|_| interpreter::describe())
+            .map(|info| (Record::Info(info), 0)),
+        Job::Countdown(trial) => countdown::run(trial).map(|m| (Record::Trial(m), 0)),
+        Job::Script(job) => interpreter::start()
+            .and_then(|_| script::run(job))
+            .map(|outcome| {
+                let code = outcome.exit_code;
+                (Record::Script(outcome), code)
+            }),
+    };
+    result.unwrap_or_else(|err| (failure(err), 1))
+}
+
+fn failure(err: anyhow::Error) -> Record {
+    let traceback = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<PythonError>())
+        .map(|p| p.traceback.clone());
+    Record::Error {
+        message: format!("{err:#}"),
+        traceback,
+    }
+}

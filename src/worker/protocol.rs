@@ -1,0 +1,136 @@
+//! What the parent asks a worker process to do, and the one record the worker sends back.
+use crate::measure::rusage::Usage;
+use serde::{Deserialize, Serialize};
+
+/// Environment variable that carries the job (JSON) to the worker.
+pub const JOB_ENV: &str = "GILSIM_JOB";
+/// File descriptor on which the worker writes its record (one JSON line).
+pub const RECORD_FD: i32 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Runtime {
+    /// `threading.Thread` workers in the embedded interpreter
+    PythonThreads,
+    /// `multiprocessing.Process` workers forked from the embedded interpreter
+    PythonProcesses,
+    /// The same loop on Rust `std::thread`s
+    RustThreads,
+}
+
+impl Runtime {
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::PythonThreads => "python-threads",
+            Runtime::PythonProcesses => "python-processes",
+            Runtime::RustThreads => "rust-threads",
+        }
+    }
+
+    pub fn is_python(self) -> bool {
+        !matches!(self, Runtime::RustThreads)
+    }
+
+    pub fn uses_threads(self) -> bool {
+        !matches!(self, Runtime::PythonProcesses)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "kebab-case")]
+pub enum Job {
+    /// Describe the embedded interpreter.
+    Info,
+    /// One measured countdown trial.
+    Countdown(CountdownTrial),
+    /// Run a user script as `__main__`.
+    Script(ScriptJob),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CountdownTrial {
+    pub runtime: Runtime,
+    pub workers: usize,
+    pub count: u64,
+    pub switch_interval_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScriptJob {
+    pub path: String,
+    pub args: Vec<String>,
+    /// Whether Ctrl-C should raise `KeyboardInterrupt` in the script (the worker owns the
+    /// terminal).
+    pub interactive: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum Record {
+    Info(PythonInfo),
+    Trial(TrialMeasurement),
+    Script(ScriptOutcome),
+    Error {
+        message: String,
+        traceback: Option<String>,
+    },
+}
+
+/// The embedded interpreter as the worker sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PythonInfo {
+    /// `platform.python_version()`.
+    pub version: String,
+    /// `sys.version`.
+    pub sys_version: String,
+    pub implementation: String,
+    pub prefix: String,
+    pub executable: String,
+    /// The libpython file mapped into the worker (`/proc/self/maps`).
+    pub libpython: Option<String>,
+    /// The libpython the standard library says it belongs to (`sysconfig` LIBDIR/INSTSONAME).
+    pub stdlib_libpython: Option<String>,
+    /// Where `os.py` was imported from.
+    pub stdlib_dir: String,
+    pub gil_enabled: bool,
+    pub switch_interval_s: f64,
+    pub start_methods: Vec<String>,
+    pub default_start_method: String,
+    pub cpu_count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThreadUsage {
+    pub name: String,
+    pub cpu_s: f64,
+    pub voluntary: i64,
+    pub involuntary: i64,
+}
+
+impl ThreadUsage {
+    pub fn new(name: &str, usage: Usage) -> ThreadUsage {
+        ThreadUsage {
+            name: name.to_string(),
+            cpu_s: usage.cpu_s(),
+            voluntary: usage.voluntary,
+            involuntary: usage.involuntary,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrialMeasurement {
+    pub wall_s: f64,
+    /// The worker's whole process tree over the timed region.
+    pub usage: Usage,
+    pub threads: Vec<ThreadUsage>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScriptOutcome {
+    pub exit_code: i32,
+    pub wall_s: f64,
+    pub usage: Usage,
+    /// The main thread plus every thread started through `threading`.
+    pub threads_seen: usize,
+}

@@ -45,22 +45,26 @@ def run_threads(count, workers):
             after[key] -= before[key]
         return [after]
 
-    usages = []
-    lock = threading.Lock()
-
-    def worker(n):
-        countdown(n)
-        usage = _thread_usage(threading.current_thread().name)
-        with lock:
-            usages.append(usage)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in shares]
+    threads = [_CountdownThread(n) for n in shares]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    order = {t.name: i for i, t in enumerate(threads)}
-    return sorted(usages, key=lambda u: order[u["name"]])
+    return [t.usage for t in threads]
+
+
+class _CountdownThread(threading.Thread):
+    """A thread running countdown(n), as the seed's Thread(target=countdown, args=(n,)) does,
+    that also reads its own CPU time before it ends. Named Thread-N like the seed's threads."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+        self.usage = None
+
+    def run(self):
+        countdown(self.n)
+        self.usage = _thread_usage(self.name)
 
 
 def run_processes(count, workers, start_method):

@@ -81,6 +81,30 @@ fn flush_std_streams(py: Python<'_>) {
     }
 }
 
+/// Prints the exception through `sys.excepthook` as `python` would, without runpy's own frames
+/// (a SyntaxError in the script then shows no frames at all, just as `python script.py` does).
+fn print_exception(py: Python<'_>, err: &PyErr) -> PyResult<()> {
+    let mut tb = err.traceback(py).map(|t| t.into_any());
+    while let Some(frame) = tb.clone() {
+        let file: String = frame
+            .getattr("tb_frame")?
+            .getattr("f_code")?
+            .getattr("co_filename")?
+            .extract()?;
+        if !(file == "<frozen runpy>" || file.ends_with("/runpy.py")) {
+            break;
+        }
+        tb = Some(frame.getattr("tb_next")?).filter(|t| !t.is_none());
+    }
+    let tb = tb.unwrap_or_else(|| py.None().into_bound(py));
+    let value = err.value(py);
+    value.setattr("__traceback__", &tb)?;
+    py.import("sys")?
+        .getattr("excepthook")?
+        .call1((err.get_type(py), value, tb))?;
+    Ok(())
+}
+
 /// The exit status `python` gives an exception leaving the main module; prints the traceback
 /// (never through `PyErr::print` for SystemExit, which would exit the host: rule 9).
 fn exit_code_of(py: Python<'_>, err: PyErr) -> i32 {
@@ -101,7 +125,9 @@ fn exit_code_of(py: Python<'_>, err: PyErr) -> i32 {
         };
     }
     let interrupted = err.is_instance_of::<PyKeyboardInterrupt>(py);
-    err.print(py);
+    if print_exception(py, &err).is_err() {
+        err.print(py);
+    }
     flush_std_streams(py);
     if interrupted {
         130

@@ -1,5 +1,5 @@
 //! Starting `gilsim __worker` and supervising it until it ends, times out or is interrupted.
-use super::{signals, Finished, RunError, RunOptions, Streams};
+use super::{reaper, signals, Finished, RunError, RunOptions, Streams};
 use crate::worker::protocol::{Job, Record, JOB_ENV, RECORD_FD};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(2);
 
 pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
+    reaper::become_subreaper();
     let (read_end, write_end) = pipe()?;
     let mut command = Command::new(std::env::current_exe()?);
     command
@@ -61,6 +62,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
     let outcome = supervise(&mut child, pgid, options.timeout);
     // Whatever happened, nothing the job started outlives it.
     kill_group(pgid);
+    reaper::kill_and_reap_children();
     drop(terminal);
     let status = outcome?;
 

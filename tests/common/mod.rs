@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests: the real gilsim binary, scripts in a temporary
+//! directory, and checks that no process outlived a command.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub fn gilsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_gilsim"))
+}
+
+pub fn run(args: &[&str]) -> Output {
+    gilsim().args(args).output().expect("gilsim runs")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A temporary directory holding one script.
+pub struct Script {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+pub fn script(name: &str, code: &str) -> Script {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, code).expect("write script");
+    Script { dir, path }
+}
+
+impl Script {
+    pub fn path_str(&self) -> &str {
+        self.path.to_str().expect("utf-8 path")
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// Whether `pid` is a live process (a zombie counts as ended).
+pub fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat[stat.rfind(')').unwrap() + 2..].chars().next();
+            state != Some('Z')
+        }
+        Err(_) => false,
+    }
+}
+
+/// Reads the pids a test script wrote (whitespace separated) and asserts every one has ended
+/// (with a short grace for the kernel to finish tearing them down).
+pub fn assert_all_ended(pid_file: &Path) {
+    let text = std::fs::read_to_string(pid_file).expect("the script wrote its pids");
+    let pids: Vec<i32> = text
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(!pids.is_empty());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while pids.iter().any(|p| alive(*p)) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<i32> = pids.into_iter().filter(|p| alive(*p)).collect();
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+}
+
+/// Waits for a file to appear (a script signalling it got going).
+pub fn wait_for(path: &Path, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

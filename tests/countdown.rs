@@ -1,0 +1,306 @@
+//! `gilsim countdown`: the JSON contract, the physics (the GIL serialises Python threads, Rust
+//! threads run in parallel), and bad input rejected up front.
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn countdown_json(args: &[&str]) -> Value {
+    let mut all = vec!["countdown", "--format", "json", "--warmup", "0"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("countdown prints JSON")
+}
+
+fn row<'a>(doc: &'a Value, runtime: &str, workers: u64) -> &'a Value {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["runtime"] == runtime && r["workers"] == workers)
+        .unwrap_or_else(|| panic!("no {runtime} ×{workers} row"))
+}
+
+/// CPU/wall of each run of a row.
+fn per_run_parallelism(row: &Value) -> Vec<f64> {
+    let walls = row["wall_s"]["samples"].as_array().unwrap();
+    let cpus = row["cpu_s"]["samples"].as_array().unwrap();
+    walls
+        .iter()
+        .zip(cpus)
+        .map(|(w, c)| c.as_f64().unwrap() / w.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn json_follows_the_contract() {
+    let doc = countdown_json(&["--count", "2000000", "--repeat", "2"]);
+    assert_eq!(doc["schema"], "gilsim.v1");
+    assert_eq!(doc["command"], "countdown");
+    for key in ["count", "repeat", "warmup", "switch_interval_s"] {
+        assert!(doc["params"][key].is_number(), "params.{key}: {doc}");
+    }
+    assert_eq!(doc["params"]["count"], 2_000_000);
+    assert!(doc["host"]["cpus"].as_u64().unwrap() >= 1);
+    let py = &doc["host"]["python"];
+    assert_eq!(py["implementation"], "CPython");
+    assert!(py["version"].as_str().unwrap().starts_with("3."));
+    assert!(py["libpython"].as_str().unwrap().contains("libpython"));
+    assert!(py["gil_enabled"].is_boolean());
+
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        5,
+        "python-threads 1,2; python-processes 2; rust-threads 1,2"
+    );
+    for r in results {
+        for key in ["median", "min", "max", "mad", "cv"] {
+            assert!(r["wall_s"][key].is_number(), "wall_s.{key}: {r}");
+        }
+        assert_eq!(r["wall_s"]["samples"].as_array().unwrap().len(), 2);
+        let w = &r["wall_s"];
+        assert!(
+            w["min"].as_f64() <= w["median"].as_f64() && w["median"].as_f64() <= w["max"].as_f64()
+        );
+        assert!(r["cpu_s"]["median"].as_f64().unwrap() > 0.0, "{r}");
+        assert!(r["parallelism"].is_number());
+        assert!(r["speedup"].is_number(), "{r}");
+        assert!(r["ctx_switches"]["voluntary"].is_number());
+        assert!(r["ctx_switches"]["involuntary"].is_number());
+        assert!(r["threads"].is_array());
+    }
+    let two = row(&doc, "python-threads", 2);
+    let threads = two["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    assert_eq!(threads[0]["name"], "Thread-1");
+    assert!(threads.iter().all(|t| t["cpu_s"].as_f64().unwrap() > 0.0));
+    assert_eq!(
+        row(&doc, "rust-threads", 2)["threads"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(row(&doc, "python-threads", 1)["speedup"], 1.0);
+
+    let verdict = doc["verdict"].as_str().unwrap();
+    assert!(verdict.contains("2 Python threads"), "{verdict}");
+    // The verdict quotes the measurement, not the seed.
+    let parallelism = format!("{:.2}", two["parallelism"].as_f64().unwrap());
+    assert!(
+        verdict.contains(&format!("CPU/wall was {parallelism}")),
+        "{verdict}"
+    );
+}
+
+#[test]
+fn two_python_threads_cannot_run_in_parallel() {
+    let doc = countdown_json(&[
+        "--count",
+        "10000000",
+        "--repeat",
+        "3",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        "2",
+    ]);
+    for p in per_run_parallelism(row(&doc, "python-threads", 2)) {
+        assert!(p < 1.5, "two GIL-bound threads reached CPU/wall {p}");
+    }
+}
+
+#[test]
+fn rust_threads_and_python_processes_do_run_in_parallel() {
+    if cpus() < 2 {
+        eprintln!(
+            "skipped: parallelism needs 2 CPUs, this machine has {}",
+            cpus()
+        );
+        return;
+    }
+    let doc = countdown_json(&[
+        "--count",
+        "3000000000",
+        "--repeat",
+        "3",
+        "--runtimes",
+        "rust-threads",
+        "--threads",
+        "2",
+    ]);
+    let rust = per_run_parallelism(row(&doc, "rust-threads", 2));
+    assert!(
+        rust.iter().copied().fold(0.0, f64::max) > 1.5,
+        "rust CPU/wall {rust:?}"
+    );
+    let doc = countdown_json(&[
+        "--count",
+        "20000000",
+        "--repeat",
+        "3",
+        "--runtimes",
+        "python-processes",
+        "--processes",
+        "2",
+    ]);
+    let procs = per_run_parallelism(row(&doc, "python-processes", 2));
+    assert!(
+        procs.iter().copied().fold(0.0, f64::max) > 1.5,
+        "process CPU/wall {procs:?}"
+    );
+}
+
+#[test]
+fn switch_interval_reaches_the_interpreter() {
+    let doc = countdown_json(&[
+        "--count",
+        "2000000",
+        "--repeat",
+        "1",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        "2",
+        "--switch-interval",
+        "0.0005",
+    ]);
+    assert_eq!(doc["params"]["switch_interval_s"], 0.0005);
+    // A tenfold shorter slice means many more hand-offs, each a voluntary context switch.
+    let short = row(&doc, "python-threads", 2)["ctx_switches"]["voluntary"]
+        .as_f64()
+        .unwrap();
+    let doc = countdown_json(&[
+        "--count",
+        "2000000",
+        "--repeat",
+        "1",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        "2",
+        "--switch-interval",
+        "0.05",
+    ]);
+    let long = row(&doc, "python-threads", 2)["ctx_switches"]["voluntary"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        short > 2.0 * long,
+        "0.5 ms: {short} switches, 50 ms: {long}"
+    );
+}
+
+#[test]
+fn bad_values_are_rejected_with_a_message() {
+    for (args, message) in [
+        (
+            vec!["countdown", "--threads", "0"],
+            "a worker count must be at least 1",
+        ),
+        (
+            vec!["countdown", "--threads", "1,x"],
+            "a worker count must be a whole number",
+        ),
+        (
+            vec!["countdown", "--count", "-1"],
+            "count must be a whole number",
+        ),
+        (
+            vec!["countdown", "--count", "0"],
+            "count must be at least 1",
+        ),
+        (
+            vec!["countdown", "--switch-interval", "0"],
+            "the switch interval must be greater than 0",
+        ),
+        (
+            vec!["countdown", "--runtimes", "java"],
+            "invalid value 'java'",
+        ),
+        (
+            vec!["countdown", "--repeat", "0"],
+            "repeat must be at least 1",
+        ),
+        (
+            vec!["run", "x.py", "--timeout", "-3"],
+            "the timeout must be greater than 0",
+        ),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn output_file_is_written_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let out = run(&[
+        "countdown",
+        "--count",
+        "1000000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--runtimes",
+        "rust-threads",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(doc["schema"], "gilsim.v1");
+    assert!(
+        stdout(&out).contains("rust-threads"),
+        "stdout keeps the table"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec![std::ffi::OsString::from("report.json")],
+        "no temporary files left"
+    );
+
+    let missing = dir.path().join("no/such/dir/report.json");
+    let out = run(&["countdown", "--output", missing.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("no/such/dir"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn csv_and_markdown_have_one_line_per_row() {
+    let args = |f: &'static str| {
+        vec![
+            "countdown",
+            "--count",
+            "1000000",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--runtimes",
+            "rust-threads",
+            "--threads",
+            "1,2",
+            "--format",
+            f,
+        ]
+    };
+    let csv = stdout(&run(&args("csv")));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("runtime,workers,count,wall_median_s"));
+    assert!(lines[1].starts_with("rust-threads,1,1000000,"));
+    let md = stdout(&run(&args("markdown")));
+    assert!(md.lines().any(|l| l.starts_with("| rust-threads")), "{md}");
+}

@@ -96,17 +96,24 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
             .filter(|r| r.runtime == Runtime::RustThreads && r.workers > 1)
             .max_by_key(|r| r.workers)
         {
+            let speedup = two.speedup.unwrap_or(f64::NAN);
             text += &format!(
-                "; {} Rust threads reached CPU/wall {:.2} and ×{:.2} the 1-thread speed{}",
-                two.workers,
-                two.parallelism,
-                two.speedup.unwrap_or(f64::NAN),
-                if rust.wall_s.median < 0.05 {
-                    " (at these few milliseconds, thread start-up is a visible share)"
-                } else {
-                    ""
-                }
+                "; {} Rust threads reached CPU/wall {:.2} and ×{speedup:.2} the 1-thread speed",
+                two.workers, two.parallelism
             );
+            if speedup < 0.8 * two.workers as f64 {
+                text += &if two.parallelism > 0.8 * two.workers as f64 {
+                    format!(
+                        ", not more: the cores were all busy, but each iteration cost {:.2} ns of CPU instead of {:.2} ns, so the CPUs slowed each other down (hardware threads sharing a core, or other load on the machine)",
+                        two.ns_per_iteration, rust.ns_per_iteration
+                    )
+                } else {
+                    format!(
+                        ", not more: the threads overlapped little (at {} of work, start-up and scheduling are a visible share)",
+                        seconds(rust.wall_s.median)
+                    )
+                };
+            }
         }
         text += ".";
         paragraphs.push(text);
@@ -157,9 +164,12 @@ fn threads_paragraph(
             "several cores were busy at once."
         }
     );
+    let intervals = many.wall_s.median / (interval_ms / 1e3);
     let switches = format!(
-        " Voluntary context switches rose from {:.0} to {:.0}, one for each time a thread went to sleep waiting for the GIL.",
-        one.ctx_switches.voluntary, many.ctx_switches.voluntary
+        " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {:.0} to {:.0}, {:.1} per {interval_ms:.1} ms switch interval elapsed.",
+        one.ctx_switches.voluntary,
+        many.ctx_switches.voluntary,
+        many.ctx_switches.voluntary / intervals
     );
     let why = if !python.gil_enabled {
         format!(
@@ -174,11 +184,23 @@ fn threads_paragraph(
         match comparison {
             Comparison::Equal => new_gil
                 + " That is why this is not Beazley's 1.8× slowdown (Python 2.6): the old GIL let the releasing thread grab it straight back, and the threads fought over it across cores.",
-            Comparison::Slower => new_gil
-                + &format!(
-                    " The extra {:.0} % is the cost of those hand-offs (waking the other thread, moving to another core, cold caches); Beazley's old-GIL 1.8× came from threads battling for the lock instead.",
-                    (ratio - 1.0) * 100.0
-                ),
+            Comparison::Slower => {
+                let extra = (ratio - 1.0) * 100.0;
+                let cause = if many.ns_per_iteration > one.ns_per_iteration * 1.03 {
+                    format!(
+                        " The extra {extra:.0} % shows up as CPU time ({:.1} → {:.1} ns per iteration), not as idle waiting: the threads pay for each hand-off themselves (waking each other, moving between cores with cold caches).",
+                        one.ns_per_iteration, many.ns_per_iteration
+                    )
+                } else {
+                    format!(
+                        " The extra {extra:.0} % is time when no thread ran (CPU/wall {:.2}): hand-offs where the GIL was free but the next holder had not woken yet.",
+                        many.parallelism
+                    )
+                };
+                new_gil
+                    + &cause
+                    + " Beazley's old-GIL 1.8× came from threads battling for the lock instead."
+            }
             Comparison::Faster => new_gil
                 + " A shorter time under a GIL is unusual: check the runs' spread and whether the machine was busy.",
         }

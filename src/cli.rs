@@ -1,6 +1,6 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
 use crate::report::Format;
-use crate::worker::protocol::Runtime;
+use crate::worker::protocol::{Runtime, StartMethod};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -83,6 +83,9 @@ pub struct RunArgs {
     /// Leave out the measurement footer on stderr
     #[arg(long)]
     pub no_footer: bool,
+    /// Default multiprocessing start method for the script (a script that sets its own keeps it)
+    #[arg(long, value_enum)]
+    pub start_method: Option<StartMethod>,
     /// The script to run
     pub script: PathBuf,
     /// Arguments for the script (after --)

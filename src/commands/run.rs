@@ -31,6 +31,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         path: path.to_string_lossy().into_owned(),
         args: args.args.clone(),
         interactive: std::io::stdin().is_terminal(),
+        start_method: args.start_method,
     });
     let options = RunOptions {
         timeout: args.timeout.map(Duration::from_secs_f64),

@@ -14,24 +14,17 @@ pub const CONFIGURED_LIBNAME: &str = env!("GILSIM_CONFIGURED_LIBNAME");
 /// Initializes CPython in this process (once) and applies the fix-ups.
 pub fn start() -> Result<()> {
     Python::initialize();
-    Python::attach(|py| fix_up(py).map_err(|e| python_error(py, e)))
-        .context("preparing the embedded interpreter")
+    Python::attach(fix_up).context("preparing the embedded interpreter")
 }
 
-fn fix_up(py: Python<'_>) -> PyResult<()> {
-    let sys = py.import("sys")?;
-    // Embedded on Linux, sys.executable is whatever `python3` comes first on PATH, maybe another
-    // version (embedding.md rule 4). Scripts that run `sys.executable` get the configured one.
-    if std::path::Path::new(CONFIGURED_PYTHON).is_file() {
-        sys.setattr("executable", CONFIGURED_PYTHON)?;
-    }
-    // spawn, forkserver and the resource tracker re-execute spawn.get_executable(); the gilsim
-    // binary answers those command lines as Python itself (python_mode), so every child runs
-    // exactly this libpython.
-    if let Ok(exe) = std::env::current_exe() {
-        py.import("multiprocessing")?
-            .call_method1("set_executable", (exe.to_string_lossy().to_string(),))?;
-    }
+fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("locating the gilsim binary")?;
+    modules::load(py, "gilsim_fixups")?
+        .call_method1(
+            "install",
+            (exe.to_string_lossy().to_string(), CONFIGURED_PYTHON),
+        )
+        .map_err(|e| python_error(py, e))?;
     Ok(())
 }
 

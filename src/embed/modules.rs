@@ -22,6 +22,16 @@ const SOURCES: &[Source] = &[
         code: include_str!("../../python/gilsim/threads_seen.py"),
     },
     Source {
+        name: "gilsim_fixups",
+        file: "python/gilsim/fixups.py",
+        code: include_str!("../../python/gilsim/fixups.py"),
+    },
+    Source {
+        name: "gilsim_hints",
+        file: "python/gilsim/hints.py",
+        code: include_str!("../../python/gilsim/hints.py"),
+    },
+    Source {
         name: "gilsim_countdown",
         file: "python/scenarios/countdown.py",
         code: include_str!("../../python/scenarios/countdown.py"),

@@ -48,6 +48,11 @@ fn prepare(py: Python<'_>, job: &ScriptJob) -> PyResult<()> {
     let os_path = py.import("os.path")?;
     let dir = os_path.call_method1("dirname", (os_path.call_method1("abspath", (&job.path,))?,))?;
     sys.getattr("path")?.call_method1("insert", (0, dir))?;
+    if let Some(method) = job.start_method {
+        modules::load(py, "gilsim_fixups")
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?
+            .call_method1("set_default_start_method", (method.name(),))?;
+    }
     if job.interactive {
         // Py_InitializeEx(0) installs no SIGINT handler; give Ctrl-C its usual meaning.
         let signal = py.import("signal")?;
@@ -105,6 +110,16 @@ fn print_exception(py: Python<'_>, err: &PyErr) -> PyResult<()> {
     Ok(())
 }
 
+/// gilsim's explanation of a known pitfall behind this exception, if any.
+fn hint_for(py: Python<'_>, err: &PyErr) -> Option<String> {
+    modules::load(py, "gilsim_hints")
+        .ok()?
+        .call_method1("for_exception", (err.value(py),))
+        .ok()?
+        .extract::<Option<String>>()
+        .ok()?
+}
+
 /// The exit status `python` gives an exception leaving the main module; prints the traceback
 /// (never through `PyErr::print` for SystemExit, which would exit the host: rule 9).
 fn exit_code_of(py: Python<'_>, err: PyErr) -> i32 {
@@ -127,6 +142,10 @@ fn exit_code_of(py: Python<'_>, err: PyErr) -> i32 {
     let interrupted = err.is_instance_of::<PyKeyboardInterrupt>(py);
     if print_exception(py, &err).is_err() {
         err.print(py);
+    }
+    if let Some(hint) = hint_for(py, &err) {
+        flush_std_streams(py);
+        eprintln!("gilsim: hint: {hint}");
     }
     flush_std_streams(py);
     if interrupted {

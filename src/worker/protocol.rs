@@ -36,6 +36,28 @@ impl Runtime {
     }
 }
 
+/// multiprocessing's ways of starting a child process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum StartMethod {
+    /// A fresh interpreter that imports the main module and unpickles the target
+    Spawn,
+    /// Children forked from a clean single-threaded server process
+    Forkserver,
+    /// A copy of the parent's memory (Linux's default up to 3.13)
+    Fork,
+}
+
+impl StartMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            StartMethod::Spawn => "spawn",
+            StartMethod::Forkserver => "forkserver",
+            StartMethod::Fork => "fork",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 pub enum Job {
@@ -62,6 +84,8 @@ pub struct ScriptJob {
     /// Whether Ctrl-C should raise `KeyboardInterrupt` in the script (the worker owns the
     /// terminal).
     pub interactive: bool,
+    /// The default start method for the script (its own choice wins).
+    pub start_method: Option<StartMethod>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

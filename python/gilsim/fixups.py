@@ -1,0 +1,56 @@
+"""What the embedded interpreter needs before user code runs (see embedding.md rules 4-5).
+
+- sys.executable: embedded on Linux it is whatever `python3` is first on PATH, maybe another
+  version; scripts that run sys.executable get the interpreter gilsim was built against.
+- multiprocessing's executable: spawn, forkserver and the resource tracker re-execute it; the
+  gilsim binary answers those command lines as Python itself, so every child runs exactly this
+  libpython.
+- a pool watchdog: when pool workers die at start-up, multiprocessing.Pool replaces them
+  forever and the parent hangs; gilsim ends the run with a message naming the cause instead.
+"""
+import os
+import sys
+
+# Abnormal worker exits, per pool, before the pool is declared broken: twice its size.
+_BROKEN_FACTOR = 2
+
+
+def install(gilsim_exe, configured_python):
+    if configured_python and os.path.isfile(configured_python):
+        sys.executable = configured_python
+    import multiprocessing
+    import multiprocessing.pool
+
+    multiprocessing.set_executable(gilsim_exe)
+    _watch_pools(multiprocessing.pool.Pool)
+
+
+def set_default_start_method(method):
+    """The start method used unless the script chooses one (its own set_start_method wins)."""
+    import multiprocessing.context as context
+
+    context._default_context._default_context = context._concrete_contexts[method]
+
+
+def _watch_pools(pool_class):
+    original = pool_class._join_exited_workers
+    deaths = {}
+
+    def join_exited_workers(pool):
+        # Runs in the pool's worker-handler thread every 0.1 s with the list of workers.
+        died = [w for w in pool if w.exitcode not in (None, 0)]
+        if died:
+            key = id(pool)
+            deaths[key] = deaths.get(key, 0) + len(died)
+            if deaths[key] >= _BROKEN_FACTOR * max(len(pool), 1):
+                codes = sorted({w.exitcode for w in died})
+                sys.stderr.write(
+                    f"gilsim: multiprocessing pool workers keep dying ({deaths[key]} exited "
+                    f"abnormally, exit codes {codes}); Pool would replace them forever and never "
+                    f"return, so gilsim stops the run. The workers' own errors are above.\n"
+                )
+                sys.stderr.flush()
+                os._exit(1)
+        return original(pool)
+
+    pool_class._join_exited_workers = staticmethod(join_exited_workers)

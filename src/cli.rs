@@ -1,6 +1,6 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
 use crate::report::Format;
-use crate::worker::protocol::{Runtime, StartMethod};
+use crate::worker::protocol::{PoolMethod, PoolRuntime, Runtime, StartMethod};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// The seed's countdown: 1 thread vs N threads vs N processes vs Rust, in one table
     Countdown(CountdownArgs),
+    /// The seed's Pool.map: start methods, start-up vs work, beside Rust thread and process pools
+    Pool(PoolArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
@@ -58,6 +60,46 @@ pub struct CountdownArgs {
     /// sys.setswitchinterval() for the Python rows (default: the interpreter's, 0.005)
     #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
     pub switch_interval: Option<f64>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a trial (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PoolArgs {
+    /// Pool size (the seed's Pool(8))
+    #[arg(long, default_value = "8", value_parser = worker_count, allow_hyphen_values = true)]
+    pub workers: usize,
+    /// Items mapped (the seed's range(1024))
+    #[arg(long, default_value = "1024", value_parser = item_count, allow_hyphen_values = true)]
+    pub items: usize,
+    /// Start methods for the Python rows
+    #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
+    pub start_method: Vec<StartMethod>,
+    /// The seed's ways of using the pool: method 1 (close-join) and method 2 (with)
+    #[arg(long, value_delimiter = ',', default_value = "close-join,with")]
+    pub method: Vec<PoolMethod>,
+    /// Items per task sent to a worker (default: Pool.map's, ceil(items / (4 · workers)))
+    #[arg(long, value_parser = chunk_size, allow_hyphen_values = true)]
+    pub chunksize: Option<usize>,
+    /// Countdown iterations per item, to make the map CPU-bound (0: the seed's f, pure overhead)
+    #[arg(long, default_value = "0", value_parser = iterations, allow_hyphen_values = true)]
+    pub work: u64,
+    /// Runtimes to compare
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "python-processes,rust-threads,rust-processes"
+    )]
+    pub runtimes: Vec<PoolRuntime>,
+    /// Measured runs per row
+    #[arg(long, default_value = "5", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    /// Unmeasured runs per row before the measured ones
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(0..=100), allow_hyphen_values = true)]
+    pub warmup: u32,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Kill a trial (its whole process group) after this long
@@ -115,6 +157,25 @@ fn worker_count(text: &str) -> Result<usize, String> {
         )),
         n => Ok(n as usize),
     }
+}
+
+fn item_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "items")? {
+        0 => Err("items must be at least 1".into()),
+        n if n > 100_000_000 => Err("items must be at most 100,000,000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+fn chunk_size(text: &str) -> Result<usize, String> {
+    match whole_number(text, "chunksize")? {
+        0 => Err("chunksize must be at least 1".into()),
+        n => Ok(n as usize),
+    }
+}
+
+fn iterations(text: &str) -> Result<u64, String> {
+    whole_number(text, "work")
 }
 
 fn repeat_count(text: &str) -> Result<usize, String> {

@@ -2,7 +2,7 @@ use clap::Parser;
 use gilsim::cli::{Cli, Command};
 use gilsim::embed::python_mode;
 use gilsim::runner::{signals, RunError};
-use gilsim::{commands, worker};
+use gilsim::{commands, native, worker};
 use std::ffi::OsString;
 
 fn main() {
@@ -14,6 +14,9 @@ fn main() {
     }
     if args.get(1).is_some_and(|a| a == "__worker") {
         worker::main();
+    }
+    if args.get(1).is_some_and(|a| a == native::pool::CHILD_ARG) {
+        native::pool::child_main();
     }
     let cli = Cli::parse();
     signals::install();
@@ -37,6 +40,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             commands::countdown::run(&args)
         }
         Some(Command::Countdown(args)) => commands::countdown::run(&args),
+        Some(Command::Pool(args)) => commands::pool::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),

@@ -1,4 +1,5 @@
 //! One module per subcommand: parse → run → report, returning the process exit code.
 pub mod countdown;
 pub mod doctor;
+pub mod pool;
 pub mod run;

@@ -1,60 +1,89 @@
 //! gilsim's own Python code, compiled into the binary so it runs from any directory.
+//!
+//! The sources are written once (per content) into a cache directory that goes on `sys.path`,
+//! and imported normally: children started with `spawn` or `forkserver` inherit `sys.path` and
+//! must be able to import the scenario modules to unpickle their functions.
+use crate::embed::error::python_error;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
-use std::ffi::CString;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 struct Source {
     name: &'static str,
-    file: &'static str,
     code: &'static str,
 }
 
-const SOURCES: &[Source] = &[
-    Source {
-        name: "gilsim_info",
-        file: "python/gilsim/info.py",
-        code: include_str!("../../python/gilsim/info.py"),
-    },
-    Source {
-        name: "gilsim_threads_seen",
-        file: "python/gilsim/threads_seen.py",
-        code: include_str!("../../python/gilsim/threads_seen.py"),
-    },
-    Source {
-        name: "gilsim_fixups",
-        file: "python/gilsim/fixups.py",
-        code: include_str!("../../python/gilsim/fixups.py"),
-    },
-    Source {
-        name: "gilsim_hints",
-        file: "python/gilsim/hints.py",
-        code: include_str!("../../python/gilsim/hints.py"),
-    },
-    Source {
-        name: "gilsim_countdown",
-        file: "python/scenarios/countdown.py",
-        code: include_str!("../../python/scenarios/countdown.py"),
-    },
-];
+macro_rules! sources {
+    ($($name:literal => $path:literal),* $(,)?) => {
+        &[$(Source { name: $name, code: include_str!(concat!("../../python/", $path)) }),*]
+    };
+}
 
-/// Imports one of gilsim's embedded modules (once per process; later calls reuse it).
+const SOURCES: &[Source] = sources! {
+    "gilsim_info" => "gilsim/info.py",
+    "gilsim_fixups" => "gilsim/fixups.py",
+    "gilsim_hints" => "gilsim/hints.py",
+    "gilsim_threads_seen" => "gilsim/threads_seen.py",
+    "gilsim_countdown" => "scenarios/countdown.py",
+    "gilsim_pool" => "scenarios/pool.py",
+};
+
+/// Imports one of gilsim's embedded modules.
 pub fn load<'py>(py: Python<'py>, name: &str) -> Result<Bound<'py, PyModule>> {
-    let sys_modules = py.import("sys")?.getattr("modules")?;
-    if let Ok(existing) = sys_modules.get_item(name) {
-        return Ok(existing.cast_into::<PyModule>().map_err(PyErr::from)?);
+    if !SOURCES.iter().any(|s| s.name == name) {
+        anyhow::bail!("no embedded Python module named {name}");
     }
-    let source = SOURCES
-        .iter()
-        .find(|s| s.name == name)
-        .with_context(|| format!("no embedded Python module named {name}"))?;
-    let module = PyModule::from_code(
-        py,
-        &CString::new(source.code)?,
-        &CString::new(source.file)?,
-        &CString::new(source.name)?,
-    )
-    .map_err(|e| crate::embed::error::python_error(py, e))
-    .with_context(|| format!("loading embedded module {}", source.file))?;
-    Ok(module)
+    let dir = directory()?;
+    let sys_path = py.import("sys")?.getattr("path")?;
+    let dir_text = dir.to_string_lossy().to_string();
+    if !sys_path.contains(&dir_text)? {
+        sys_path.call_method1("insert", (0, &dir_text))?;
+    }
+    py.import(name)
+        .map_err(|e| python_error(py, e))
+        .with_context(|| format!("importing gilsim's module {name} from {dir_text}"))
+}
+
+/// The directory holding this build's sources, written on first use.
+fn directory() -> Result<&'static Path> {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    if let Some(dir) = DIR.get() {
+        return Ok(dir);
+    }
+    let dir = cache_root().join(format!("python-{:016x}", fingerprint()));
+    for source in SOURCES {
+        let path = dir.join(format!("{}.py", source.name));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(source.code) {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("creating gilsim's module cache {}", dir.display()))?;
+            // Another gilsim may write the same file at once: write aside, then rename.
+            let tmp = dir.join(format!(".{}.{}.tmp", source.name, std::process::id()));
+            std::fs::write(&tmp, source.code)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(DIR.get_or_init(|| dir))
+}
+
+fn cache_root() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("gilsim")
+}
+
+/// FNV-1a over every source: a new build with changed Python gets a new directory.
+fn fingerprint() -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for source in SOURCES {
+        for byte in source.name.bytes().chain(source.code.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }

@@ -1,2 +1,3 @@
 //! Native Rust twins of the seed's Python workloads.
 pub mod countdown;
+pub mod pool;

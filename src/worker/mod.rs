@@ -5,6 +5,7 @@
 //! needed. Keeping each trial in its own process means every measurement starts from a fresh
 //! interpreter and nothing one trial leaves behind can skew the next.
 pub mod countdown;
+pub mod pool;
 pub mod protocol;
 
 use crate::embed::{error::PythonError, interpreter, script};
@@ -44,6 +45,7 @@ fn execute(job: &Job) -> (Record, i32) {
             .and_then(|_| interpreter::describe())
             .map(|info| (Record::Info(info), 0)),
         Job::Countdown(trial) => countdown::run(trial).map(|m| (Record::Trial(m), 0)),
+        Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

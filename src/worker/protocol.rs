@@ -67,6 +67,62 @@ pub enum Job {
     Countdown(CountdownTrial),
     /// Run a user script as `__main__`.
     Script(ScriptJob),
+    /// One timed `Pool.map` (or its Rust twin).
+    Pool(PoolTrial),
+}
+
+/// Who runs a pool map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolRuntime {
+    /// The seed's multiprocessing.Pool in the embedded interpreter
+    PythonProcesses,
+    /// A Rust thread pool
+    RustThreads,
+    /// A pool of gilsim child processes fed over pipes
+    RustProcesses,
+}
+
+impl PoolRuntime {
+    pub fn name(self) -> &'static str {
+        match self {
+            PoolRuntime::PythonProcesses => "python-processes",
+            PoolRuntime::RustThreads => "rust-threads",
+            PoolRuntime::RustProcesses => "rust-processes",
+        }
+    }
+}
+
+/// The seed's two ways of using a Pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolMethod {
+    /// Method 1: p = Pool(n); p.map(...); p.close(); p.join()
+    CloseJoin,
+    /// Method 2: with Pool(n) as p: p.map(...)
+    With,
+}
+
+impl PoolMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            PoolMethod::CloseJoin => "close-join",
+            PoolMethod::With => "with",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PoolTrial {
+    pub runtime: PoolRuntime,
+    /// Python rows only.
+    pub method: Option<PoolMethod>,
+    /// Python rows only.
+    pub start_method: Option<StartMethod>,
+    pub workers: usize,
+    pub items: usize,
+    pub chunksize: Option<usize>,
+    pub work: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -94,6 +150,12 @@ pub enum Record {
     Info(PythonInfo),
     Trial(TrialMeasurement),
     Script(ScriptOutcome),
+    /// A scenario's own result (its shape belongs to the scenario) and what it cost.
+    Measured {
+        wall_s: f64,
+        usage: Usage,
+        data: serde_json::Value,
+    },
     Error {
         message: String,
         traceback: Option<String>,

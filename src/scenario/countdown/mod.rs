@@ -8,7 +8,7 @@ use crate::cli::CountdownArgs;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
-use crate::scenario::host;
+use crate::scenario::{dedup, host};
 use crate::worker::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -16,16 +16,13 @@ use std::time::Duration;
 
 /// Every (runtime, workers) pair the options ask for, in the order given, without repeats.
 pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
-    let mut runtimes = args.runtimes.clone();
-    dedup(&mut runtimes);
     let mut out = Vec::new();
-    for runtime in runtimes {
-        let mut counts = if runtime.uses_threads() {
-            args.threads.clone()
+    for runtime in dedup(&args.runtimes) {
+        let mut counts = dedup(if runtime.uses_threads() {
+            &args.threads
         } else {
-            args.processes.clone()
-        };
-        dedup(&mut counts);
+            &args.processes
+        });
         counts.sort_unstable();
         for workers in counts {
             out.push(CountdownTrial {
@@ -37,17 +34,6 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
         }
     }
     out
-}
-
-fn dedup<T: PartialEq + Clone>(items: &mut Vec<T>) {
-    let mut seen = Vec::new();
-    items.retain(|x| {
-        let new = !seen.contains(x);
-        if new {
-            seen.push(x.clone());
-        }
-        new
-    });
 }
 
 pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
@@ -77,8 +63,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     progress.finish();
 
     let results = rows::build(&trials, &measurements);
-    let mut runtime_names: Vec<&str> = trials.iter().map(|t| t.runtime.name()).collect();
-    dedup(&mut runtime_names);
+    let runtime_names: Vec<&str> = dedup(&args.runtimes).iter().map(|r| r.name()).collect();
     let switch_interval = args.switch_interval.unwrap_or(python.switch_interval_s);
     let verdict = verdict::write(&results, &python, switch_interval, args.count);
     Ok(Document {

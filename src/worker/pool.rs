@@ -1,0 +1,56 @@
+//! One pool-map trial inside the worker.
+use crate::embed::{error::python_error, interpreter, modules};
+use crate::measure::rusage::Usage;
+use crate::native::pool;
+use crate::worker::protocol::{PoolMethod, PoolRuntime, PoolTrial, Record, StartMethod};
+use anyhow::Result;
+use pyo3::prelude::*;
+use std::time::Instant;
+
+pub fn run(trial: &PoolTrial) -> Result<Record> {
+    let before = Usage::process_tree();
+    let start = Instant::now();
+    let data = match trial.runtime {
+        PoolRuntime::RustThreads => serde_json::to_value(pool::thread_map(
+            trial.workers,
+            trial.items,
+            trial.chunksize,
+            trial.work,
+        ))?,
+        PoolRuntime::RustProcesses => serde_json::to_value(pool::process_map(
+            trial.workers,
+            trial.items,
+            trial.chunksize,
+            trial.work,
+        )?)?,
+        PoolRuntime::PythonProcesses => python(trial)?,
+    };
+    Ok(Record::Measured {
+        wall_s: start.elapsed().as_secs_f64(),
+        usage: Usage::process_tree().since(&before),
+        data,
+    })
+}
+
+fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
+    interpreter::start()?;
+    Python::attach(|py| {
+        let module = modules::load(py, "gilsim_pool")?;
+        let json = module
+            .call_method1(
+                "run",
+                (
+                    trial.method.unwrap_or(PoolMethod::With).name(),
+                    trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                    trial.workers,
+                    trial.items,
+                    trial.chunksize,
+                    trial.work,
+                ),
+            )
+            .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
+            .and_then(|s| s.extract::<String>())
+            .map_err(|e| python_error(py, e))?;
+        Ok(serde_json::from_str(&json)?)
+    })
+}

@@ -1,6 +1,8 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
 use crate::report::Format;
-use crate::worker::protocol::{PoolMethod, PoolRuntime, Runtime, StartMethod};
+use crate::worker::protocol::{
+    PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -24,6 +26,8 @@ pub enum Command {
     Countdown(CountdownArgs),
     /// The seed's Pool.map: start methods, start-up vs work, beside Rust thread and process pools
     Pool(PoolArgs),
+    /// The seed's sender/receiver queues (process, class-based, thread) beside Rust twins
+    Queue(QueueArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
@@ -108,6 +112,41 @@ pub struct PoolArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct QueueArgs {
+    /// The seed's Python variants to run
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "process,process-class,thread"
+    )]
+    pub variant: Vec<QueueVariant>,
+    /// Messages the receiver takes (the seed's range(10))
+    #[arg(long, default_value = "10", value_parser = message_count, allow_hyphen_values = true)]
+    pub messages: usize,
+    /// Sleep after each put and each get (the seed's 0.5); 0 turns the run into a throughput and latency benchmark
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = interval_seconds, allow_hyphen_values = true)]
+    pub interval: f64,
+    /// Start methods for the process variants
+    #[arg(long, value_delimiter = ',', default_value = "fork")]
+    pub start_method: Vec<StartMethod>,
+    /// Runtimes to compare
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "python,rust-threads,rust-processes"
+    )]
+    pub runtimes: Vec<QueueRuntime>,
+    /// Measured runs per row
+    #[arg(long, default_value = "1", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a trial (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output format on stdout (or of --output; default: from its extension)
     #[arg(long, value_enum)]
@@ -176,6 +215,26 @@ fn chunk_size(text: &str) -> Result<usize, String> {
 
 fn iterations(text: &str) -> Result<u64, String> {
     whole_number(text, "work")
+}
+
+fn message_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "messages")? {
+        0 => Err("messages must be at least 1".into()),
+        n if n > 10_000_000 => Err("messages must be at most 10,000,000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+fn interval_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("the interval must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || !(0.0..=60.0).contains(&value) {
+        return Err(format!(
+            "the interval must be between 0 and 60 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
 }
 
 fn repeat_count(text: &str) -> Result<usize, String> {

@@ -18,6 +18,9 @@ fn main() {
     if args.get(1).is_some_and(|a| a == native::pool::CHILD_ARG) {
         native::pool::child_main();
     }
+    if args.get(1).is_some_and(|a| a == native::queue::SENDER_ARG) {
+        native::queue::sender_main(&args);
+    }
     let cli = Cli::parse();
     signals::install();
     let code = match dispatch(cli) {
@@ -41,6 +44,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         }
         Some(Command::Countdown(args)) => commands::countdown::run(&args),
         Some(Command::Pool(args)) => commands::pool::run(&args),
+        Some(Command::Queue(args)) => commands::queue::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),

@@ -25,6 +25,16 @@ pub fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The p-th percentile (0-100) with linear interpolation between the closest ranks.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    assert!(!values.is_empty(), "percentile of no values");
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (p / 100.0).clamp(0.0, 1.0) * (v.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    v[lo] + (v[hi] - v[lo]) * (rank - lo as f64)
+}
+
 impl Summary {
     pub fn of(samples: &[f64]) -> Summary {
         let med = median(samples);
@@ -70,5 +80,8 @@ mod tests {
         assert_eq!(s.mad, 1.0);
         assert!(s.cv > 1.0);
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(percentile(&[3.0, 1.0, 2.0], 50.0), 2.0);
+        assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 100.0), 5.0);
+        assert!((percentile(&[0.0, 10.0], 99.0) - 9.9).abs() < 1e-9);
     }
 }

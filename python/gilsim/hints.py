@@ -2,9 +2,10 @@
 import multiprocessing
 
 
-def for_exception(exc):
+def for_exception(exc, method=None):
+    """`method`: the start method in use, when the caller knows it (else the default)."""
     text = str(exc)
-    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_start_method()
+    method = method or multiprocessing.get_start_method()
     if "pickle" in text.lower() and "local object" in text:
         where = text.split("local object", 1)[1].strip(" '\"")
         return (

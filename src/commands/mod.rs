@@ -2,4 +2,5 @@
 pub mod countdown;
 pub mod doctor;
 pub mod pool;
+pub mod queue;
 pub mod run;

@@ -28,6 +28,7 @@ const SOURCES: &[Source] = sources! {
     "gilsim_threads_seen" => "gilsim/threads_seen.py",
     "gilsim_countdown" => "scenarios/countdown.py",
     "gilsim_pool" => "scenarios/pool.py",
+    "gilsim_queue" => "scenarios/queue.py",
 };
 
 /// Imports one of gilsim's embedded modules.

@@ -1,4 +1,5 @@
 //! What gilsim reads from the operating system about a run: CPU time and context switches
 //! (`getrusage`) and the libpython actually mapped into the process.
+pub mod clock;
 pub mod maps;
 pub mod rusage;

@@ -1,3 +1,4 @@
 //! Native Rust twins of the seed's Python workloads.
 pub mod countdown;
 pub mod pool;
+pub mod queue;

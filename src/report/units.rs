@@ -24,6 +24,16 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// At most `width` characters, with an ellipsis when cut (full texts stay in JSON and verdicts).
+pub fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +45,7 @@ mod tests {
         assert_eq!(seconds(1.23456), "1.235 s");
         assert_eq!(seconds(0.0056), "5.6 ms");
         assert_eq!(seconds(0.000_03), "30 µs");
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("abc", 4), "abc");
     }
 }

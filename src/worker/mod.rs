@@ -7,6 +7,7 @@
 pub mod countdown;
 pub mod pool;
 pub mod protocol;
+pub mod queue;
 
 use crate::embed::{error::PythonError, interpreter, script};
 use protocol::{Job, Record, JOB_ENV, RECORD_FD};
@@ -46,6 +47,7 @@ fn execute(job: &Job) -> (Record, i32) {
             .map(|info| (Record::Info(info), 0)),
         Job::Countdown(trial) => countdown::run(trial).map(|m| (Record::Trial(m), 0)),
         Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
+        Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

@@ -69,6 +69,62 @@ pub enum Job {
     Script(ScriptJob),
     /// One timed `Pool.map` (or its Rust twin).
     Pool(PoolTrial),
+    /// One sender/receiver run (or its Rust twin).
+    Queue(QueueTrial),
+}
+
+/// Who runs a sender/receiver pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueRuntime {
+    /// The seed's Python variants (see --variant)
+    Python,
+    /// std::sync::mpsc between threads, stopped with an AtomicBool
+    RustThreads,
+    /// A child process writing to a pipe, stopped with kill
+    RustProcesses,
+}
+
+impl QueueRuntime {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueRuntime::Python => "python",
+            QueueRuntime::RustThreads => "rust-threads",
+            QueueRuntime::RustProcesses => "rust-processes",
+        }
+    }
+}
+
+/// The seed's three sender/receiver programs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueueVariant {
+    /// multiprocessing.Queue, sender Process stopped with terminate()
+    Process,
+    /// The class-based version (the sender nested in __init__)
+    ProcessClass,
+    /// queue.Queue, sender Thread stopped with an Event and join()
+    Thread,
+}
+
+impl QueueVariant {
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueVariant::Process => "process",
+            QueueVariant::ProcessClass => "process-class",
+            QueueVariant::Thread => "thread",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QueueTrial {
+    pub runtime: QueueRuntime,
+    pub variant: QueueVariant,
+    /// Python process variants only.
+    pub start_method: Option<StartMethod>,
+    pub messages: usize,
+    pub interval_s: f64,
 }
 
 /// Who runs a pool map.

@@ -8,9 +8,8 @@ pub use rows::PoolRow;
 use crate::cli::PoolArgs;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
-use crate::runner;
-use crate::scenario::{dedup, host};
-use crate::worker::protocol::{Job, PoolRuntime, PoolTrial, Record};
+use crate::scenario::{dedup, host, measure_job, Outcome};
+use crate::worker::protocol::{Job, PoolRuntime, PoolTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;
@@ -51,9 +50,6 @@ pub fn label(t: &PoolTrial) -> String {
     }
 }
 
-/// One trial's outcome: its data, or the error that stopped it.
-pub type Outcome = Result<(f64, serde_json::Value), String>;
-
 pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let trials = trials(args);
@@ -67,13 +63,13 @@ pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
         for w in 0..warmup {
             progress.start(&format!("{} warm-up {}/{warmup}", label(trial), w + 1));
             // A failing warm-up shows again in the measured runs.
-            let _ = measure(trial, timeout)?;
+            let _ = measure_job(&Job::Pool(trial.clone()), timeout)?;
         }
     }
     for r in 0..args.repeat {
         for (trial, runs) in trials.iter().zip(outcomes.iter_mut()) {
             progress.start(&format!("{} run {}/{}", label(trial), r + 1, args.repeat));
-            runs.push(measure(trial, timeout)?);
+            runs.push(measure_job(&Job::Pool(trial.clone()), timeout)?);
         }
     }
     progress.finish();
@@ -103,15 +99,4 @@ pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
         results,
         verdict,
     })
-}
-
-/// Runs one trial. A trial that fails (a broken pool, a timeout) becomes an error row rather
-/// than ending the whole comparison; only an interruption stops everything.
-fn measure(trial: &PoolTrial, timeout: Duration) -> Result<Outcome> {
-    match runner::run_quiet(&Job::Pool(trial.clone()), timeout) {
-        Ok(Record::Measured { wall_s, data, .. }) => Ok(Ok((wall_s, data))),
-        Ok(other) => Ok(Err(format!("unexpected answer from the worker: {other:?}"))),
-        Err(err @ runner::RunError::Interrupted { .. }) => Err(err.into()),
-        Err(err) => Ok(Err(err.to_string())),
-    }
 }

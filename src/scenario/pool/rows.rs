@@ -1,7 +1,7 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
-use super::Outcome;
 use crate::report::units::seconds;
 use crate::report::Row;
+use crate::scenario::Outcome;
 use crate::stats::{median, Summary};
 use crate::worker::protocol::{PoolRuntime, PoolTrial};
 use serde::Serialize;
@@ -126,7 +126,10 @@ impl Row for PoolRow {
                 "WRONG".into()
             },
             match &self.error {
-                Some(e) => format!("error: {}", e.lines().next().unwrap_or("")),
+                Some(e) => crate::report::units::clip(
+                    &format!("error: {}", e.lines().next().unwrap_or("")),
+                    60,
+                ),
                 None => "ok".into(),
             },
         ]

@@ -1,0 +1,208 @@
+//! One row per sender/receiver configuration.
+use crate::report::units::seconds;
+use crate::report::Row;
+use crate::scenario::Outcome;
+use crate::stats::{median, percentile};
+use crate::worker::protocol::{QueueRuntime, QueueTrial, QueueVariant};
+use serde::Serialize;
+
+/// Values are listed in full up to this many messages.
+const RECEIVED_LISTED: usize = 100;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueRow {
+    pub runtime: QueueRuntime,
+    /// The seed's variant this row runs (Rust rows: the one they are the twin of).
+    pub variant: QueueVariant,
+    pub start_method: Option<&'static str>,
+    pub messages: usize,
+    pub interval_s: f64,
+    pub messages_received: Option<usize>,
+    /// The received values (first run), for small runs.
+    pub received: Option<Vec<u64>>,
+    /// put → get, over every message of every run.
+    pub latency_s: Option<Latency>,
+    /// Messages per second between the first and the last arrival (median over runs).
+    pub messages_per_s: Option<f64>,
+    /// Sender started → first message received (median).
+    pub first_message_s: Option<f64>,
+    /// Stop requested → sender gone: terminate()+join(), event+join(), kill (median).
+    pub shutdown_s: Option<f64>,
+    pub total_s: Option<f64>,
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
+    let mut row = QueueRow {
+        runtime: trial.runtime,
+        variant: trial.variant,
+        start_method: trial.start_method.map(|m| m.name()),
+        messages: trial.messages,
+        interval_s: trial.interval_s,
+        messages_received: None,
+        received: None,
+        latency_s: None,
+        messages_per_s: None,
+        first_message_s: None,
+        shutdown_s: None,
+        total_s: None,
+        status: "error",
+        error: None,
+    };
+    let mut data = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok((_, d)) => data.push(d),
+            Err(message) => {
+                row.error = Some(message.clone());
+                return row;
+            }
+        }
+    }
+    let Some(first) = data.first() else {
+        return row;
+    };
+    let values = |d: &serde_json::Value, key: &str| -> Vec<f64> {
+        d[key].as_array().map_or(Vec::new(), |a| {
+            a.iter().filter_map(|v| v.as_f64()).collect()
+        })
+    };
+    let med = |key: &str| {
+        let v: Vec<f64> = data.iter().filter_map(|d| d[key].as_f64()).collect();
+        (!v.is_empty()).then(|| median(&v))
+    };
+    let received: Vec<u64> = first["received"].as_array().map_or(Vec::new(), |a| {
+        a.iter().filter_map(|v| v.as_u64()).collect()
+    });
+    row.messages_received = Some(received.len());
+    if received.len() <= RECEIVED_LISTED {
+        row.received = Some(received);
+    }
+    let latencies: Vec<f64> = data.iter().flat_map(|d| values(d, "latencies_s")).collect();
+    if !latencies.is_empty() {
+        row.latency_s = Some(Latency {
+            p50: percentile(&latencies, 50.0),
+            p99: percentile(&latencies, 99.0),
+            max: percentile(&latencies, 100.0),
+        });
+    }
+    let rates: Vec<f64> = data
+        .iter()
+        .filter_map(|d| Some((trial.messages - 1) as f64 / d["stream_s"].as_f64()?))
+        .collect();
+    row.messages_per_s = (!rates.is_empty()).then(|| median(&rates));
+    row.first_message_s = med("first_message_s");
+    row.shutdown_s = med("shutdown_s");
+    row.total_s = med("total_s");
+    row.status = "ok";
+    row
+}
+
+fn opt_seconds(value: Option<f64>) -> String {
+    value.map_or("–".into(), seconds)
+}
+
+impl QueueRow {
+    /// "0, 1, 2, …, 9" for the table.
+    fn received_text(&self) -> String {
+        match (&self.received, self.messages_received) {
+            (Some(v), _) if v.len() <= 6 => v
+                .iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            (Some(v), _) => format!("{}, {}, {}, …, {}", v[0], v[1], v[2], v[v.len() - 1]),
+            (None, Some(n)) => format!("{n} messages"),
+            _ => "–".into(),
+        }
+    }
+}
+
+impl Row for QueueRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "runtime",
+            "variant",
+            "start",
+            "received",
+            "msgs/s",
+            "latency p50",
+            "p99",
+            "first msg",
+            "shutdown",
+            "total",
+            "status",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.runtime.name().into(),
+            self.variant.name().into(),
+            self.start_method.unwrap_or("–").into(),
+            self.received_text(),
+            self.messages_per_s
+                .map_or("–".into(), |r| format!("{r:.0}")),
+            opt_seconds(self.latency_s.as_ref().map(|l| l.p50)),
+            opt_seconds(self.latency_s.as_ref().map(|l| l.p99)),
+            opt_seconds(self.first_message_s),
+            opt_seconds(self.shutdown_s),
+            opt_seconds(self.total_s),
+            match &self.error {
+                Some(e) => crate::report::units::clip(
+                    &format!("error: {}", e.lines().next().unwrap_or("")),
+                    60,
+                ),
+                None => "ok".into(),
+            },
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "runtime",
+            "variant",
+            "start_method",
+            "messages",
+            "interval_s",
+            "messages_received",
+            "messages_per_s",
+            "latency_p50_s",
+            "latency_p99_s",
+            "first_message_s",
+            "shutdown_s",
+            "total_s",
+            "status",
+            "error",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        vec![
+            self.runtime.name().into(),
+            self.variant.name().into(),
+            self.start_method.unwrap_or("").into(),
+            self.messages.to_string(),
+            self.interval_s.to_string(),
+            self.messages_received
+                .map_or(String::new(), |n| n.to_string()),
+            num(self.messages_per_s),
+            num(self.latency_s.as_ref().map(|l| l.p50)),
+            num(self.latency_s.as_ref().map(|l| l.p99)),
+            num(self.first_message_s),
+            num(self.shutdown_s),
+            num(self.total_s),
+            self.status.into(),
+            self.error.clone().unwrap_or_default(),
+        ]
+    }
+}

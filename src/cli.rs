@@ -28,6 +28,8 @@ pub enum Command {
     Pool(PoolArgs),
     /// The seed's sender/receiver queues (process, class-based, thread) beside Rust twins
     Queue(QueueArgs),
+    /// Objects are shared between threads but copied per process: shown and measured
+    Share(ShareArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
@@ -139,6 +141,21 @@ pub struct QueueArgs {
     /// Measured runs per row
     #[arg(long, default_value = "1", value_parser = repeat_count, allow_hyphen_values = true)]
     pub repeat: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a trial (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ShareArgs {
+    /// Items in the list that is mutated
+    #[arg(long, default_value = "100000", value_parser = item_count, allow_hyphen_values = true)]
+    pub size: usize,
+    /// Start methods for the process rows
+    #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
+    pub start_method: Vec<StartMethod>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Kill a trial (its whole process group) after this long

@@ -45,6 +45,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Countdown(args)) => commands::countdown::run(&args),
         Some(Command::Pool(args)) => commands::pool::run(&args),
         Some(Command::Queue(args)) => commands::queue::run(&args),
+        Some(Command::Share(args)) => commands::share::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),

@@ -4,3 +4,4 @@ pub mod doctor;
 pub mod pool;
 pub mod queue;
 pub mod run;
+pub mod share;

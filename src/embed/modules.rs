@@ -29,6 +29,7 @@ const SOURCES: &[Source] = sources! {
     "gilsim_countdown" => "scenarios/countdown.py",
     "gilsim_pool" => "scenarios/pool.py",
     "gilsim_queue" => "scenarios/queue.py",
+    "gilsim_share" => "scenarios/share.py",
 };
 
 /// Imports one of gilsim's embedded modules.

@@ -4,6 +4,7 @@ pub mod countdown;
 pub mod host;
 pub mod pool;
 pub mod queue;
+pub mod share;
 
 use crate::runner::{self, RunError};
 use crate::worker::protocol::{Job, Record};

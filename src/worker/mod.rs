@@ -8,6 +8,7 @@ pub mod countdown;
 pub mod pool;
 pub mod protocol;
 pub mod queue;
+pub mod share;
 
 use crate::embed::{error::PythonError, interpreter, script};
 use protocol::{Job, Record, JOB_ENV, RECORD_FD};
@@ -48,6 +49,7 @@ fn execute(job: &Job) -> (Record, i32) {
         Job::Countdown(trial) => countdown::run(trial).map(|m| (Record::Trial(m), 0)),
         Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
         Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),
+        Job::Share(trial) => share::run(trial).map(|r| (r, 0)),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

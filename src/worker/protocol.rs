@@ -71,6 +71,15 @@ pub enum Job {
     Pool(PoolTrial),
     /// One sender/receiver run (or its Rust twin).
     Queue(QueueTrial),
+    /// One mutation by a thread or a child process, seen from the parent.
+    Share(ShareTrial),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShareTrial {
+    /// None: a thread; Some: a process started this way.
+    pub start_method: Option<StartMethod>,
+    pub size: usize,
 }
 
 /// Who runs a sender/receiver pair.

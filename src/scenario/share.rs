@@ -1,0 +1,204 @@
+//! The seed's "objects can be shared between threads, but must be copied per process": one
+//! mutation by a thread and one by a process per start method, seen from the parent.
+use crate::cli::ShareArgs;
+use crate::report::progress::Progress;
+use crate::report::units::seconds;
+use crate::report::{Document, Host, Row};
+use crate::scenario::{dedup, host, measure_job};
+use crate::worker::protocol::{Job, ShareTrial};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ShareRow {
+    /// `thread` or `process`.
+    pub variant: &'static str,
+    pub start_method: Option<&'static str>,
+    pub size: usize,
+    /// The parent saw the mutation in its own object.
+    pub visible_in_parent: Option<bool>,
+    /// The object pickled on its own (what a copy costs to serialise).
+    pub object_bytes: Option<u64>,
+    /// Bytes multiprocessing pickled to start the child (arguments and preparation data).
+    pub pickled_bytes: Option<u64>,
+    /// Memory the child's writes copied (copy-on-write page faults × page size).
+    pub child_copied_bytes: Option<u64>,
+    pub wall_s: Option<f64>,
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let mut trials = vec![ShareTrial {
+        start_method: None,
+        size: args.size,
+    }];
+    trials.extend(dedup(&args.start_method).into_iter().map(|sm| ShareTrial {
+        start_method: Some(sm),
+        size: args.size,
+    }));
+    let mut progress = Progress::new(1 + trials.len());
+    progress.start("starting the embedded interpreter");
+    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+    let mut results = Vec::new();
+    for trial in &trials {
+        let variant = if trial.start_method.is_some() {
+            "process"
+        } else {
+            "thread"
+        };
+        progress.start(variant);
+        let mut row = ShareRow {
+            variant,
+            start_method: trial.start_method.map(|m| m.name()),
+            size: trial.size,
+            visible_in_parent: None,
+            object_bytes: None,
+            pickled_bytes: None,
+            child_copied_bytes: None,
+            wall_s: None,
+            status: "error",
+            error: None,
+        };
+        match measure_job(&Job::Share(trial.clone()), timeout)? {
+            Ok((wall, d)) => {
+                row.visible_in_parent = d["visible_in_parent"].as_bool();
+                row.object_bytes = d["object_bytes"].as_u64();
+                row.pickled_bytes = d["pickled_bytes"].as_u64();
+                row.child_copied_bytes = d["child_copied_bytes"].as_u64();
+                row.wall_s = Some(wall);
+                row.status = "ok";
+            }
+            Err(e) => row.error = Some(e),
+        }
+        results.push(row);
+    }
+    progress.finish();
+    let verdict = verdict(&results);
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "share".into(),
+        params: json!({
+            "size": args.size,
+            "start_method": dedup(&args.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "timeout_s": args.timeout,
+        }),
+        host: Host::new(Some(&python)),
+        results,
+        verdict,
+    })
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+fn verdict(rows: &[ShareRow]) -> String {
+    let mut out = Vec::new();
+    for r in rows.iter().filter(|r| r.status == "ok") {
+        let who = match r.start_method {
+            Some(sm) => format!("A process ({sm})"),
+            None => "A thread".into(),
+        };
+        let seen = if r.visible_in_parent == Some(true) {
+            "the parent saw the change: both worked on the same object in one memory"
+        } else {
+            "the parent's object was unchanged: the child worked on its own copy"
+        };
+        let mut text = format!("{who} negated all {} items of a list: {seen}", r.size);
+        match (r.pickled_bytes, r.child_copied_bytes) {
+            (Some(p), None) if p > 0 => {
+                text += &format!(
+                    "; starting it pickled {} (the list alone is {}), from which the child built its own list",
+                    bytes(p),
+                    bytes(r.object_bytes.unwrap_or(0))
+                )
+            }
+            (Some(_), Some(c)) => text += &format!(
+                "; nothing was pickled (fork copies the parent's memory lazily) and the child's writes copied {} of pages",
+                bytes(c)
+            ),
+            _ => {}
+        }
+        out.push(text + ".");
+    }
+    for r in rows.iter().filter(|r| r.status != "ok") {
+        out.push(format!(
+            "{} {} failed: {}",
+            r.variant,
+            r.start_method.unwrap_or(""),
+            r.error.as_deref().unwrap_or("")
+        ));
+    }
+    out.join("\n")
+}
+
+impl Row for ShareRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "variant",
+            "start",
+            "items",
+            "parent sees change",
+            "pickled",
+            "copied by writes",
+            "wall",
+            "status",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.variant.into(),
+            self.start_method.unwrap_or("–").into(),
+            self.size.to_string(),
+            self.visible_in_parent
+                .map_or("–".into(), |v| if v { "yes".into() } else { "no".into() }),
+            self.pickled_bytes.map_or("–".into(), bytes),
+            self.child_copied_bytes.map_or("–".into(), bytes),
+            self.wall_s.map_or("–".into(), seconds),
+            self.error
+                .as_deref()
+                .map_or("ok".into(), |e| crate::report::units::clip(e, 60)),
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "variant",
+            "start_method",
+            "size",
+            "visible_in_parent",
+            "object_bytes",
+            "pickled_bytes",
+            "child_copied_bytes",
+            "wall_s",
+            "status",
+            "error",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let opt = |v: Option<u64>| v.map_or(String::new(), |x| x.to_string());
+        vec![
+            self.variant.into(),
+            self.start_method.unwrap_or("").into(),
+            self.size.to_string(),
+            self.visible_in_parent
+                .map_or(String::new(), |v| v.to_string()),
+            opt(self.object_bytes),
+            opt(self.pickled_bytes),
+            opt(self.child_copied_bytes),
+            self.wall_s.map_or(String::new(), |w| w.to_string()),
+            self.status.into(),
+            self.error.clone().unwrap_or_default(),
+        ]
+    }
+}

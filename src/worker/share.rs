@@ -1,0 +1,37 @@
+//! One share trial inside the worker.
+use crate::embed::{error::python_error, interpreter, modules};
+use crate::measure::rusage::Usage;
+use crate::worker::protocol::{Record, ShareTrial};
+use anyhow::Result;
+use pyo3::prelude::*;
+use std::time::Instant;
+
+pub fn run(trial: &ShareTrial) -> Result<Record> {
+    interpreter::start()?;
+    let before = Usage::process_tree();
+    let start = Instant::now();
+    let data = Python::attach(|py| -> Result<serde_json::Value> {
+        let json = modules::load(py, "gilsim_share")?
+            .call_method1(
+                "run",
+                (
+                    if trial.start_method.is_some() {
+                        "process"
+                    } else {
+                        "thread"
+                    },
+                    trial.start_method.map_or("fork", |m| m.name()),
+                    trial.size,
+                ),
+            )
+            .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
+            .and_then(|s| s.extract::<String>())
+            .map_err(|e| python_error(py, e))?;
+        Ok(serde_json::from_str(&json)?)
+    })?;
+    Ok(Record::Measured {
+        wall_s: start.elapsed().as_secs_f64(),
+        usage: Usage::process_tree().since(&before),
+        data,
+    })
+}

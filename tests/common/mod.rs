@@ -88,3 +88,48 @@ pub fn wait_for(path: &Path, limit: Duration) {
 pub fn cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
+
+/// Runs gilsim with a unique tag in its environment, which every process it starts inherits,
+/// so the test can later look for survivors among all processes on the machine.
+pub fn run_tagged(args: &[&str]) -> (Output, String) {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    let out = gilsim()
+        .args(args)
+        .env("GILSIM_TEST_TAG", &tag)
+        .output()
+        .expect("gilsim runs");
+    (out, tag)
+}
+
+/// Live processes whose environment carries `tag`.
+pub fn tagged_processes(tag: &str) -> Vec<i32> {
+    let needle = format!("GILSIM_TEST_TAG={tag}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.windows(needle.len()).any(|w| w == needle.as_bytes()))
+                .unwrap_or(false)
+        })
+        .filter(|pid| alive(*pid))
+        .collect()
+}
+
+pub fn assert_none_left(tag: &str) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !tagged_processes(tag).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = tagged_processes(tag);
+    assert!(left.is_empty(), "processes left behind: {left:?}");
+}
+
+pub fn seed(name: &str) -> String {
+    format!("{}/python/seed/{name}", env!("CARGO_MANIFEST_DIR"))
+}

@@ -66,6 +66,9 @@ pub struct CountdownArgs {
     /// sys.setswitchinterval() for the Python rows (default: the interpreter's, 0.005)
     #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
     pub switch_interval: Option<f64>,
+    /// Do not read the GIL's state during Python trials
+    #[arg(long)]
+    pub no_gil_stats: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Kill a trial (its whole process group) after this long

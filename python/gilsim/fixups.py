@@ -23,6 +23,10 @@ def install(gilsim_exe, configured_python):
 
     multiprocessing.set_executable(gilsim_exe)
     _watch_pools(multiprocessing.pool.Pool)
+    # gilsim's GIL sampler is a host thread: it must not be running across a fork.
+    import _gilsim
+
+    os.register_at_fork(before=_gilsim.pause, after_in_parent=_gilsim.resume)
 
 
 def set_default_start_method(method):

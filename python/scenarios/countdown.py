@@ -9,6 +9,12 @@ import multiprocessing
 import resource
 import threading
 
+try:
+    # gilsim's host module: tells the GIL instrumentation which thread state is whose.
+    import _gilsim
+except ImportError:  # run outside gilsim
+    _gilsim = None
+
 
 def countdown(n):
     # The seed's loop, unchanged.
@@ -38,9 +44,13 @@ def run_threads(count, workers):
     shares = split(count, workers)
     if workers == 1:
         # The seed's single-thread script: countdown(COUNT) in the main thread.
+        if _gilsim:
+            _gilsim.register_thread("MainThread")
         before = _thread_usage("MainThread")
         countdown(shares[0])
         after = _thread_usage("MainThread")
+        if _gilsim:
+            _gilsim.thread_done()
         for key in ("cpu_s", "user_s", "sys_s", "voluntary", "involuntary"):
             after[key] -= before[key]
         return [after]
@@ -63,8 +73,12 @@ class _CountdownThread(threading.Thread):
         self.usage = None
 
     def run(self):
+        if _gilsim:
+            _gilsim.register_thread(self.name)
         countdown(self.n)
         self.usage = _thread_usage(self.name)
+        if _gilsim:
+            _gilsim.thread_done()
 
 
 def run_processes(count, workers, start_method):

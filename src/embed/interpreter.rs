@@ -19,6 +19,11 @@ pub fn start() -> Result<()> {
 
 fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("locating the gilsim binary")?;
+    // The functions Python code calls into gilsim through (thread registry, sampler pauses).
+    let host = crate::measure::gil::registry::module(py)?;
+    py.import("sys")?
+        .getattr("modules")?
+        .set_item("_gilsim", host)?;
     modules::load(py, "gilsim_fixups")?
         .call_method1(
             "install",

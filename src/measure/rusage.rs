@@ -62,12 +62,13 @@ impl Usage {
         }
     }
 
+    /// The difference; never negative (two snapshots a tick apart can round either way).
     pub fn since(&self, earlier: &Usage) -> Usage {
         Usage {
-            user_s: self.user_s - earlier.user_s,
-            sys_s: self.sys_s - earlier.sys_s,
-            voluntary: self.voluntary - earlier.voluntary,
-            involuntary: self.involuntary - earlier.involuntary,
+            user_s: (self.user_s - earlier.user_s).max(0.0),
+            sys_s: (self.sys_s - earlier.sys_s).max(0.0),
+            voluntary: (self.voluntary - earlier.voluntary).max(0),
+            involuntary: (self.involuntary - earlier.involuntary).max(0),
         }
     }
 }

@@ -1,11 +1,16 @@
-//! One countdown trial inside the worker: the timed region and the process tree's usage.
+//! One countdown trial inside the worker: the timed region, the process tree's usage and,
+//! for Python trials, the GIL's own figures.
 use crate::embed::{error::python_error, interpreter, modules};
+use crate::measure::gil::{locate, registry, sampler, stats::GilStats};
 use crate::measure::rusage::Usage;
 use crate::native;
 use crate::worker::protocol::{CountdownTrial, Runtime, ThreadUsage, TrialMeasurement};
 use anyhow::Result;
 use pyo3::prelude::*;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// 12.5 kHz: on a busy 2-core machine wake-ups come late, and this keeps the rate ≥ 10 kHz.
+pub const SAMPLE_PERIOD: Duration = Duration::from_micros(80);
 
 pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
     if trial.runtime == Runtime::RustThreads {
@@ -19,6 +24,11 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 .call_method1("setswitchinterval", (interval,))
                 .map_err(|e| python_error(py, e))?;
         }
+        let gil = if trial.gil_stats {
+            locate::calibrate(py)
+        } else {
+            Err("turned off (--no-gil-stats)".to_string())
+        };
         let call = || -> Result<Vec<ThreadUsage>> {
             let result = match trial.runtime {
                 Runtime::PythonThreads => {
@@ -33,7 +43,28 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 .map_err(|e| python_error(py, e))?;
             Ok(serde_json::from_str(&json)?)
         };
-        measure(call)
+        let Ok(gil) = gil else {
+            let reason = gil.err().unwrap_or_default();
+            let mut m = measure(call)?;
+            m.gil = Some(GilStats::unavailable(reason));
+            return Ok(m);
+        };
+        registry::clear();
+        let before = gil.read().switch_number;
+        sampler::start(gil, SAMPLE_PERIOD, false);
+        let measured = measure(call);
+        let data = sampler::stop();
+        let switches = gil.read().switch_number.wrapping_sub(before);
+        let mut m = measured?;
+        m.gil = Some(match data {
+            Some(data) => {
+                // The row's CPU and context switches are the workload's, not the sampler's.
+                m.usage = m.usage.since(&data.own_usage);
+                GilStats::build(switches, m.wall_s, &data, &registry::snapshot())
+            }
+            None => GilStats::unavailable("the sampler did not run"),
+        });
+        Ok(m)
     })
 }
 
@@ -47,5 +78,6 @@ fn measure(work: impl FnOnce() -> Result<Vec<ThreadUsage>>) -> Result<TrialMeasu
         wall_s,
         usage: Usage::process_tree().since(&before),
         threads,
+        gil: None,
     })
 }

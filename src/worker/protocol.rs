@@ -1,4 +1,5 @@
 //! What the parent asks a worker process to do, and the one record the worker sends back.
+use crate::measure::gil::stats::GilStats;
 use crate::measure::rusage::Usage;
 use serde::{Deserialize, Serialize};
 
@@ -196,6 +197,8 @@ pub struct CountdownTrial {
     pub workers: usize,
     pub count: u64,
     pub switch_interval_s: Option<f64>,
+    /// Read the GIL's state during Python trials.
+    pub gil_stats: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -275,6 +278,8 @@ pub struct TrialMeasurement {
     /// The worker's whole process tree over the timed region.
     pub usage: Usage,
     pub threads: Vec<ThreadUsage>,
+    /// Python trials: what the GIL did (or why that is unavailable).
+    pub gil: Option<GilStats>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -30,6 +30,7 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
                 workers,
                 count: args.count,
                 switch_interval_s: args.switch_interval,
+                gil_stats: !args.no_gil_stats,
             });
         }
     }

@@ -1,4 +1,5 @@
 //! Condensing repeated countdown trials into one row per (runtime, workers).
+use crate::measure::gil::stats::{aggregate, GilStats};
 use crate::report::units::seconds;
 use crate::report::Row;
 use crate::stats::{median, Summary};
@@ -23,6 +24,9 @@ pub struct CountdownRow {
     pub threads: Vec<ThreadCpu>,
     /// CPU nanoseconds per loop iteration (whole process tree).
     pub ns_per_iteration: f64,
+    /// Python rows: what the GIL did (medians over runs), or why that is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil: Option<GilStats>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -113,6 +117,10 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
         },
         threads,
         ns_per_iteration: cpu_median / trial.count as f64 * 1e9,
+        gil: trial.runtime.is_python().then(|| {
+            let stats: Vec<GilStats> = runs.iter().filter_map(|m| m.gil.clone()).collect();
+            aggregate(&stats)
+        }),
     }
 }
 
@@ -131,6 +139,8 @@ impl Row for CountdownRow {
             "ctx sw vol/invol",
             "per-thread CPU",
             "ns/iter",
+            "GIL hand-offs",
+            "GIL held",
         ]
     }
 
@@ -163,6 +173,11 @@ impl Row for CountdownRow {
                 "–".into()
             },
             format!("{:.2}", self.ns_per_iteration),
+            self.gil
+                .as_ref()
+                .and_then(|g| g.switches)
+                .map_or("–".into(), |s| s.to_string()),
+            self.gil.as_ref().map_or("–".into(), held_text),
         ]
     }
 
@@ -207,6 +222,39 @@ impl Row for CountdownRow {
                 .collect::<Vec<_>>()
                 .join(";"),
             self.ns_per_iteration.to_string(),
+            self.gil.as_ref().map_or(String::new(), |g| g.source.clone()),
+            self.gil
+                .as_ref()
+                .and_then(|g| g.switches)
+                .map_or(String::new(), |s| s.to_string()),
+            self.gil
+                .as_ref()
+                .and_then(|g| g.held_fraction)
+                .map_or(String::new(), |h| h.to_string()),
+            self.gil.as_ref().map_or(String::new(), |g| {
+                g.threads
+                    .iter()
+                    .map(|t| t.held_fraction.to_string())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            }),
         ]
     }
+}
+
+/// "99 % (49 + 50)": the GIL's held share, and each thread's when there are several.
+fn held_text(g: &GilStats) -> String {
+    let Some(total) = g.held_fraction else {
+        return "n/a".into();
+    };
+    let mut text = format!("{:.0} %", total * 100.0);
+    if g.threads.len() > 1 {
+        let parts: Vec<String> = g
+            .threads
+            .iter()
+            .map(|t| format!("{:.0}", t.held_fraction * 100.0))
+            .collect();
+        text += &format!(" ({})", parts.join(" + "));
+    }
+    text
 }

@@ -7,6 +7,7 @@
 //! never for less than 2 % (a floor: five runs can show less spread than this machine's
 //! run-to-run drift).
 use super::rows::CountdownRow;
+use crate::measure::gil::stats::GilStats;
 use crate::report::units::{seconds, thousands};
 use crate::worker::protocol::{PythonInfo, Runtime};
 
@@ -165,12 +166,19 @@ fn threads_paragraph(
         }
     );
     let intervals = many.wall_s.median / (interval_ms / 1e3);
-    let switches = format!(
-        " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {:.0} to {:.0}, {:.1} per {interval_ms:.1} ms switch interval elapsed.",
-        one.ctx_switches.voluntary,
-        many.ctx_switches.voluntary,
-        many.ctx_switches.voluntary / intervals
-    );
+    let switches = match many.gil.as_ref().filter(|g| g.source == "calibrated") {
+        Some(g) => gil_sentence(g, many.wall_s.median, interval_ms),
+        None => format!(
+            " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {:.0} to {:.0}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",
+            one.ctx_switches.voluntary,
+            many.ctx_switches.voluntary,
+            many.ctx_switches.voluntary / intervals,
+            many.gil
+                .as_ref()
+                .and_then(|g| g.reason.as_deref())
+                .map_or(String::new(), |r| format!(" (exact GIL figures unavailable: {r})"))
+        ),
+    };
     let why = if !python.gil_enabled {
         format!(
             " This {} {} build runs without a GIL, so threads can run Python bytecode in parallel.",
@@ -208,6 +216,32 @@ fn threads_paragraph(
     headline + &busy + &switches + &why
 }
 
+/// "The GIL changed hands 227 times in 1.14 s (one hand-off per 5.0 ms …)".
+fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
+    let switches = g.switches.unwrap_or(0);
+    let mut text = format!(" The GIL changed hands {switches} times in {}", seconds(wall));
+    if switches > 0 {
+        text += &format!(
+            " (one hand-off per {:.2} ms, against a {interval_ms:.1} ms switch interval)",
+            wall * 1e3 / switches as f64
+        );
+    }
+    if g.threads.len() > 1 {
+        let held: Vec<f64> = g.threads.iter().map(|t| t.held_fraction * 100.0).collect();
+        let lo = held.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = held.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let waits: Vec<String> = g.threads.iter().map(|t| seconds(t.wait_s)).collect();
+        text += &format!(
+            "; each thread held it {lo:.0}-{hi:.0} % of the time and waited the rest (blocked {} respectively)",
+            waits.join(" and ")
+        );
+    }
+    if let Some(h) = g.held_fraction {
+        text += &format!("; the GIL was free {:.1} % of the time", (1.0 - h) * 100.0);
+    }
+    text + "."
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +269,7 @@ mod tests {
             },
             threads: vec![],
             ns_per_iteration: 1.0,
+            gil: None,
         }
     }
 

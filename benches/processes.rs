@@ -1,0 +1,225 @@
+//! Benchmarks for processes (run through the real gilsim binary, each figure measured inside
+//! its worker):
+//! - process start-up per start method (Python Pool(1) until its worker is ready) and per Rust
+//!   gilsim child process;
+//! - pool overhead per item (fork, 1024 items, no work) at chunksize 1 and at the default;
+//! - queue throughput (messages/s, no sleeps) for each variant and the Rust twins.
+//!
+//! Ratios between rows are printed at the end, from medians measured in this one run.
+use criterion::{criterion_group, Criterion, SamplingMode};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const GILSIM: &str = env!("CARGO_BIN_EXE_gilsim");
+
+static SAMPLES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+
+/// Runs a gilsim scenario once (JSON) and returns its first row.
+fn first_row(args: &[&str]) -> Value {
+    let out = Command::new(GILSIM)
+        .args(args)
+        .args(["--format", "json"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("gilsim runs");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    doc["results"][0].clone()
+}
+
+/// A benchmark whose per-iteration figure (seconds) is read from the report.
+fn bench_figure(
+    c: &mut Criterion,
+    group: &str,
+    name: &str,
+    args: &[&str],
+    figure: fn(&Value) -> f64,
+) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    let key = format!("{group}/{name}");
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = 0.0;
+            for _ in 0..iters {
+                let seconds = figure(&first_row(args));
+                SAMPLES
+                    .lock()
+                    .unwrap()
+                    .entry(key.clone())
+                    .or_default()
+                    .push(seconds);
+                total += seconds;
+            }
+            Duration::from_secs_f64(total)
+        })
+    });
+    g.finish();
+}
+
+fn startup(c: &mut Criterion) {
+    for sm in ["spawn", "forkserver", "fork"] {
+        bench_figure(
+            c,
+            "process_startup",
+            &format!("python-{sm}"),
+            &[
+                "pool",
+                "--workers",
+                "1",
+                "--items",
+                "1",
+                "--method",
+                "with",
+                "--runtimes",
+                "python-processes",
+                "--start-method",
+                sm,
+                "--repeat",
+                "1",
+                "--warmup",
+                "0",
+            ],
+            |r| r["startup_s"].as_f64().unwrap(),
+        );
+    }
+    bench_figure(
+        c,
+        "process_startup",
+        "rust-process",
+        &[
+            "pool",
+            "--workers",
+            "1",
+            "--items",
+            "1",
+            "--runtimes",
+            "rust-processes",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+        ],
+        |r| r["startup_s"].as_f64().unwrap(),
+    );
+}
+
+fn pool_overhead(c: &mut Criterion) {
+    for (name, chunk) in [("chunksize-1", Some("1")), ("chunksize-default", None)] {
+        let mut args = vec![
+            "pool",
+            "--items",
+            "1024",
+            "--method",
+            "with",
+            "--runtimes",
+            "python-processes",
+            "--start-method",
+            "fork",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+        ];
+        if let Some(c) = chunk {
+            args.extend(["--chunksize", c]);
+        }
+        // Per item: the map's time divided by the items.
+        bench_figure(c, "pool_map_per_item", name, &args, |r| {
+            r["map_s"].as_f64().unwrap() / 1024.0
+        });
+    }
+}
+
+fn queue_throughput(c: &mut Criterion) {
+    let rows: [(&str, &[&str]); 5] = [
+        (
+            "python-process",
+            &["--runtimes", "python", "--variant", "process"],
+        ),
+        (
+            "python-process-class",
+            &["--runtimes", "python", "--variant", "process-class"],
+        ),
+        (
+            "python-thread",
+            &["--runtimes", "python", "--variant", "thread"],
+        ),
+        ("rust-threads", &["--runtimes", "rust-threads"]),
+        ("rust-processes", &["--runtimes", "rust-processes"]),
+    ];
+    for (name, extra) in rows {
+        let mut args = vec!["queue", "--messages", "5000", "--interval", "0"];
+        args.extend_from_slice(extra);
+        // Seconds per message (criterion shows its inverse as throughput-like figures below).
+        bench_figure(c, "queue_seconds_per_message", name, &args, |r| {
+            1.0 / r["messages_per_s"].as_f64().unwrap()
+        });
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn report() {
+    let samples = SAMPLES.lock().unwrap();
+    let m = |k: &str| samples.get(k).map(|v| median(v.clone()));
+    println!("\nmedians from this run:");
+    for (k, v) in samples.iter() {
+        println!("  {k}: {:.6} s ({} samples)", median(v.clone()), v.len());
+    }
+    if let (Some(s), Some(f)) = (
+        m("process_startup/python-spawn"),
+        m("process_startup/python-fork"),
+    ) {
+        println!("  start-up spawn / fork: ×{:.1}", s / f);
+    }
+    if let (Some(s), Some(f)) = (
+        m("process_startup/python-forkserver"),
+        m("process_startup/python-fork"),
+    ) {
+        println!("  start-up forkserver / fork: ×{:.1}", s / f);
+    }
+    if let (Some(p), Some(r)) = (
+        m("process_startup/python-fork"),
+        m("process_startup/rust-process"),
+    ) {
+        println!("  start-up python fork / rust process: ×{:.1}", p / r);
+    }
+    if let (Some(one), Some(def)) = (
+        m("pool_map_per_item/chunksize-1"),
+        m("pool_map_per_item/chunksize-default"),
+    ) {
+        println!("  pool per item, chunksize 1 / default: ×{:.1}", one / def);
+    }
+    for k in [
+        "python-process",
+        "python-process-class",
+        "python-thread",
+        "rust-threads",
+        "rust-processes",
+    ] {
+        if let Some(s) = m(&format!("queue_seconds_per_message/{k}")) {
+            println!("  queue {k}: {:.0} messages/s", 1.0 / s);
+        }
+    }
+}
+
+criterion_group!(benches, startup, pool_overhead, queue_throughput);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report();
+}

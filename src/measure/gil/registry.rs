@@ -1,0 +1,125 @@
+//! Which Python thread owns which thread state: each thread registers itself (name, OS thread
+//! id, `PyThreadState*`) when it starts and reports its scheduler times when it ends, because
+//! an exited thread's /proc entry is gone.
+use crate::measure::rusage::{Usage, Who};
+use pyo3::prelude::*;
+use serde::Serialize;
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadRecord {
+    pub name: String,
+    pub tid: i32,
+    #[serde(skip)]
+    pub tstate: usize,
+    #[serde(skip)]
+    pub started: Instant,
+    #[serde(skip)]
+    pub start_sched: SchedStat,
+    #[serde(skip)]
+    pub end: Option<(Instant, SchedStat, f64)>,
+}
+
+/// /proc/<tid>/schedstat: time on a CPU, time waiting in the run queue (both ns).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SchedStat {
+    pub on_cpu_ns: u64,
+    pub run_queue_ns: u64,
+}
+
+impl SchedStat {
+    pub fn of_this_thread() -> SchedStat {
+        Self::read("/proc/thread-self/schedstat")
+    }
+
+    pub fn of(tid: i32) -> SchedStat {
+        Self::read(&format!("/proc/self/task/{tid}/schedstat"))
+    }
+
+    fn read(path: &str) -> SchedStat {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+        SchedStat {
+            on_cpu_ns: fields.next().unwrap_or(0),
+            run_queue_ns: fields.next().unwrap_or(0),
+        }
+    }
+}
+
+static THREADS: Mutex<Vec<ThreadRecord>> = Mutex::new(Vec::new());
+
+fn gettid() -> i32 {
+    // SAFETY: plain syscall.
+    unsafe { libc::gettid() }
+}
+
+/// Called by a Python thread as it starts (attached, so it has a thread state).
+#[pyfunction]
+pub fn register_thread(name: String) {
+    // SAFETY: called from Python, so this thread is attached.
+    let tstate = unsafe { pyo3::ffi::PyThreadState_Get() } as usize;
+    let tid = gettid();
+    let mut threads = THREADS.lock().expect("thread registry");
+    threads.retain(|t| t.tid != tid || t.end.is_some());
+    threads.push(ThreadRecord {
+        name,
+        tid,
+        tstate,
+        started: Instant::now(),
+        start_sched: SchedStat::of_this_thread(),
+        end: None,
+    });
+}
+
+/// Called by a registered thread as it finishes its work.
+#[pyfunction]
+pub fn thread_done() {
+    let tid = gettid();
+    let sched = SchedStat::of_this_thread();
+    let cpu = Usage::of(Who::Thread).cpu_s();
+    if let Some(t) = THREADS
+        .lock()
+        .expect("thread registry")
+        .iter_mut()
+        .rev()
+        .find(|t| t.tid == tid && t.end.is_none())
+    {
+        t.end = Some((Instant::now(), sched, cpu));
+    }
+}
+
+/// Forgets every thread (a new trial starts).
+pub fn clear() {
+    THREADS.lock().expect("thread registry").clear();
+}
+
+/// The registered threads; those still running are read now.
+pub fn snapshot() -> Vec<ThreadRecord> {
+    let mut threads = THREADS.lock().expect("thread registry").clone();
+    for t in threads.iter_mut().filter(|t| t.end.is_none()) {
+        let cpu = std::fs::read_to_string(format!("/proc/self/task/{}/stat", t.tid))
+            .ok()
+            .and_then(|stat| {
+                let rest = stat.get(stat.rfind(')')? + 2..)?.to_string();
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
+                let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+                // SAFETY: sysconf is a plain query.
+                Some(ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
+            })
+            .unwrap_or(0.0);
+        t.end = Some((Instant::now(), SchedStat::of(t.tid), cpu));
+    }
+    threads
+}
+
+/// The `_gilsim` module Python code calls into.
+pub fn module(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyModule>> {
+    let m = pyo3::types::PyModule::new(py, "_gilsim")?;
+    m.add_function(wrap_pyfunction!(register_thread, &m)?)?;
+    m.add_function(wrap_pyfunction!(thread_done, &m)?)?;
+    m.add_function(wrap_pyfunction!(super::sampler::pause, &m)?)?;
+    m.add_function(wrap_pyfunction!(super::sampler::resume, &m)?)?;
+    Ok(m)
+}

@@ -1,0 +1,114 @@
+//! The GIL figures of one trial, built from the exact counter, the sampler and the registry.
+use super::registry::ThreadRecord;
+use super::sampler::SamplerData;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct GilStats {
+    /// `calibrated` (read from the interpreter's own GIL state) or `unavailable`.
+    pub source: String,
+    /// Why the figures are unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Exact hand-offs: the interpreter's `switch_number` delta over the trial.
+    pub switches: Option<u64>,
+    pub switches_per_s: Option<f64>,
+    /// Share of samples with the GIL locked.
+    pub held_fraction: Option<f64>,
+    pub samples: Option<u64>,
+    pub sample_rate_hz: Option<f64>,
+    /// Changes of holder between consecutive samples (an independent lower estimate of
+    /// `switches`: two hand-offs between samples count once).
+    pub handoffs_seen: Option<u64>,
+    /// CPU time the sampler itself used (taken out of the row's CPU figure).
+    pub sampler_cpu_s: Option<f64>,
+    pub threads: Vec<ThreadGil>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThreadGil {
+    pub name: String,
+    /// Share of samples where this thread was `last_holder` with the GIL locked.
+    pub held_fraction: f64,
+    /// Time neither running nor runnable: wall − on-CPU − run-queue delay (schedstat).
+    pub wait_s: f64,
+    pub cpu_s: f64,
+    pub wall_s: f64,
+}
+
+impl GilStats {
+    pub fn unavailable(reason: impl Into<String>) -> GilStats {
+        GilStats {
+            source: "unavailable".into(),
+            reason: Some(reason.into()),
+            ..GilStats::default()
+        }
+    }
+
+    pub fn build(switches: u64, wall_s: f64, data: &SamplerData, threads: &[ThreadRecord]) -> GilStats {
+        let samples = data.samples.max(1) as f64;
+        let sampling_s = data.started.elapsed().as_secs_f64();
+        GilStats {
+            source: "calibrated".into(),
+            reason: None,
+            switches: Some(switches),
+            switches_per_s: Some(switches as f64 / wall_s),
+            held_fraction: Some(data.locked as f64 / samples),
+            samples: Some(data.samples),
+            sample_rate_hz: Some(data.samples as f64 / sampling_s.max(1e-9)),
+            handoffs_seen: Some(data.handoffs_seen),
+            sampler_cpu_s: Some(data.own_usage.cpu_s()),
+            threads: threads
+                .iter()
+                .map(|t| {
+                    let (ended, sched, cpu) = t.end.expect("snapshot fills every end");
+                    let wall = (ended - t.started).as_secs_f64();
+                    let busy = (sched.on_cpu_ns - t.start_sched.on_cpu_ns) as f64 * 1e-9;
+                    let queued = (sched.run_queue_ns - t.start_sched.run_queue_ns) as f64 * 1e-9;
+                    ThreadGil {
+                        name: t.name.clone(),
+                        held_fraction: *data.by_holder.get(&t.tstate).unwrap_or(&0) as f64 / samples,
+                        wait_s: (wall - busy - queued).max(0.0),
+                        cpu_s: cpu,
+                        wall_s: wall,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One set of figures for several runs of the same trial: medians, thread by thread.
+pub fn aggregate(runs: &[GilStats]) -> GilStats {
+    if let Some(bad) = runs.iter().find(|r| r.source != "calibrated") {
+        return bad.clone();
+    }
+    let Some(first) = runs.first() else {
+        return GilStats::unavailable("no runs");
+    };
+    let med = |f: &dyn Fn(&GilStats) -> Option<f64>| -> Option<f64> {
+        let v: Vec<f64> = runs.iter().filter_map(f).collect();
+        (!v.is_empty()).then(|| crate::stats::median(&v))
+    };
+    let thread_count = runs.iter().map(|r| r.threads.len()).min().unwrap_or(0);
+    GilStats {
+        source: "calibrated".into(),
+        reason: None,
+        switches: med(&|r| r.switches.map(|s| s as f64)).map(|s| s.round() as u64),
+        switches_per_s: med(&|r| r.switches_per_s),
+        held_fraction: med(&|r| r.held_fraction),
+        samples: med(&|r| r.samples.map(|s| s as f64)).map(|s| s.round() as u64),
+        sample_rate_hz: med(&|r| r.sample_rate_hz),
+        handoffs_seen: med(&|r| r.handoffs_seen.map(|s| s as f64)).map(|s| s.round() as u64),
+        sampler_cpu_s: med(&|r| r.sampler_cpu_s),
+        threads: (0..thread_count)
+            .map(|i| ThreadGil {
+                name: first.threads[i].name.clone(),
+                held_fraction: med(&|r| Some(r.threads[i].held_fraction)).unwrap_or(0.0),
+                wait_s: med(&|r| Some(r.threads[i].wait_s)).unwrap_or(0.0),
+                cpu_s: med(&|r| Some(r.threads[i].cpu_s)).unwrap_or(0.0),
+                wall_s: med(&|r| Some(r.threads[i].wall_s)).unwrap_or(0.0),
+            })
+            .collect(),
+    }
+}

@@ -62,11 +62,15 @@ impl Usage {
         }
     }
 
-    /// The difference; never negative (two snapshots a tick apart can round either way).
+    /// The difference, never negative. The kernel splits a thread's precise run time into
+    /// user and system by tick sampling, per thread and per process separately, so a part's
+    /// user/sys split need not match the whole's: the total is exact, the split is re-fitted.
     pub fn since(&self, earlier: &Usage) -> Usage {
+        let total = (self.cpu_s() - earlier.cpu_s()).max(0.0);
+        let user_s = (self.user_s - earlier.user_s).clamp(0.0, total);
         Usage {
-            user_s: (self.user_s - earlier.user_s).max(0.0),
-            sys_s: (self.sys_s - earlier.sys_s).max(0.0),
+            user_s,
+            sys_s: total - user_s,
             voluntary: (self.voluntary - earlier.voluntary).max(0),
             involuntary: (self.involuntary - earlier.involuntary).max(0),
         }
@@ -76,6 +80,16 @@ impl Usage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn differences_keep_the_exact_total() {
+        let whole = Usage { user_s: 0.699, sys_s: 0.036, voluntary: 10, involuntary: 3 };
+        let part = Usage { user_s: 0.0, sys_s: 0.168, voluntary: 12, involuntary: 1 };
+        let rest = whole.since(&part);
+        assert!((rest.cpu_s() - 0.567).abs() < 1e-9, "{rest:?}");
+        assert_eq!(rest.voluntary, 0);
+        assert_eq!(rest.involuntary, 2);
+    }
 
     #[test]
     fn busy_thread_accumulates_cpu_time() {

@@ -26,11 +26,15 @@ pub struct Transition {
 pub struct SamplerData {
     pub started: Instant,
     pub samples: u64,
-    pub locked: u64,
-    pub by_holder: HashMap<usize, u64>,
+    /// Time (s) the GIL was seen locked, and by whom: each sample's state stands for the time
+    /// until the next sample, so late wake-ups weigh what they missed instead of biasing counts.
+    pub locked_s: f64,
+    pub by_holder: HashMap<usize, f64>,
+    pub observed_s: f64,
     /// Changes of `last_holder` between consecutive samples: hand-offs the sampler saw.
     pub handoffs_seen: u64,
     pub transitions: Vec<Transition>,
+    previous_at: f64,
     /// The sampler thread's own CPU time and context switches, to take out of the workload's.
     pub own_usage: Usage,
     record: bool,
@@ -42,10 +46,12 @@ impl SamplerData {
         SamplerData {
             started: Instant::now(),
             samples: 0,
-            locked: 0,
+            locked_s: 0.0,
             by_holder: HashMap::new(),
+            observed_s: 0.0,
             handoffs_seen: 0,
             transitions: Vec::new(),
+            previous_at: 0.0,
             own_usage: Usage::default(),
             record,
             previous: None,
@@ -54,10 +60,16 @@ impl SamplerData {
 
     fn observe(&mut self, r: Reading) {
         self.samples += 1;
-        if r.locked {
-            self.locked += 1;
-            *self.by_holder.entry(r.last_holder).or_insert(0) += 1;
+        let now = self.started.elapsed().as_secs_f64();
+        if let Some(p) = self.previous {
+            let dt = now - self.previous_at;
+            self.observed_s += dt;
+            if p.locked {
+                self.locked_s += dt;
+                *self.by_holder.entry(p.last_holder).or_insert(0.0) += dt;
+            }
         }
+        self.previous_at = now;
         let changed = match self.previous {
             Some(p) => {
                 if p.last_holder != r.last_holder {
@@ -69,7 +81,7 @@ impl SamplerData {
         };
         if self.record && changed && self.transitions.len() < MAX_TRANSITIONS {
             self.transitions.push(Transition {
-                t: self.started.elapsed().as_secs_f64(),
+                t: now,
                 locked: r.locked,
                 holder: r.last_holder,
             });
@@ -101,9 +113,9 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
     let handle = std::thread::Builder::new()
         .name("gilsim-sampler".into())
         .spawn(move || {
-            // Default timer slack (50 µs) would stretch every 100 µs sleep by half. (A lower
-            // priority, nice 19 or SCHED_IDLE, was tried: fewer preemptions of the workload,
-            // but on 2 cores the rate fell to ~6 kHz.)
+            // Default timer slack (50 µs) would stretch every short sleep by half. Normal
+            // priority on purpose: at nice 19 or SCHED_IDLE the sampler waited for a free core
+            // and so woke mostly at hand-offs, which biased what it saw (and fell to ~6 kHz).
             // SAFETY: affects only this thread.
             unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1) };
             // Absolute deadlines keep the rate at 1/period however long each wake-up takes;

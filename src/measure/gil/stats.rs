@@ -13,7 +13,7 @@ pub struct GilStats {
     /// Exact hand-offs: the interpreter's `switch_number` delta over the trial.
     pub switches: Option<u64>,
     pub switches_per_s: Option<f64>,
-    /// Share of samples with the GIL locked.
+    /// Share of the time the GIL was locked (time-weighted samples).
     pub held_fraction: Option<f64>,
     pub samples: Option<u64>,
     pub sample_rate_hz: Option<f64>,
@@ -28,7 +28,7 @@ pub struct GilStats {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ThreadGil {
     pub name: String,
-    /// Share of samples where this thread was `last_holder` with the GIL locked.
+    /// Share of the time this thread was `last_holder` with the GIL locked.
     pub held_fraction: f64,
     /// Time neither running nor runnable: wall − on-CPU − run-queue delay (schedstat).
     pub wait_s: f64,
@@ -46,14 +46,14 @@ impl GilStats {
     }
 
     pub fn build(switches: u64, wall_s: f64, data: &SamplerData, threads: &[ThreadRecord]) -> GilStats {
-        let samples = data.samples.max(1) as f64;
+        let observed = data.observed_s.max(1e-9);
         let sampling_s = data.started.elapsed().as_secs_f64();
         GilStats {
             source: "calibrated".into(),
             reason: None,
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
-            held_fraction: Some(data.locked as f64 / samples),
+            held_fraction: Some(data.locked_s / observed),
             samples: Some(data.samples),
             sample_rate_hz: Some(data.samples as f64 / sampling_s.max(1e-9)),
             handoffs_seen: Some(data.handoffs_seen),
@@ -67,7 +67,7 @@ impl GilStats {
                     let queued = (sched.run_queue_ns - t.start_sched.run_queue_ns) as f64 * 1e-9;
                     ThreadGil {
                         name: t.name.clone(),
-                        held_fraction: *data.by_holder.get(&t.tstate).unwrap_or(&0) as f64 / samples,
+                        held_fraction: data.by_holder.get(&t.tstate).unwrap_or(&0.0) / observed,
                         wait_s: (wall - busy - queued).max(0.0),
                         cpu_s: cpu,
                         wall_s: wall,

@@ -26,7 +26,9 @@ fn first_row(args: &[&str]) -> Value {
         .output()
         .expect("gilsim runs");
     let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    doc["results"][0].clone()
+    let row = doc["results"][0].clone();
+    assert_eq!(row["status"], "ok", "gilsim {args:?} failed: {row}");
+    row
 }
 
 /// A benchmark whose per-iteration figure (seconds) is read from the report.
@@ -38,9 +40,13 @@ fn bench_figure(
     figure: fn(&Value) -> f64,
 ) {
     let mut g = c.benchmark_group(group);
+    // Flat sampling and tiny time targets: the figures are far smaller than the commands that
+    // measure them, so criterion's usual ramp of iterations per sample would run for minutes;
+    // this way each of the 10 samples is one run of the command.
     g.sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8));
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_nanos(1))
+        .measurement_time(Duration::from_nanos(1));
     let key = format!("{group}/{name}");
     g.bench_function(name, |b| {
         b.iter_custom(|iters| {

@@ -32,6 +32,8 @@ pub enum Command {
     Share(ShareArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
+    /// Who held the GIL when: exact hand-offs and a Beazley-style picture of a script or countdown
+    Timeline(TimelineArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
     Doctor,
     /// (internal) run one job in a fresh worker process
@@ -167,6 +169,54 @@ pub struct ShareArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct TimelineArgs {
+    /// A script to run and watch (otherwise --scenario)
+    pub script: Option<PathBuf>,
+    /// Arguments for the script (after --)
+    #[arg(last = true)]
+    pub args: Vec<String>,
+    /// Watch a built-in scenario instead of a script
+    #[arg(long, value_enum, conflicts_with = "script")]
+    pub scenario: Option<TimelineScenario>,
+    /// Threads for --scenario countdown
+    #[arg(long, default_value = "2", value_parser = worker_count, allow_hyphen_values = true)]
+    pub threads: usize,
+    /// Total iterations for --scenario countdown, split across the threads
+    #[arg(long, default_value = "20000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    pub count: u64,
+    /// sys.setswitchinterval() before the run
+    #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
+    pub switch_interval: Option<f64>,
+    /// Write the picture here (SVG)
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// How much of the run the picture shows
+    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub window: f64,
+    /// Where the window starts, seconds into the run (default: centred on the run)
+    #[arg(long, value_name = "SECONDS", value_parser = start_seconds, allow_hyphen_values = true)]
+    pub at: Option<f64>,
+    /// The summary on stdout as text or JSON
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: SummaryFormat,
+    /// Kill the run (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimelineScenario {
+    /// The seed's countdown split across --threads threads
+    Countdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
     /// Output format on stdout (or of --output; default: from its extension)
     #[arg(long, value_enum)]
@@ -284,6 +334,16 @@ fn switch_interval(text: &str) -> Result<f64, String> {
         return Err(format!(
             "the switch interval must be between 0.000001 and 60 seconds, got '{text}'"
         ));
+    }
+    Ok(value)
+}
+
+fn start_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("--at must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("--at must be 0 or more seconds, got '{text}'"));
     }
     Ok(value)
 }

@@ -47,6 +47,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Queue(args)) => commands::queue::run(&args),
         Some(Command::Share(args)) => commands::share::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
+        Some(Command::Timeline(args)) => commands::timeline::run(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),
     }

@@ -1,21 +1,33 @@
-"""Counts the threads a script starts through `threading`, at the cost of one call each.
+"""Counts the threads a script starts through `threading` and, inside gilsim, registers each
+with the GIL instrumentation (name, thread state) and reports its times as it ends.
 
-`threading.setprofile` installs the hook in every new thread before its target runs; the hook
-records the thread and removes itself, so the script then runs without a profiler.
+`Thread._bootstrap_inner` runs every thread's `run()` (subclasses included) inside the new
+thread, so wrapping it sees each thread start and end at the cost of two calls per thread.
 """
-import sys
 import threading
+
+try:
+    import _gilsim  # gilsim's host module
+except ImportError:
+    _gilsim = None
 
 _seen = set()
 
 
-def _hook(frame, event, arg):
-    _seen.add(threading.get_ident())
-    sys.setprofile(None)
-
-
 def install():
-    threading.setprofile(_hook)
+    original = threading.Thread._bootstrap_inner
+
+    def _bootstrap_inner(self):
+        _seen.add(threading.get_ident())
+        if _gilsim:
+            _gilsim.register_thread(self.name)
+        try:
+            original(self)
+        finally:
+            if _gilsim:
+                _gilsim.thread_done()
+
+    threading.Thread._bootstrap_inner = _bootstrap_inner
 
 
 def count():

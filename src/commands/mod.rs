@@ -5,3 +5,4 @@ pub mod pool;
 pub mod queue;
 pub mod run;
 pub mod share;
+pub mod timeline;

@@ -11,21 +11,28 @@ use std::time::Duration;
 /// Python's own exit code for a script it cannot open.
 const CANNOT_OPEN: i32 = 2;
 
-pub fn run(args: &RunArgs) -> Result<i32> {
-    let path = &args.script;
+/// Says why a script cannot be run (one line on stderr) and gives Python's exit code for it.
+pub fn check_script(path: &std::path::Path) -> Result<(), i32> {
     match std::fs::metadata(path) {
         Err(err) => {
             eprintln!("gilsim: cannot run {}: {}", path.display(), io_reason(&err));
-            return Ok(CANNOT_OPEN);
+            Err(CANNOT_OPEN)
         }
         Ok(meta) if meta.is_dir() => {
             eprintln!(
                 "gilsim: cannot run {}: it is a directory, not a script",
                 path.display()
             );
-            return Ok(CANNOT_OPEN);
+            Err(CANNOT_OPEN)
         }
-        Ok(_) => {}
+        Ok(_) => Ok(()),
+    }
+}
+
+pub fn run(args: &RunArgs) -> Result<i32> {
+    let path = &args.script;
+    if let Err(code) = check_script(path) {
+        return Ok(code);
     }
     let job = Job::Script(ScriptJob {
         path: path.to_string_lossy().into_owned(),

@@ -83,8 +83,18 @@ mod tests {
 
     #[test]
     fn differences_keep_the_exact_total() {
-        let whole = Usage { user_s: 0.699, sys_s: 0.036, voluntary: 10, involuntary: 3 };
-        let part = Usage { user_s: 0.0, sys_s: 0.168, voluntary: 12, involuntary: 1 };
+        let whole = Usage {
+            user_s: 0.699,
+            sys_s: 0.036,
+            voluntary: 10,
+            involuntary: 3,
+        };
+        let part = Usage {
+            user_s: 0.0,
+            sys_s: 0.168,
+            voluntary: 12,
+            involuntary: 1,
+        };
         let rest = whole.since(&part);
         assert!((rest.cpu_s() - 0.567).abs() < 1e-9, "{rest:?}");
         assert_eq!(rest.voluntary, 0);

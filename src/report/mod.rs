@@ -3,6 +3,7 @@ pub mod document;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod timeline_svg;
 pub mod units;
 
 pub use document::{Document, Host};

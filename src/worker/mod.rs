@@ -9,6 +9,7 @@ pub mod pool;
 pub mod protocol;
 pub mod queue;
 pub mod share;
+pub mod timeline;
 
 use crate::embed::{error::PythonError, interpreter, script};
 use protocol::{Job, Record, JOB_ENV, RECORD_FD};
@@ -50,6 +51,7 @@ fn execute(job: &Job) -> (Record, i32) {
         Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
         Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),
         Job::Share(trial) => share::run(trial).map(|r| (r, 0)),
+        Job::Timeline(job) => timeline::run(job),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

@@ -74,6 +74,17 @@ pub enum Job {
     Queue(QueueTrial),
     /// One mutation by a thread or a child process, seen from the parent.
     Share(ShareTrial),
+    /// A script or a countdown with every GIL state change recorded.
+    Timeline(TimelineJob),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TimelineJob {
+    /// Run this script; otherwise the countdown below.
+    pub script: Option<ScriptJob>,
+    pub threads: usize,
+    pub count: u64,
+    pub switch_interval_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -59,7 +59,11 @@ pub fn calibrate(py: Python<'_>) -> Result<GilState, String> {
     }
     let gil_check = py.import("sys").and_then(|s| s.getattr("_is_gil_enabled"));
     if let Ok(check) = gil_check {
-        if !check.call0().and_then(|v| v.extract::<bool>()).unwrap_or(true) {
+        if !check
+            .call0()
+            .and_then(|v| v.extract::<bool>())
+            .unwrap_or(true)
+        {
             return Err("this interpreter runs without a GIL (free-threaded build)".into());
         }
     }

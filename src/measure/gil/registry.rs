@@ -39,7 +39,9 @@ impl SchedStat {
 
     fn read(path: &str) -> SchedStat {
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().unwrap_or(0));
+        let mut fields = text
+            .split_whitespace()
+            .map(|f| f.parse::<u64>().unwrap_or(0));
         SchedStat {
             on_cpu_ns: fields.next().unwrap_or(0),
             run_queue_ns: fields.next().unwrap_or(0),
@@ -89,6 +91,30 @@ pub fn thread_done() {
     }
 }
 
+/// Bit i set when registered thread i is running or runnable (/proc state `R`); for
+/// timelines, read on every sample.
+pub fn running_mask() -> u64 {
+    let tids: Vec<i32> = THREADS
+        .lock()
+        .expect("thread registry")
+        .iter()
+        .take(64)
+        .map(|t| if t.end.is_some() { 0 } else { t.tid })
+        .collect();
+    let mut mask = 0;
+    for (i, tid) in tids.into_iter().enumerate() {
+        if tid != 0 && thread_state(tid) == Some('R') {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
+fn thread_state(tid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    stat.get(stat.rfind(')')? + 2..)?.chars().next()
+}
+
 /// Forgets every thread (a new trial starts).
 pub fn clear() {
     THREADS.lock().expect("thread registry").clear();
@@ -104,7 +130,8 @@ pub fn snapshot() -> Vec<ThreadRecord> {
                 let rest = stat.get(stat.rfind(')')? + 2..)?.to_string();
                 let fields: Vec<&str> = rest.split_whitespace().collect();
                 // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
-                let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+                let ticks: f64 =
+                    fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
                 // SAFETY: sysconf is a plain query.
                 Some(ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
             })

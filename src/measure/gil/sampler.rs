@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 /// Timelines keep at most this many state changes (a 60 s two-thread run at 1 ms needs ~120k).
 const MAX_TRANSITIONS: usize = 2_000_000;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct Transition {
     /// Seconds since the sampler started.
     pub t: f64,
     pub locked: bool,
     pub holder: usize,
+    /// Bit i: registered thread i was running or runnable (timelines only).
+    pub running: u64,
 }
 
 #[derive(Debug)]
@@ -58,7 +60,7 @@ impl SamplerData {
         }
     }
 
-    fn observe(&mut self, r: Reading) {
+    fn observe(&mut self, r: Reading, running: u64) {
         self.samples += 1;
         let now = self.started.elapsed().as_secs_f64();
         if let Some(p) = self.previous {
@@ -75,7 +77,12 @@ impl SamplerData {
                 if p.last_holder != r.last_holder {
                     self.handoffs_seen += 1;
                 }
-                p.locked != r.locked || p.last_holder != r.last_holder
+                p.locked != r.locked
+                    || p.last_holder != r.last_holder
+                    || self
+                        .transitions
+                        .last()
+                        .is_some_and(|t| t.running != running)
             }
             None => true,
         };
@@ -84,6 +91,7 @@ impl SamplerData {
                 t: now,
                 locked: r.locked,
                 holder: r.last_holder,
+                running,
             });
         }
         self.previous = Some(r);
@@ -123,7 +131,12 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
             let step = period.as_nanos() as i64;
             let mut next = now_ns();
             while !flag.load(Ordering::Relaxed) {
-                data.observe(gil.read());
+                let running = if data.record {
+                    super::registry::running_mask()
+                } else {
+                    0
+                };
+                data.observe(gil.read(), running);
                 next += step;
                 let now = now_ns();
                 if next < now {
@@ -160,7 +173,12 @@ fn sleep_until(deadline_ns: i64) {
     };
     // SAFETY: absolute sleep on the monotonic clock; an early return (EINTR) only samples sooner.
     unsafe {
-        libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut())
+        libc::clock_nanosleep(
+            libc::CLOCK_MONOTONIC,
+            libc::TIMER_ABSTIME,
+            &ts,
+            std::ptr::null_mut(),
+        )
     };
 }
 

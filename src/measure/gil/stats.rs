@@ -45,7 +45,12 @@ impl GilStats {
         }
     }
 
-    pub fn build(switches: u64, wall_s: f64, data: &SamplerData, threads: &[ThreadRecord]) -> GilStats {
+    pub fn build(
+        switches: u64,
+        wall_s: f64,
+        data: &SamplerData,
+        threads: &[ThreadRecord],
+    ) -> GilStats {
         let observed = data.observed_s.max(1e-9);
         let sampling_s = data.started.elapsed().as_secs_f64();
         GilStats {
@@ -63,8 +68,13 @@ impl GilStats {
                 .map(|t| {
                     let (ended, sched, cpu) = t.end.expect("snapshot fills every end");
                     let wall = (ended - t.started).as_secs_f64();
-                    let busy = (sched.on_cpu_ns - t.start_sched.on_cpu_ns) as f64 * 1e-9;
-                    let queued = (sched.run_queue_ns - t.start_sched.run_queue_ns) as f64 * 1e-9;
+                    let busy =
+                        sched.on_cpu_ns.saturating_sub(t.start_sched.on_cpu_ns) as f64 * 1e-9;
+                    let queued = sched
+                        .run_queue_ns
+                        .saturating_sub(t.start_sched.run_queue_ns)
+                        as f64
+                        * 1e-9;
                     ThreadGil {
                         name: t.name.clone(),
                         held_fraction: data.by_holder.get(&t.tstate).unwrap_or(&0.0) / observed,

@@ -222,7 +222,9 @@ impl Row for CountdownRow {
                 .collect::<Vec<_>>()
                 .join(";"),
             self.ns_per_iteration.to_string(),
-            self.gil.as_ref().map_or(String::new(), |g| g.source.clone()),
+            self.gil
+                .as_ref()
+                .map_or(String::new(), |g| g.source.clone()),
             self.gil
                 .as_ref()
                 .and_then(|g| g.switches)

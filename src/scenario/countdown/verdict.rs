@@ -219,7 +219,10 @@ fn threads_paragraph(
 /// "The GIL changed hands 227 times in 1.14 s (one hand-off per 5.0 ms …)".
 fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
     let switches = g.switches.unwrap_or(0);
-    let mut text = format!(" The GIL changed hands {switches} times in {}", seconds(wall));
+    let mut text = format!(
+        " The GIL changed hands {switches} times in {}",
+        seconds(wall)
+    );
     if switches > 0 {
         text += &format!(
             " (one hand-off per {:.2} ms, against a {interval_ms:.1} ms switch interval)",

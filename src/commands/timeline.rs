@@ -1,0 +1,184 @@
+//! `gilsim timeline`: a script or the countdown with every GIL state change recorded, shown
+//! as a picture (SVG) and summarised on stdout.
+use crate::cli::{SummaryFormat, TimelineArgs};
+use crate::commands::run::check_script;
+use crate::measure::gil::stats::GilStats;
+use crate::report::output::write_atomically;
+use crate::report::timeline_svg::{self, Change, Timeline};
+use crate::report::units::seconds;
+use crate::runner::{self, RunOptions, Streams};
+use crate::worker::protocol::{Job, Record, ScriptJob, TimelineJob};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub fn run(args: &TimelineArgs) -> Result<i32> {
+    if let Some(path) = &args.script {
+        if let Err(code) = check_script(path) {
+            return Ok(code);
+        }
+    } else if args.scenario.is_none() {
+        bail!("timeline needs a SCRIPT to run or --scenario countdown");
+    }
+    if let Some(svg) = &args.svg {
+        let dir = svg.parent().filter(|d| !d.as_os_str().is_empty());
+        if dir.is_some_and(|d| !d.is_dir()) {
+            bail!(
+                "cannot write the picture to {}: its directory does not exist",
+                svg.display()
+            );
+        }
+    }
+    let job = Job::Timeline(TimelineJob {
+        script: args.script.as_ref().map(|p| ScriptJob {
+            path: p.to_string_lossy().into_owned(),
+            args: args.args.clone(),
+            interactive: false,
+            start_method: None,
+        }),
+        threads: args.threads,
+        count: args.count,
+        switch_interval_s: args.switch_interval,
+    });
+    let options = RunOptions {
+        timeout: Some(Duration::from_secs_f64(args.timeout)),
+        streams: if args.script.is_some() {
+            Streams::Inherit
+        } else {
+            Streams::Quiet
+        },
+    };
+    let finished = runner::run(&job, &options)?;
+    let (wall_s, data) = match finished.record {
+        Some(Record::Measured { wall_s, data, .. }) => (wall_s, data),
+        Some(Record::Error { message, traceback }) => {
+            if let Some(tb) = traceback {
+                eprint!("{tb}");
+            }
+            bail!("{message}");
+        }
+        _ => bail!(
+            "the run ended (exit code {}) before the timeline was recorded",
+            finished.exit_code
+        ),
+    };
+    let gil: GilStats =
+        serde_json::from_value(data["gil"].clone()).context("reading the GIL figures")?;
+    let threads: Vec<String> = serde_json::from_value(data["threads"].clone())?;
+    let changes = changes(&data["transitions"]);
+    let run_s = wall_s.max(changes.last().map_or(0.0, |c| c.t));
+    let interval = data["switch_interval_s"].as_f64().unwrap_or(0.005);
+    let window = args.window.min(run_s.max(1e-6));
+    let from = args
+        .at
+        .unwrap_or(((run_s - window) / 2.0).max(0.0))
+        .min((run_s - window).max(0.0));
+    let title = match &args.script {
+        Some(p) => format!("gilsim timeline · {}", p.display()),
+        None => format!(
+            "gilsim timeline · countdown({}) on {} threads",
+            args.count, args.threads
+        ),
+    };
+    if let Some(svg) = &args.svg {
+        let held: Vec<f64> = gil.threads.iter().map(|t| t.held_fraction).collect();
+        let picture = timeline_svg::render(&Timeline {
+            title: &title,
+            threads: &threads,
+            held_fractions: &held,
+            changes: &changes,
+            run_s,
+            switch_interval_s: interval,
+            switches: gil.switches.unwrap_or(0),
+            gil_free_fraction: 1.0 - gil.held_fraction.unwrap_or(0.0),
+            from,
+            to: from + window,
+        });
+        write_atomically(svg, &picture)?;
+    }
+    match args.format {
+        SummaryFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "schema": crate::report::document::SCHEMA,
+                "command": "timeline",
+                "run_s": run_s,
+                "switch_interval_s": interval,
+                "window_s": [from, from + window],
+                "gil": gil,
+                "svg": args.svg,
+            }))?
+        ),
+        SummaryFormat::Text => print!(
+            "{}",
+            summary(&title, &gil, run_s, interval, args, from, window)
+        ),
+    }
+    Ok(data["exit_code"].as_i64().unwrap_or(0) as i32)
+}
+
+fn changes(transitions: &Value) -> Vec<Change> {
+    transitions
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|t| {
+                    Some(Change {
+                        t: t[0].as_f64()?,
+                        locked: t[1].as_bool()?,
+                        holder: t[2].as_i64().filter(|h| *h >= 0).map(|h| h as usize),
+                        running: t[3].as_u64().unwrap_or(0),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn summary(
+    title: &str,
+    gil: &GilStats,
+    run_s: f64,
+    interval: f64,
+    args: &TimelineArgs,
+    from: f64,
+    window: f64,
+) -> String {
+    let switches = gil.switches.unwrap_or(0);
+    let mut text = format!("{title}\n");
+    text += &format!(
+        "The GIL changed hands {switches} times in {}{} (switch interval {}); it was free {:.1} % of the time.\n",
+        seconds(run_s),
+        if switches > 0 {
+            format!(" (one hand-off per {})", seconds(run_s / switches as f64))
+        } else {
+            String::new()
+        },
+        seconds(interval),
+        (1.0 - gil.held_fraction.unwrap_or(0.0)) * 100.0
+    );
+    for t in &gil.threads {
+        text += &format!(
+            "  {:<24} held the GIL {:5.1} %  · CPU {} · blocked {} of its {}\n",
+            t.name,
+            t.held_fraction * 100.0,
+            seconds(t.cpu_s),
+            seconds(t.wait_s),
+            seconds(t.wall_s)
+        );
+    }
+    text += &format!(
+        "Sampled at {:.1} kHz ({} hand-offs seen between samples, of {switches} exact).\n",
+        gil.sample_rate_hz.unwrap_or(0.0) / 1e3,
+        gil.handoffs_seen.unwrap_or(0)
+    );
+    if let Some(svg) = &args.svg {
+        text += &format!(
+            "Picture: {} (from {} to {} into the run).\n",
+            svg.display(),
+            seconds(from),
+            seconds(from + window)
+        );
+    }
+    text
+}

@@ -1,0 +1,174 @@
+//! Checks of the GIL instrument itself: the exact hand-off counter against the switch
+//! interval, the held shares, and an independent estimate (the sampler's observed hand-offs).
+mod common;
+use common::*;
+use serde_json::Value;
+
+/// These checks compare hand-off rates with the switch interval, which only holds on a machine
+/// with a core to spare: run them one at a time, not beside each other.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn gil_row(threads: &str, interval: &str, count: &str) -> (Value, Value) {
+    let _one_at_a_time = serial();
+    let out = run(&[
+        "countdown",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        threads,
+        "--count",
+        count,
+        "--switch-interval",
+        interval,
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = doc["results"][0].clone();
+    (row["gil"].clone(), row)
+}
+
+/// `min_seen`: the share of exact hand-offs the sampler must see. Two hand-offs between two
+/// samples look like none, so the shorter the slices, the more it misses.
+fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
+    let (gil, row) = gil_row("2", interval, "20000000");
+    assert_eq!(gil["source"], "calibrated", "{gil}");
+    let wall = row["wall_s"]["median"].as_f64().unwrap();
+    let switches = gil["switches"].as_f64().unwrap();
+    // Each hand-off costs one switch interval plus the wake-up (~0.1-0.15 ms here).
+    let expected = wall / (interval_s + 0.000_15);
+    assert!(
+        (switches - expected).abs() <= 0.25 * expected,
+        "{switches} hand-offs in {wall} s at {interval} s, expected ~{expected:.0}"
+    );
+    let threads = gil["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    for t in threads {
+        let held = t["held_fraction"].as_f64().unwrap();
+        assert!((0.40..=0.60).contains(&held), "{}: held {held}", t["name"]);
+        assert!(t["wait_s"].as_f64().unwrap() > 0.2 * wall, "{t}");
+    }
+    let idle = 1.0 - gil["held_fraction"].as_f64().unwrap();
+    assert!(idle < 0.05, "GIL idle {idle}");
+    // The sampler sees a hand-off as a change of holder between two samples: at most the exact
+    // count, and nearly all of them when slices are much longer than the sampling period.
+    let seen = gil["handoffs_seen"].as_f64().unwrap();
+    assert!(seen <= switches + 1.0, "seen {seen} > exact {switches}");
+    assert!(seen >= min_seen * switches, "seen {seen} of {switches}");
+    assert!(gil["sample_rate_hz"].as_f64().unwrap() > 5_000.0, "{gil}");
+}
+
+#[test]
+fn two_threads_hand_off_once_per_5ms_interval() {
+    check_two_cpu_bound_threads(0.005, "0.005", 0.8);
+}
+
+#[test]
+fn two_threads_hand_off_once_per_1ms_interval() {
+    check_two_cpu_bound_threads(0.001, "0.001", 0.5);
+}
+
+#[test]
+fn one_thread_never_hands_off() {
+    let (gil, _) = gil_row("1", "0.005", "5000000");
+    assert_eq!(gil["source"], "calibrated", "{gil}");
+    assert!(gil["switches"].as_u64().unwrap() <= 2, "{gil}");
+    assert!(gil["held_fraction"].as_f64().unwrap() > 0.9, "{gil}");
+}
+
+#[test]
+fn sleeping_threads_leave_the_gil_free() {
+    let s = script(
+        "sleepers.py",
+        "import threading, time\nts = [threading.Thread(target=time.sleep, args=(0.3,)) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\n",
+    );
+    let out = {
+        let _one_at_a_time = serial();
+        run(&["timeline", s.path_str(), "--format", "json"])
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let held = doc["gil"]["held_fraction"].as_f64().unwrap();
+    assert!(held < 0.05, "GIL held {held} while every thread slept");
+    let names: Vec<&str> = doc["gil"]["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn turned_off_figures_say_unavailable_not_zero() {
+    let out = run(&[
+        "countdown",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        "1,2",
+        "--count",
+        "1000000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--no-gil-stats",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let gil = &doc["results"][1]["gil"];
+    assert_eq!(gil["source"], "unavailable");
+    assert!(gil["reason"].as_str().unwrap().contains("--no-gil-stats"));
+    assert!(gil["switches"].is_null(), "{gil}");
+    let verdict = doc["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("exact GIL figures unavailable"),
+        "{verdict}"
+    );
+}
+
+#[test]
+fn timeline_draws_one_lane_per_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("t.svg");
+    let out = run(&[
+        "timeline",
+        "--scenario",
+        "countdown",
+        "--threads",
+        "2",
+        "--count",
+        "4000000",
+        "--svg",
+        svg.to_str().unwrap(),
+        "--window",
+        "0.05",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("The GIL changed hands"), "{text}");
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.starts_with("<svg") && picture.trim_end().ends_with("</svg>"));
+    for lane in [
+        "MainThread",
+        "Thread-1",
+        "Thread-2",
+        "holding the GIL",
+        "hand-off",
+    ] {
+        assert!(picture.contains(lane), "picture lacks {lane}");
+    }
+    // Slices of ~5 ms in a 50 ms window: several held segments per worker lane.
+    assert!(picture.matches(r##"fill="#2ca02c""##).count() >= 6);
+}

@@ -6,66 +6,9 @@
 //! - queue throughput (messages/s, no sleeps) for each variant and the Rust twins.
 //!
 //! Ratios between rows are printed at the end, from medians measured in this one run.
-use criterion::{criterion_group, Criterion, SamplingMode};
-use serde_json::Value;
-use std::collections::BTreeMap;
-use std::process::Command;
-use std::sync::Mutex;
-use std::time::Duration;
-
-const GILSIM: &str = env!("CARGO_BIN_EXE_gilsim");
-
-static SAMPLES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
-
-/// Runs a gilsim scenario once (JSON) and returns its first row.
-fn first_row(args: &[&str]) -> Value {
-    let out = Command::new(GILSIM)
-        .args(args)
-        .args(["--format", "json"])
-        .stderr(std::process::Stdio::null())
-        .output()
-        .expect("gilsim runs");
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let row = doc["results"][0].clone();
-    assert_eq!(row["status"], "ok", "gilsim {args:?} failed: {row}");
-    row
-}
-
-/// A benchmark whose per-iteration figure (seconds) is read from the report.
-fn bench_figure(
-    c: &mut Criterion,
-    group: &str,
-    name: &str,
-    args: &[&str],
-    figure: fn(&Value) -> f64,
-) {
-    let mut g = c.benchmark_group(group);
-    // Flat sampling and tiny time targets: the figures are far smaller than the commands that
-    // measure them, so criterion's usual ramp of iterations per sample would run for minutes;
-    // this way each of the 10 samples is one run of the command.
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_nanos(1))
-        .measurement_time(Duration::from_nanos(1));
-    let key = format!("{group}/{name}");
-    g.bench_function(name, |b| {
-        b.iter_custom(|iters| {
-            let mut total = 0.0;
-            for _ in 0..iters {
-                let seconds = figure(&first_row(args));
-                SAMPLES
-                    .lock()
-                    .unwrap()
-                    .entry(key.clone())
-                    .or_default()
-                    .push(seconds);
-                total += seconds;
-            }
-            Duration::from_secs_f64(total)
-        })
-    });
-    g.finish();
-}
+mod common;
+use common::{bench_figure, median, SAMPLES};
+use criterion::{criterion_group, Criterion};
 
 fn startup(c: &mut Criterion) {
     for sm in ["spawn", "forkserver", "fork"] {
@@ -165,16 +108,6 @@ fn queue_throughput(c: &mut Criterion) {
         bench_figure(c, "queue_seconds_per_message", name, &args, |r| {
             1.0 / r["messages_per_s"].as_f64().unwrap()
         });
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
 

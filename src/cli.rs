@@ -71,6 +71,9 @@ pub struct CountdownArgs {
     /// Do not read the GIL's state during Python trials
     #[arg(long)]
     pub no_gil_stats: bool,
+    /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
+    #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]
+    pub probe_interval: Option<f64>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Kill a trial (its whole process group) after this long
@@ -336,6 +339,19 @@ fn switch_interval(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+/// Milliseconds in, seconds out.
+fn probe_ms(text: &str) -> Result<f64, String> {
+    let ms: f64 = text.parse().map_err(|_| {
+        format!("the probe interval must be a number of milliseconds, got '{text}'")
+    })?;
+    if !ms.is_finite() || !(0.01..=10_000.0).contains(&ms) {
+        return Err(format!(
+            "the probe interval must be between 0.01 and 10000 ms, got '{text}'"
+        ));
+    }
+    Ok(ms / 1e3)
 }
 
 fn start_seconds(text: &str) -> Result<f64, String> {

@@ -1,7 +1,7 @@
 //! One countdown trial inside the worker: the timed region, the process tree's usage and,
 //! for Python trials, the GIL's own figures.
 use crate::embed::{error::python_error, interpreter, modules};
-use crate::measure::gil::{locate, registry, sampler, stats::GilStats};
+use crate::measure::gil::{locate, probe::Probe, registry, sampler, stats::GilStats};
 use crate::measure::rusage::Usage;
 use crate::native;
 use crate::worker::protocol::{CountdownTrial, Runtime, ThreadUsage, TrialMeasurement};
@@ -29,7 +29,13 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
         } else {
             Err("turned off (--no-gil-stats)".to_string())
         };
-        let call = || -> Result<Vec<ThreadUsage>> {
+        let probe_interval = trial
+            .probe_interval_s
+            .filter(|_| trial.runtime == Runtime::PythonThreads)
+            .map(Duration::from_secs_f64);
+        let mut probe_stats = None;
+        let mut call = || -> Result<Vec<ThreadUsage>> {
+            let probe = probe_interval.map(Probe::start);
             let result = match trial.runtime {
                 Runtime::PythonThreads => {
                     module.call_method1("run_threads", (trial.count, trial.workers))
@@ -37,6 +43,8 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 // `fork` until the pool issue adds the choice of start method.
                 _ => module.call_method1("run_processes", (trial.count, trial.workers, "fork")),
             };
+            // The probe thread needs the GIL to finish its last acquisition.
+            probe_stats = probe.map(|p| py.detach(|| p.stop()));
             let json = result
                 .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
                 .and_then(|s| s.extract::<String>())
@@ -45,14 +53,15 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
         };
         let Ok(gil) = gil else {
             let reason = gil.err().unwrap_or_default();
-            let mut m = measure(call)?;
+            let mut m = measure(&mut call)?;
             m.gil = Some(GilStats::unavailable(reason));
+            m.probe = probe_stats;
             return Ok(m);
         };
         registry::clear();
         let before = gil.read().switch_number;
         sampler::start(gil, SAMPLE_PERIOD, false);
-        let measured = measure(call);
+        let measured = measure(&mut call);
         let data = sampler::stop();
         let switches = gil.read().switch_number.wrapping_sub(before);
         let mut m = measured?;
@@ -64,6 +73,7 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
             }
             None => GilStats::unavailable("the sampler did not run"),
         });
+        m.probe = probe_stats;
         Ok(m)
     })
 }
@@ -79,5 +89,6 @@ fn measure(work: impl FnOnce() -> Result<Vec<ThreadUsage>>) -> Result<TrialMeasu
         usage: Usage::process_tree().since(&before),
         threads,
         gil: None,
+        probe: None,
     })
 }

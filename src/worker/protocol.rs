@@ -1,4 +1,5 @@
 //! What the parent asks a worker process to do, and the one record the worker sends back.
+use crate::measure::gil::probe::ProbeStats;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::rusage::Usage;
 use serde::{Deserialize, Serialize};
@@ -210,6 +211,8 @@ pub struct CountdownTrial {
     pub switch_interval_s: Option<f64>,
     /// Read the GIL's state during Python trials.
     pub gil_stats: bool,
+    /// Time GIL acquisitions from a host thread at this period (python-threads rows).
+    pub probe_interval_s: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -291,6 +294,8 @@ pub struct TrialMeasurement {
     pub threads: Vec<ThreadUsage>,
     /// Python trials: what the GIL did (or why that is unavailable).
     pub gil: Option<GilStats>,
+    /// With --probe-interval: what the gilknocker-style probe saw.
+    pub probe: Option<ProbeStats>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

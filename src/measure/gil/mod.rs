@@ -7,6 +7,7 @@
 //! - `sampler`: a host thread reading the state at ~10 kHz into bounded counters;
 //! - `stats`: the per-trial figures reported in JSON and tables.
 pub mod locate;
+pub mod probe;
 pub mod registry;
 pub mod sampler;
 pub mod stats;

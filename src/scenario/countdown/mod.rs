@@ -31,6 +31,7 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
                 count: args.count,
                 switch_interval_s: args.switch_interval,
                 gil_stats: !args.no_gil_stats,
+                probe_interval_s: args.probe_interval,
             });
         }
     }
@@ -75,6 +76,8 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             "repeat": args.repeat,
             "warmup": args.warmup,
             "switch_interval_s": switch_interval,
+            "gil_stats": !args.no_gil_stats,
+            "probe_interval_s": args.probe_interval,
             "threads": args.threads,
             "processes": args.processes,
             "runtimes": runtime_names,

@@ -1,4 +1,5 @@
 //! Condensing repeated countdown trials into one row per (runtime, workers).
+use crate::measure::gil::probe::{Latencies, ProbeStats};
 use crate::measure::gil::stats::{aggregate, GilStats};
 use crate::report::units::seconds;
 use crate::report::Row;
@@ -27,6 +28,9 @@ pub struct CountdownRow {
     /// Python rows: what the GIL did (medians over runs), or why that is unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gil: Option<GilStats>,
+    /// With --probe-interval: acquisition latencies seen by the probe (medians over runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeStats>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -121,6 +125,7 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
             let stats: Vec<GilStats> = runs.iter().filter_map(|m| m.gil.clone()).collect();
             aggregate(&stats)
         }),
+        probe: probes(runs),
     }
 }
 
@@ -242,6 +247,25 @@ impl Row for CountdownRow {
             }),
         ]
     }
+}
+
+/// The probe's figures over the runs: medians of each run's percentiles.
+fn probes(runs: &[TrialMeasurement]) -> Option<ProbeStats> {
+    let all: Vec<&ProbeStats> = runs.iter().filter_map(|m| m.probe.as_ref()).collect();
+    let first = all.first()?;
+    let lat: Vec<&Latencies> = all.iter().filter_map(|p| p.latency_s.as_ref()).collect();
+    let med = |f: fn(&Latencies) -> f64| median(&lat.iter().map(|l| f(l)).collect::<Vec<_>>());
+    Some(ProbeStats {
+        interval_s: first.interval_s,
+        acquisitions: all.iter().map(|p| p.acquisitions).sum::<usize>() / all.len(),
+        latency_s: (!lat.is_empty()).then(|| Latencies {
+            p50: med(|l| l.p50),
+            p90: med(|l| l.p90),
+            p99: med(|l| l.p99),
+            max: med(|l| l.max),
+        }),
+        held_s: median(&all.iter().map(|p| p.held_s).collect::<Vec<_>>()),
+    })
 }
 
 /// "99 % (49 + 50)": the GIL's held share, and each thread's when there are several.

@@ -213,7 +213,23 @@ fn threads_paragraph(
                 + " A shorter time under a GIL is unusual: check the runs' spread and whether the machine was busy.",
         }
     };
-    headline + &busy + &switches + &why
+    let probe = many
+        .probe
+        .as_ref()
+        .and_then(|p| {
+            let l = p.latency_s.as_ref()?;
+            Some(format!(
+                " A probe thread asking for the GIL every {} (gilknocker's method) waited p50 {} ({:.1} switch intervals), p99 {}, max {} over {} acquisitions: a newcomer waits for the holder's next forced hand-off, and when other threads wait too it can lose several. Each acquisition also forces hand-offs of its own, which the exact count above includes.",
+                seconds(p.interval_s),
+                seconds(l.p50),
+                l.p50 / (interval_ms / 1e3),
+                seconds(l.p99),
+                seconds(l.max),
+                p.acquisitions
+            ))
+        })
+        .unwrap_or_default();
+    headline + &busy + &switches + &why + &probe
 }
 
 /// "The GIL changed hands 227 times in 1.14 s (one hand-off per 5.0 ms …)".
@@ -273,6 +289,7 @@ mod tests {
             threads: vec![],
             ns_per_iteration: 1.0,
             gil: None,
+            probe: None,
         }
     }
 

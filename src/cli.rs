@@ -34,6 +34,10 @@ pub enum Command {
     Run(RunArgs),
     /// Who held the GIL when: exact hand-offs and a Beazley-style picture of a script or countdown
     Timeline(TimelineArgs),
+    /// Predict a run with the discrete-event GIL model (--validate: against real runs)
+    Simulate(SimulateArgs),
+    /// Measure this machine's parameters for the GIL model
+    Calibrate(CalibrateArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
     Doctor,
     /// (internal) run one job in a fresh worker process
@@ -203,6 +207,70 @@ pub struct TimelineArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
     /// Kill the run (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimulateArgs {
+    /// CPU-bound threads (with --validate: a list)
+    #[arg(long, value_delimiter = ',', value_parser = worker_count, allow_hyphen_values = true)]
+    pub threads: Vec<usize>,
+    /// Cores (default: this machine's)
+    #[arg(long, value_parser = worker_count, allow_hyphen_values = true)]
+    pub cores: Option<usize>,
+    /// Switch interval (with --validate: a list)
+    #[arg(long, value_name = "SECONDS", value_delimiter = ',', value_parser = switch_interval, allow_hyphen_values = true)]
+    pub switch_interval: Vec<f64>,
+    /// Countdown iterations, split across the CPU threads (default 50,000,000; --validate 20,000,000)
+    #[arg(long, value_parser = positive_u64, allow_hyphen_values = true)]
+    pub count: Option<u64>,
+    /// I/O threads (each a request loop that releases the GIL around its system calls)
+    #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=64), allow_hyphen_values = true)]
+    pub io_threads: u32,
+    /// GIL policy
+    #[arg(long, value_enum, default_value = "new")]
+    pub gil: crate::sim::Policy,
+    /// Parameters from `gilsim calibrate` (default: the saved calibration, else documented defaults)
+    #[arg(long, value_name = "FILE")]
+    pub calibration: Option<PathBuf>,
+    /// Seed for the model's jitter
+    #[arg(long, default_value = "1")]
+    pub seed: u64,
+    /// Stop after this much simulated time (needed with I/O threads only)
+    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub duration: Option<f64>,
+    /// Draw the simulated run like `gilsim timeline`
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// How much of the run the picture shows
+    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub window: f64,
+    /// Run the real embedded countdown at every grid point and compare with the model
+    #[arg(long)]
+    pub validate: bool,
+    /// Measured runs per grid point (--validate)
+    #[arg(long, default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a real trial (its whole process group) after this long (--validate)
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CalibrateArgs {
+    /// Where to save the parameters (default: gilsim's cache directory)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Countdown iterations per calibration run
+    #[arg(long, default_value = "20000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    pub count: u64,
+    /// Runs per setting
+    #[arg(long, default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub repeat: usize,
+    /// Kill a trial after this long
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
     pub timeout: f64,
 }

@@ -11,5 +11,6 @@ pub mod native;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sim;
 pub mod stats;
 pub mod worker;

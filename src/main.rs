@@ -48,6 +48,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Share(args)) => commands::share::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Timeline(args)) => commands::timeline::run(&args),
+        Some(Command::Simulate(args)) => commands::simulate::run(&args),
+        Some(Command::Calibrate(args)) => commands::simulate::calibrate(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),
     }

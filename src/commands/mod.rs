@@ -5,4 +5,5 @@ pub mod pool;
 pub mod queue;
 pub mod run;
 pub mod share;
+pub mod simulate;
 pub mod timeline;

@@ -2,3 +2,4 @@
 pub mod countdown;
 pub mod pool;
 pub mod queue;
+pub mod rust_gil;

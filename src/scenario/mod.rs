@@ -1,10 +1,12 @@
 //! Scenarios: each turns its options into trials, runs them in worker processes and condenses
 //! the measurements into rows and a verdict.
+pub mod calibrate;
 pub mod countdown;
 pub mod host;
 pub mod pool;
 pub mod queue;
 pub mod share;
+pub mod simulate;
 
 use crate::runner::{self, RunError};
 use crate::worker::protocol::{Job, Record};

@@ -16,6 +16,17 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
     if trial.runtime == Runtime::RustThreads {
         return measure(|| Ok(native::countdown::run_threads(trial.count, trial.workers)));
     }
+    if trial.runtime == Runtime::RustGil {
+        let interval = Duration::from_secs_f64(trial.switch_interval_s.unwrap_or(0.005));
+        let mut switches = 0;
+        let mut m = measure(|| {
+            let (usages, n) = native::rust_gil::run_threads(trial.count, trial.workers, interval);
+            switches = n;
+            Ok(usages)
+        })?;
+        m.gil = Some(GilStats::counted("rust-gil", switches, m.wall_s));
+        return Ok(m);
+    }
     interpreter::start()?;
     Python::attach(|py| -> Result<TrialMeasurement> {
         let module = modules::load(py, "gilsim_countdown")?;

@@ -18,6 +18,8 @@ pub enum Runtime {
     PythonProcesses,
     /// The same loop on Rust `std::thread`s
     RustThreads,
+    /// Rust threads that must hold a Rust implementation of the new-GIL protocol
+    RustGil,
 }
 
 impl Runtime {
@@ -26,11 +28,12 @@ impl Runtime {
             Runtime::PythonThreads => "python-threads",
             Runtime::PythonProcesses => "python-processes",
             Runtime::RustThreads => "rust-threads",
+            Runtime::RustGil => "rust-gil",
         }
     }
 
     pub fn is_python(self) -> bool {
-        !matches!(self, Runtime::RustThreads)
+        matches!(self, Runtime::PythonThreads | Runtime::PythonProcesses)
     }
 
     pub fn uses_threads(self) -> bool {

@@ -45,6 +45,16 @@ impl GilStats {
         }
     }
 
+    /// Only an exact hand-off count, from a GIL that counts its own switches.
+    pub fn counted(source: &str, switches: u64, wall_s: f64) -> GilStats {
+        GilStats {
+            source: source.into(),
+            switches: Some(switches),
+            switches_per_s: Some(switches as f64 / wall_s),
+            ..GilStats::default()
+        }
+    }
+
     pub fn build(
         switches: u64,
         wall_s: f64,
@@ -90,7 +100,7 @@ impl GilStats {
 
 /// One set of figures for several runs of the same trial: medians, thread by thread.
 pub fn aggregate(runs: &[GilStats]) -> GilStats {
-    if let Some(bad) = runs.iter().find(|r| r.source != "calibrated") {
+    if let Some(bad) = runs.iter().find(|r| r.source == "unavailable") {
         return bad.clone();
     }
     let Some(first) = runs.first() else {
@@ -102,7 +112,7 @@ pub fn aggregate(runs: &[GilStats]) -> GilStats {
     };
     let thread_count = runs.iter().map(|r| r.threads.len()).min().unwrap_or(0);
     GilStats {
-        source: "calibrated".into(),
+        source: first.source.clone(),
         reason: None,
         switches: med(&|r| r.switches.map(|s| s as f64)).map(|s| s.round() as u64),
         switches_per_s: med(&|r| r.switches_per_s),

@@ -94,7 +94,8 @@ fn label(trial: &CountdownTrial) -> String {
     format!("{} ×{}", trial.runtime.name(), trial.workers)
 }
 
-fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasurement> {
+/// One countdown trial in a fresh worker.
+pub fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasurement> {
     let outcome = runner::run_quiet(&Job::Countdown(trial.clone()), timeout);
     match outcome {
         Ok(Record::Trial(m)) => Ok(m),

@@ -121,7 +121,7 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
         },
         threads,
         ns_per_iteration: cpu_median / trial.count as f64 * 1e9,
-        gil: trial.runtime.is_python().then(|| {
+        gil: (trial.runtime.is_python() || trial.runtime == Runtime::RustGil).then(|| {
             let stats: Vec<GilStats> = runs.iter().filter_map(|m| m.gil.clone()).collect();
             aggregate(&stats)
         }),

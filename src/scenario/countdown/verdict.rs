@@ -119,6 +119,30 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
         text += ".";
         paragraphs.push(text);
     }
+    if let Some(gil) = rows
+        .iter()
+        .filter(|r| r.runtime == Runtime::RustGil && r.workers > 1)
+        .max_by_key(|r| r.workers)
+    {
+        let mut text = format!(
+            "{} Rust threads that must hold a Rust copy of the new-GIL protocol (timed wait of {interval_ms:.1} ms, drop request, forced hand-off) took {} with CPU/wall {:.2} and {} hand-offs",
+            gil.workers,
+            seconds(gil.wall_s.median),
+            gil.parallelism,
+            gil.gil.as_ref().and_then(|g| g.switches).unwrap_or(0)
+        );
+        if let Some(free) = rows
+            .iter()
+            .find(|r| r.runtime == Runtime::RustThreads && r.workers == gil.workers)
+        {
+            text += &format!(
+                ", where the same threads without it reached CPU/wall {:.2}",
+                free.parallelism
+            );
+        }
+        text += ": the lock protocol, not Python, serialises the work.";
+        paragraphs.push(text);
+    }
     if paragraphs.is_empty() {
         paragraphs.push("Nothing to compare: no rows were measured.".into());
     }

@@ -1,0 +1,63 @@
+//! `gilsim simulate` and `gilsim calibrate`.
+use super::countdown::{check_output_dir, emit};
+use crate::cli::{CalibrateArgs, SimulateArgs};
+use crate::report::output::write_atomically;
+use crate::report::timeline_svg::{self, Timeline};
+use crate::report::units::seconds;
+use crate::scenario::{calibrate, simulate};
+use anyhow::Result;
+
+pub fn run(args: &SimulateArgs) -> Result<i32> {
+    check_output_dir(&args.output)?;
+    if args.validate {
+        let doc = simulate::validate(args)?;
+        emit(&doc, &args.output)?;
+        return Ok(0);
+    }
+    let (doc, outcome, scenario) = simulate::one(args)?;
+    if let Some(svg) = &args.svg {
+        let row = &doc.results[0];
+        let names: Vec<String> = row.threads_detail.iter().map(|t| t.name.clone()).collect();
+        let held: Vec<f64> = row.threads_detail.iter().map(|t| t.held_fraction).collect();
+        let window = args.window.min(outcome.wall_s.max(1e-6));
+        let from = ((outcome.wall_s - window) / 2.0).max(0.0);
+        let title = format!(
+            "gilsim simulate · {} threads, {:?} GIL, {} interval (model)",
+            scenario.cpu_threads,
+            scenario.policy,
+            seconds(scenario.switch_interval_s)
+        );
+        let picture = timeline_svg::render(&Timeline {
+            title: &title,
+            threads: &names,
+            held_fractions: &held,
+            changes: &outcome.changes,
+            run_s: outcome.wall_s,
+            switch_interval_s: scenario.switch_interval_s,
+            switches: outcome.switches,
+            gil_free_fraction: 1.0 - row.gil_held_fraction.unwrap_or(0.0),
+            from,
+            to: from + window,
+        });
+        write_atomically(svg, &picture)?;
+    }
+    emit(&doc, &args.output)?;
+    Ok(0)
+}
+
+pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
+    let (params, path) = calibrate::run(args)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
+    println!(
+        "Calibrated: {:.2} ns per iteration, {} GIL-free wake-up per hand-off, {} until the dropped thread waits again, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
+        params.iteration_s * 1e9,
+        seconds(params.wakeup_s),
+        seconds(params.rewait_s),
+        seconds(params.switch_cost_s),
+        path.display()
+    );
+    Ok(0)
+}

@@ -1,0 +1,455 @@
+//! `gilsim simulate`: the model's prediction for one scenario, and `--validate`: the model
+//! against the real embedded countdown at every point of a grid.
+use crate::cli::SimulateArgs;
+use crate::report::progress::Progress;
+use crate::report::units::seconds;
+use crate::report::{Document, Host, Row};
+use crate::scenario::countdown::measure;
+use crate::scenario::host;
+use crate::sim::{self, Outcome, Params, Policy, Scenario};
+use crate::stats::median;
+use crate::worker::protocol::{CountdownTrial, Runtime};
+use anyhow::{bail, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// Targets at every grid point with an interval of at least 1 ms.
+pub const WALL_TARGET: f64 = 0.05;
+pub const SWITCH_TARGET: f64 = 0.10;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimRow {
+    pub policy: Policy,
+    pub threads: usize,
+    pub io_threads: u32,
+    pub cores: usize,
+    pub switch_interval_s: f64,
+    pub count: u64,
+    pub predicted_wall_s: f64,
+    pub predicted_switches: u64,
+    pub switches_per_s: f64,
+    pub gil_held_fraction: Option<f64>,
+    pub threads_detail: Vec<SimThread>,
+    pub requests_per_s: Option<f64>,
+    pub events: u64,
+    /// How long the simulation itself took.
+    pub simulated_in_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimThread {
+    pub name: String,
+    pub held_fraction: f64,
+    pub wait_s: f64,
+}
+
+/// The parameters to use, and a sentence saying where they come from.
+pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
+    match sim::params::load(args.calibration.as_deref())? {
+        Some(p) => {
+            let note = format!("Parameters: {}.", p.source);
+            Ok((p, note))
+        }
+        None => Ok((
+            Params::default(),
+            format!(
+                "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} re-wait, {} per hand-off).",
+                sim::params::default_path().display(),
+                Params::default().iteration_s * 1e9,
+                seconds(Params::default().wakeup_s),
+                seconds(Params::default().rewait_s),
+                seconds(Params::default().switch_cost_s)
+            ),
+        )),
+    }
+}
+
+pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)> {
+    if args.threads.len() > 1 || args.switch_interval.len() > 1 {
+        bail!("lists of --threads or --switch-interval go with --validate");
+    }
+    let (params, note) = parameters(args)?;
+    let threads = args.threads.first().copied().unwrap_or(2);
+    let cores = args
+        .cores
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let scenario = Scenario {
+        cpu_threads: threads,
+        count: args.count.unwrap_or(50_000_000),
+        io_threads: args.io_threads as usize,
+        cores,
+        switch_interval_s: args.switch_interval.first().copied().unwrap_or(0.005),
+        policy: args.gil,
+        seed: args.seed,
+        duration_s: args.duration,
+        record: args.svg.is_some(),
+    };
+    if threads == 0 && args.io_threads > 0 && args.duration.is_none() {
+        bail!("with only I/O threads the run never ends by itself: give --duration");
+    }
+    let started = Instant::now();
+    let outcome = sim::simulate(&params, &scenario);
+    let took = started.elapsed().as_secs_f64();
+    let row = row(&scenario, &outcome, took);
+    let verdict = format!(
+        "The model predicts {} for {} thread{} ({} policy, {} switch interval, {} cores): {} hand-offs ({:.0} per second){}. {note} Simulated {} events in {}.",
+        seconds(row.predicted_wall_s),
+        threads,
+        if threads == 1 { "" } else { "s" },
+        format!("{:?}", args.gil).to_lowercase(),
+        seconds(scenario.switch_interval_s),
+        cores,
+        row.predicted_switches,
+        row.switches_per_s,
+        row.requests_per_s
+            .map_or(String::new(), |r| format!("; the I/O threads served {r:.0} requests/s")),
+        row.events,
+        seconds(took)
+    );
+    let doc = Document {
+        schema: crate::report::document::SCHEMA,
+        command: "simulate".into(),
+        params: json!({
+            "threads": threads,
+            "cores": cores,
+            "switch_interval_s": scenario.switch_interval_s,
+            "count": scenario.count,
+            "io_threads": args.io_threads,
+            "gil": args.gil,
+            "seed": args.seed,
+            "model": params,
+        }),
+        host: Host::new(None),
+        results: vec![row],
+        verdict,
+    };
+    Ok((doc, outcome, scenario))
+}
+
+fn row(s: &Scenario, o: &Outcome, took: f64) -> SimRow {
+    SimRow {
+        policy: s.policy,
+        threads: s.cpu_threads,
+        io_threads: s.io_threads as u32,
+        cores: s.cores,
+        switch_interval_s: s.switch_interval_s,
+        count: s.count,
+        predicted_wall_s: o.wall_s,
+        predicted_switches: o.switches,
+        switches_per_s: o.switches as f64 / o.wall_s.max(1e-12),
+        gil_held_fraction: (s.policy != Policy::None).then(|| o.gil_held_s / o.wall_s.max(1e-12)),
+        threads_detail: o
+            .threads
+            .iter()
+            .map(|t| SimThread {
+                name: t.name.clone(),
+                held_fraction: t.held_s / o.wall_s.max(1e-12),
+                wait_s: t.wait_s,
+            })
+            .collect(),
+        requests_per_s: (s.io_threads > 0).then(|| o.requests as f64 / o.wall_s.max(1e-12)),
+        events: o.events,
+        simulated_in_s: took,
+    }
+}
+
+impl Row for SimRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "gil",
+            "threads",
+            "io",
+            "cores",
+            "interval",
+            "predicted wall",
+            "hand-offs",
+            "per s",
+            "GIL held",
+            "per thread held",
+            "req/s",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            format!("{:?}", self.policy).to_lowercase(),
+            self.threads.to_string(),
+            self.io_threads.to_string(),
+            self.cores.to_string(),
+            seconds(self.switch_interval_s),
+            seconds(self.predicted_wall_s),
+            self.predicted_switches.to_string(),
+            format!("{:.0}", self.switches_per_s),
+            self.gil_held_fraction
+                .map_or("–".into(), |h| format!("{:.1} %", h * 100.0)),
+            self.threads_detail
+                .iter()
+                .map(|t| format!("{:.0}", t.held_fraction * 100.0))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            self.requests_per_s
+                .map_or("–".into(), |r| format!("{r:.0}")),
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "gil",
+            "threads",
+            "io_threads",
+            "cores",
+            "switch_interval_s",
+            "count",
+            "predicted_wall_s",
+            "predicted_switches",
+            "gil_held_fraction",
+            "requests_per_s",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            format!("{:?}", self.policy).to_lowercase(),
+            self.threads.to_string(),
+            self.io_threads.to_string(),
+            self.cores.to_string(),
+            self.switch_interval_s.to_string(),
+            self.count.to_string(),
+            self.predicted_wall_s.to_string(),
+            self.predicted_switches.to_string(),
+            self.gil_held_fraction
+                .map_or(String::new(), |h| h.to_string()),
+            self.requests_per_s.map_or(String::new(), |r| r.to_string()),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidateRow {
+    pub threads: usize,
+    pub switch_interval_s: f64,
+    pub measured_wall_s: f64,
+    pub predicted_wall_s: f64,
+    /// (predicted − measured) / measured.
+    pub wall_error: f64,
+    pub measured_switches: Option<u64>,
+    pub predicted_switches: u64,
+    pub switch_error: Option<f64>,
+    /// Interval ≥ 1 ms and both errors within the targets (null below 1 ms: no target).
+    pub meets_target: Option<bool>,
+}
+
+pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
+    let (params, note) = parameters(args)?;
+    let threads = if args.threads.is_empty() {
+        vec![1, 2, 4]
+    } else {
+        args.threads.clone()
+    };
+    let intervals = if args.switch_interval.is_empty() {
+        vec![0.0001, 0.001, 0.005, 0.05]
+    } else {
+        args.switch_interval.clone()
+    };
+    let count = args.count.unwrap_or(20_000_000);
+    let cores = args
+        .cores
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let mut progress = Progress::new(1 + threads.len() * intervals.len() * args.repeat);
+    progress.start("starting the embedded interpreter");
+    let python = host::python_info(timeout)?;
+    let mut rows = Vec::new();
+    for &n in &threads {
+        for &interval in &intervals {
+            let mut walls = Vec::new();
+            let mut switches = Vec::new();
+            for r in 0..args.repeat {
+                progress.start(&format!(
+                    "{n} thread(s) at {interval} s, run {}/{}",
+                    r + 1,
+                    args.repeat
+                ));
+                let m = measure(
+                    &CountdownTrial {
+                        runtime: Runtime::PythonThreads,
+                        workers: n,
+                        count,
+                        switch_interval_s: Some(interval),
+                        gil_stats: true,
+                        probe_interval_s: None,
+                    },
+                    timeout,
+                )?;
+                walls.push(m.wall_s);
+                if let Some(s) = m.gil.and_then(|g| g.switches) {
+                    switches.push(s as f64);
+                }
+            }
+            let predicted = sim::simulate(
+                &params,
+                &Scenario {
+                    cpu_threads: n,
+                    count,
+                    io_threads: 0,
+                    cores,
+                    switch_interval_s: interval,
+                    policy: Policy::New,
+                    seed: args.seed,
+                    duration_s: None,
+                    record: false,
+                },
+            );
+            let measured_wall = median(&walls);
+            let measured_switches =
+                (!switches.is_empty()).then(|| median(&switches).round() as u64);
+            let wall_error = (predicted.wall_s - measured_wall) / measured_wall;
+            let switch_error = measured_switches.map(|m| {
+                if m == 0 {
+                    if predicted.switches == 0 {
+                        0.0
+                    } else {
+                        1.0
+                    }
+                } else {
+                    (predicted.switches as f64 - m as f64) / m as f64
+                }
+            });
+            let meets_target = (interval >= 0.001).then(|| {
+                wall_error.abs() <= WALL_TARGET
+                    && switch_error.is_some_and(|e| {
+                        e.abs() <= SWITCH_TARGET || (n == 1 && predicted.switches <= 2)
+                    })
+            });
+            rows.push(ValidateRow {
+                threads: n,
+                switch_interval_s: interval,
+                measured_wall_s: measured_wall,
+                predicted_wall_s: predicted.wall_s,
+                wall_error,
+                measured_switches,
+                predicted_switches: predicted.switches,
+                switch_error,
+                meets_target,
+            });
+        }
+    }
+    progress.finish();
+    let targeted: Vec<&ValidateRow> = rows.iter().filter(|r| r.meets_target.is_some()).collect();
+    let met = targeted
+        .iter()
+        .filter(|r| r.meets_target == Some(true))
+        .count();
+    let misses: Vec<String> = targeted
+        .iter()
+        .filter(|r| r.meets_target == Some(false))
+        .map(|r| {
+            format!(
+                "{} thread(s) at {}: wall {:+.1} %, hand-offs {}",
+                r.threads,
+                seconds(r.switch_interval_s),
+                r.wall_error * 100.0,
+                r.switch_error
+                    .map_or("n/a".into(), |e| format!("{:+.1} %", e * 100.0))
+            )
+        })
+        .collect();
+    let mut verdict = format!(
+        "{met} of {} grid points with a switch interval ≥ 1 ms meet the targets (wall time within {:.0} %, hand-offs within {:.0} %).",
+        targeted.len(),
+        WALL_TARGET * 100.0,
+        SWITCH_TARGET * 100.0
+    );
+    if !misses.is_empty() {
+        verdict += &format!(" Misses: {}.", misses.join("; "));
+    }
+    let below: Vec<&ValidateRow> = rows.iter().filter(|r| r.meets_target.is_none()).collect();
+    if !below.is_empty() {
+        let worst = below.iter().map(|r| r.wall_error.abs()).fold(0.0, f64::max);
+        verdict += &format!(
+            " Below 1 ms there is no target; the largest wall error there was {:.1} %.",
+            worst * 100.0
+        );
+    }
+    verdict += &format!(" {note}");
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "simulate-validate".into(),
+        params: json!({
+            "threads": threads,
+            "switch_interval_s": intervals,
+            "count": count,
+            "repeat": args.repeat,
+            "cores": cores,
+            "model": params,
+        }),
+        host: Host::new(Some(&python)),
+        results: rows,
+        verdict,
+    })
+}
+
+impl Row for ValidateRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "threads",
+            "interval",
+            "measured wall",
+            "predicted",
+            "error",
+            "measured hand-offs",
+            "predicted",
+            "error",
+            "target",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.threads.to_string(),
+            seconds(self.switch_interval_s),
+            seconds(self.measured_wall_s),
+            seconds(self.predicted_wall_s),
+            format!("{:+.1} %", self.wall_error * 100.0),
+            self.measured_switches.map_or("–".into(), |s| s.to_string()),
+            self.predicted_switches.to_string(),
+            self.switch_error
+                .map_or("–".into(), |e| format!("{:+.1} %", e * 100.0)),
+            match self.meets_target {
+                Some(true) => "met".into(),
+                Some(false) => "MISSED".into(),
+                None => "(no target)".into(),
+            },
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "threads",
+            "switch_interval_s",
+            "measured_wall_s",
+            "predicted_wall_s",
+            "wall_error",
+            "measured_switches",
+            "predicted_switches",
+            "switch_error",
+            "meets_target",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.threads.to_string(),
+            self.switch_interval_s.to_string(),
+            self.measured_wall_s.to_string(),
+            self.predicted_wall_s.to_string(),
+            self.wall_error.to_string(),
+            self.measured_switches
+                .map_or(String::new(), |s| s.to_string()),
+            self.predicted_switches.to_string(),
+            self.switch_error.map_or(String::new(), |e| e.to_string()),
+            self.meets_target.map_or(String::new(), |m| m.to_string()),
+        ]
+    }
+}

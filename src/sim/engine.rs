@@ -1,0 +1,713 @@
+//! The event loop. Times are seconds of simulated wall time.
+//!
+//! `new` follows `Python/ceval_gil.c` (3.2+): a thread that wants a locked GIL waits on `cond`
+//! for one switch interval; if it times out with no switch in between it sets the drop
+//! request; the holder drops at its next eval-breaker check (one iteration later), signals one
+//! waiter (FIFO) and, because `FORCE_SWITCHING` is defined, waits on `switch_cond` until another
+//! thread has taken the GIL. `switch_number` counts takes by a thread other than the last
+//! holder. A woken waiter holds the GIL `wakeup_s` after the signal; the dropped thread waits
+//! again `rewait_s` after the take. I/O threads release the GIL around each blocking call.
+//!
+//! `old` (≤ 3.1) releases and re-acquires every `old_check_ticks` ticks; while others wait each
+//! release costs `old_release_cost_s`, and a waiter wins with `old_win_probability`.
+//!
+//! `none` runs every thread at once, sharing `cores` (processor sharing).
+use super::params::Params;
+use super::rng::Rng;
+use crate::report::timeline_svg::Change;
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// CPython 3.2+: timed wait, drop request, forced hand-off
+    New,
+    /// CPython ≤ 3.1: release and re-acquire every 100 ticks, no hand-off
+    Old,
+    /// Free-threaded: no GIL
+    None,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub cpu_threads: usize,
+    /// Countdown iterations, split evenly across the CPU threads.
+    pub count: u64,
+    pub io_threads: usize,
+    pub cores: usize,
+    pub switch_interval_s: f64,
+    pub policy: Policy,
+    pub seed: u64,
+    /// Stop here even if CPU work remains (needed when there is no CPU work).
+    pub duration_s: Option<f64>,
+    /// Keep every GIL state change (for pictures).
+    pub record: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadOutcome {
+    pub name: String,
+    pub held_s: f64,
+    pub wait_s: f64,
+    pub done_at_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub wall_s: f64,
+    pub switches: u64,
+    pub gil_held_s: f64,
+    pub threads: Vec<ThreadOutcome>,
+    /// Completed I/O requests.
+    pub requests: u64,
+    pub events: u64,
+    #[serde(skip)]
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Cpu,
+    Io,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Holding,
+    Waiting,
+    Dropping,
+    Outside,
+    Done,
+}
+
+struct Thread {
+    kind: Kind,
+    state: State,
+    gen: u64,
+    /// GIL-holding work left in the current burst.
+    burst_s: f64,
+    /// I/O threads: which half of the request comes next.
+    io_half: u8,
+    since: f64,
+    held_s: f64,
+    wait_s: f64,
+    saved_switch: u64,
+    done_at: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum What {
+    Timeout(usize, u64),
+    Wake(usize, u64),
+    Finish(usize, u64),
+    DropCheck(usize, u64),
+    Rewait(usize),
+    Ready(usize),
+    OldHandoff(u64),
+    Stop,
+}
+
+struct Event {
+    t: f64,
+    seq: u64,
+    what: What,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    // A min-heap on (time, insertion order).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.t.total_cmp(&self.t).then(other.seq.cmp(&self.seq))
+    }
+}
+
+struct Engine<'a> {
+    p: &'a Params,
+    s: &'a Scenario,
+    rng: Rng,
+    queue: BinaryHeap<Event>,
+    seq: u64,
+    threads: Vec<Thread>,
+    locked: bool,
+    holder: Option<usize>,
+    last_holder: Option<usize>,
+    switches: u64,
+    drop_request: bool,
+    waiters: VecDeque<usize>,
+    dropping: Option<usize>,
+    gil_held_s: f64,
+    requests: u64,
+    events: u64,
+    changes: Vec<Change>,
+    old_gen: u64,
+    now: f64,
+}
+
+/// Runs the model to the end of the CPU work (or `duration_s`).
+pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
+    if s.policy == Policy::None {
+        return simulate_free_threaded(p, s);
+    }
+    let per_thread = crate::native::countdown::split(s.count, s.cpu_threads.max(1));
+    let mut threads: Vec<Thread> = Vec::new();
+    for i in 0..s.cpu_threads {
+        threads.push(Thread::new(Kind::Cpu, per_thread[i] as f64 * p.iteration_s));
+    }
+    for _ in 0..s.io_threads {
+        threads.push(Thread::new(Kind::Io, p.io_request_cpu_s / 2.0));
+    }
+    let mut e = Engine {
+        p,
+        s,
+        rng: Rng::new(s.seed),
+        queue: BinaryHeap::new(),
+        seq: 0,
+        threads,
+        locked: false,
+        holder: None,
+        last_holder: None,
+        switches: 0,
+        drop_request: false,
+        waiters: VecDeque::new(),
+        dropping: None,
+        gil_held_s: 0.0,
+        requests: 0,
+        events: 0,
+        changes: Vec::new(),
+        old_gen: 0,
+        now: 0.0,
+    };
+    if let Some(d) = s.duration_s {
+        e.push(d, What::Stop);
+    }
+    // Threads start one after another, as `t.start()` calls do.
+    for tid in 0..e.threads.len() {
+        e.want(tid, 0.0);
+    }
+    e.run();
+    let wall = e.now;
+    let threads = e
+        .threads
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ThreadOutcome {
+            name: thread_name(s, i),
+            held_s: t.held_s,
+            wait_s: t.wait_s,
+            done_at_s: t.done_at,
+        })
+        .collect();
+    Outcome {
+        wall_s: wall,
+        switches: e.switches,
+        gil_held_s: e.gil_held_s,
+        threads,
+        requests: e.requests,
+        events: e.events,
+        changes: e.changes,
+    }
+}
+
+fn thread_name(s: &Scenario, i: usize) -> String {
+    if i < s.cpu_threads {
+        format!("cpu-{}", i + 1)
+    } else {
+        format!("io-{}", i - s.cpu_threads + 1)
+    }
+}
+
+impl Thread {
+    fn new(kind: Kind, burst_s: f64) -> Thread {
+        Thread {
+            kind,
+            state: State::Outside,
+            gen: 0,
+            burst_s,
+            io_half: 0,
+            since: 0.0,
+            held_s: 0.0,
+            wait_s: 0.0,
+            saved_switch: 0,
+            done_at: None,
+        }
+    }
+}
+
+impl Engine<'_> {
+    fn push(&mut self, t: f64, what: What) {
+        self.seq += 1;
+        self.queue.push(Event {
+            t,
+            seq: self.seq,
+            what,
+        });
+    }
+
+    fn cpu_left(&self) -> bool {
+        self.threads
+            .iter()
+            .any(|t| t.kind == Kind::Cpu && t.state != State::Done)
+    }
+
+    fn run(&mut self) {
+        while let Some(ev) = self.queue.pop() {
+            self.events += 1;
+            self.now = ev.t;
+            match ev.what {
+                What::Stop => return,
+                What::Timeout(tid, gen) => self.on_timeout(tid, gen),
+                What::Wake(tid, gen) => self.on_wake(tid, gen),
+                What::Finish(tid, gen) => self.on_finish(tid, gen),
+                What::DropCheck(tid, gen) => {
+                    if self.holder == Some(tid) && self.threads[tid].gen == gen && self.drop_request
+                    {
+                        self.release(tid, true);
+                    }
+                }
+                What::Rewait(tid) => match self.threads[tid].kind {
+                    Kind::Cpu => self.want(tid, self.now),
+                    Kind::Io => self.go_outside(tid),
+                },
+                What::Ready(tid) => self.on_ready(tid),
+                What::OldHandoff(gen) => self.on_old_handoff(gen),
+            }
+            if !self.cpu_left() && self.s.cpu_threads > 0 && self.s.duration_s.is_none() {
+                return;
+            }
+        }
+    }
+
+    fn record(&mut self) {
+        if self.s.record && self.changes.len() < 2_000_000 {
+            self.changes.push(Change {
+                t: self.now,
+                locked: self.locked,
+                holder: self.holder,
+                running: self.holder.map_or(0, |h| if h < 64 { 1 << h } else { 0 }),
+            });
+        }
+    }
+
+    /// A thread asks for the GIL (take_gil).
+    fn want(&mut self, tid: usize, t: f64) {
+        if !self.locked {
+            self.take(tid);
+            return;
+        }
+        let old_first_waiter = self.waiters.is_empty();
+        let switches = self.switches;
+        let th = &mut self.threads[tid];
+        th.state = State::Waiting;
+        th.since = t;
+        th.saved_switch = switches;
+        th.gen += 1;
+        let gen = th.gen;
+        self.waiters.push_back(tid);
+        match self.s.policy {
+            Policy::New => self.push(t + self.s.switch_interval_s, What::Timeout(tid, gen)),
+            _ => {
+                if old_first_waiter {
+                    self.old_contention_changed();
+                }
+            }
+        }
+    }
+
+    fn take(&mut self, tid: usize) {
+        let now = self.now;
+        self.locked = true;
+        self.holder = Some(tid);
+        let mut extra = 0.0;
+        if self.last_holder.is_some_and(|l| l != tid) {
+            self.switches += 1;
+            extra = self.p.switch_cost_s;
+        }
+        self.last_holder = Some(tid);
+        self.drop_request = false;
+        if let Some(d) = self.dropping.take() {
+            let delay = self.rng.jitter(self.p.rewait_s, self.p.jitter);
+            self.push(now + delay, What::Rewait(d));
+        }
+        let th = &mut self.threads[tid];
+        if th.state == State::Waiting {
+            th.wait_s += now - th.since;
+        }
+        th.state = State::Holding;
+        th.since = now;
+        th.gen += 1;
+        th.burst_s += extra;
+        self.record();
+        self.schedule_finish(tid);
+        if self.s.policy == Policy::Old {
+            self.old_contention_changed();
+        }
+    }
+
+    /// The holder's finish time at its current rate (old GIL: slowed while others wait).
+    fn schedule_finish(&mut self, tid: usize) {
+        let rate = self.holder_rate();
+        let th = &self.threads[tid];
+        let (gen, at) = (th.gen, self.now + th.burst_s / rate);
+        self.push(at, What::Finish(tid, gen));
+    }
+
+    fn holder_rate(&self) -> f64 {
+        if self.s.policy == Policy::Old && !self.waiters.is_empty() {
+            let period = self.old_period();
+            period / (period + self.p.old_release_cost_s)
+        } else {
+            1.0
+        }
+    }
+
+    fn old_period(&self) -> f64 {
+        self.p.old_check_ticks / self.p.old_ticks_per_iteration * self.p.iteration_s
+    }
+
+    /// Accounts the holder's progress up to now (before its rate or state changes).
+    fn advance_holder(&mut self) {
+        if let Some(h) = self.holder {
+            let rate = self.holder_rate();
+            let now = self.now;
+            let th = &mut self.threads[h];
+            let held = now - th.since;
+            th.held_s += held;
+            self.gil_held_s += held;
+            th.burst_s = (th.burst_s - held * rate).max(0.0);
+            th.since = now;
+        }
+    }
+
+    /// drop_gil: `forced` when a drop request made the holder let go (it then waits for
+    /// someone else to take the GIL before it may ask again).
+    fn release(&mut self, tid: usize, forced: bool) {
+        self.advance_holder();
+        self.locked = false;
+        self.holder = None;
+        self.threads[tid].gen += 1;
+        self.record();
+        if let Some(w) = self.waiters.pop_front() {
+            // COND_SIGNAL wakes one waiter; its pending timeout no longer matters.
+            self.threads[w].gen += 1;
+            let gen = self.threads[w].gen;
+            let delay = self.rng.jitter(self.p.wakeup_s, self.p.jitter);
+            self.push(self.now + delay, What::Wake(w, gen));
+        }
+        if forced && !self.waiters_or_waking() {
+            // Nobody will take it: the FORCE_SWITCHING wait would end at once.
+            self.threads[tid].state = State::Dropping;
+            self.push(self.now, What::Rewait(tid));
+        } else if forced {
+            self.threads[tid].state = State::Dropping;
+            self.dropping = Some(tid);
+        }
+    }
+
+    fn waiters_or_waking(&self) -> bool {
+        self.threads.iter().any(|t| t.state == State::Waiting)
+    }
+
+    fn on_timeout(&mut self, tid: usize, gen: u64) {
+        let th = &self.threads[tid];
+        if th.gen != gen || th.state != State::Waiting {
+            return;
+        }
+        if self.locked && self.switches == th.saved_switch && !self.drop_request {
+            self.drop_request = true;
+            if let Some(h) = self.holder {
+                // The holder sees the request at its next eval-breaker check.
+                let hgen = self.threads[h].gen;
+                self.push(self.now + self.p.iteration_s, What::DropCheck(h, hgen));
+            }
+        }
+        let switches = self.switches;
+        let th = &mut self.threads[tid];
+        th.saved_switch = switches;
+        th.gen += 1;
+        let gen = th.gen;
+        self.push(self.now + self.s.switch_interval_s, What::Timeout(tid, gen));
+    }
+
+    fn on_wake(&mut self, tid: usize, gen: u64) {
+        let th = &self.threads[tid];
+        if th.gen != gen || th.state != State::Waiting {
+            return;
+        }
+        if !self.locked {
+            self.take(tid);
+            return;
+        }
+        // Another thread took the GIL first: back to waiting, at the head of the queue.
+        self.waiters.push_front(tid);
+        let switches = self.switches;
+        let th = &mut self.threads[tid];
+        th.saved_switch = switches;
+        th.gen += 1;
+        let gen = th.gen;
+        if self.s.policy == Policy::New {
+            self.push(self.now + self.s.switch_interval_s, What::Timeout(tid, gen));
+        }
+    }
+
+    fn on_finish(&mut self, tid: usize, gen: u64) {
+        if self.threads[tid].gen != gen || self.holder != Some(tid) {
+            return;
+        }
+        self.advance_holder();
+        self.threads[tid].burst_s = 0.0;
+        match self.threads[tid].kind {
+            Kind::Cpu => {
+                self.release(tid, false);
+                let th = &mut self.threads[tid];
+                th.state = State::Done;
+                th.done_at = Some(self.now);
+            }
+            Kind::Io => {
+                // A blocking call releases the GIL; with a drop request pending, drop_gil also
+                // waits for another thread to take it first.
+                let forced = self.drop_request;
+                self.release(tid, forced);
+                if !forced {
+                    self.go_outside(tid);
+                }
+            }
+        }
+        if self.s.policy == Policy::Old {
+            self.old_contention_changed();
+        }
+    }
+
+    fn go_outside(&mut self, tid: usize) {
+        let delay = self.p.io_outside_s / 2.0;
+        let th = &mut self.threads[tid];
+        th.state = State::Outside;
+        self.push(self.now + delay, What::Ready(tid));
+    }
+
+    fn on_ready(&mut self, tid: usize) {
+        let half = self.p.io_request_cpu_s / 2.0;
+        let th = &mut self.threads[tid];
+        th.io_half ^= 1;
+        if th.io_half == 0 {
+            self.requests += 1;
+        }
+        th.burst_s = half;
+        self.want(tid, self.now);
+    }
+
+    /// Old GIL: the set of waiters changed, so the holder's speed and the next hand-off change.
+    fn old_contention_changed(&mut self) {
+        if self.s.policy != Policy::Old {
+            return;
+        }
+        self.advance_holder();
+        if let Some(h) = self.holder {
+            self.threads[h].gen += 1;
+            self.schedule_finish(h);
+        }
+        self.old_gen += 1;
+        if self.holder.is_some() && !self.waiters.is_empty() {
+            let checks = self.rng.geometric(self.p.old_win_probability);
+            let period = self.old_period() + self.p.old_release_cost_s;
+            if checks != u64::MAX {
+                let at = self.now + checks as f64 * period;
+                self.push(at, What::OldHandoff(self.old_gen));
+            }
+        }
+    }
+
+    /// Old GIL: at a release the woken waiter won the GIL this time.
+    fn on_old_handoff(&mut self, gen: u64) {
+        if gen != self.old_gen || self.waiters.is_empty() {
+            return;
+        }
+        let Some(h) = self.holder else { return };
+        self.advance_holder();
+        self.locked = false;
+        self.holder = None;
+        self.threads[h].gen += 1;
+        let pick = (self.rng.uniform() * self.waiters.len() as f64) as usize;
+        let w = self
+            .waiters
+            .remove(pick.min(self.waiters.len() - 1))
+            .expect("a waiter");
+        self.take(w);
+        // The old holder keeps asking (it does not wait for anyone).
+        match self.threads[h].kind {
+            Kind::Cpu => self.want(h, self.now),
+            Kind::Io => self.want(h, self.now),
+        }
+    }
+}
+
+/// No GIL: every runnable thread progresses, sharing `cores`.
+fn simulate_free_threaded(p: &Params, s: &Scenario) -> Outcome {
+    let n = s.cpu_threads;
+    let per_thread = crate::native::countdown::split(s.count, n.max(1));
+    let mut left: Vec<f64> = (0..n)
+        .map(|i| per_thread[i] as f64 * p.iteration_s)
+        .collect();
+    let mut done: Vec<Option<f64>> = vec![None; n];
+    let mut now = 0.0;
+    let mut events = 0;
+    let cores = s.cores.max(1) as f64;
+    let end = s.duration_s.unwrap_or(f64::INFINITY);
+    loop {
+        let active: Vec<usize> = (0..n).filter(|&i| done[i].is_none()).collect();
+        if active.is_empty() {
+            break;
+        }
+        let rate = (cores / active.len() as f64).min(1.0);
+        let next = active
+            .iter()
+            .map(|&i| left[i] / rate)
+            .fold(f64::INFINITY, f64::min);
+        let step = next.min(end - now);
+        for &i in &active {
+            left[i] -= step * rate;
+            if left[i] <= 1e-15 {
+                done[i] = Some(now + step);
+            }
+        }
+        now += step;
+        events += 1;
+        if now >= end {
+            break;
+        }
+    }
+    // I/O threads never wait for anything but their own calls.
+    let io_rate = 1.0 / (p.io_request_cpu_s + p.io_outside_s);
+    let wall = if n == 0 {
+        s.duration_s.unwrap_or(0.0)
+    } else {
+        now
+    };
+    Outcome {
+        wall_s: wall,
+        switches: 0,
+        gil_held_s: 0.0,
+        threads: (0..n + s.io_threads)
+            .map(|i| ThreadOutcome {
+                name: thread_name(s, i),
+                held_s: 0.0,
+                wait_s: 0.0,
+                done_at_s: done.get(i).copied().flatten(),
+            })
+            .collect(),
+        requests: (io_rate * wall) as u64 * s.io_threads as u64,
+        events,
+        changes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(threads: usize, policy: Policy, interval: f64) -> Scenario {
+        Scenario {
+            cpu_threads: threads,
+            count: 50_000_000,
+            io_threads: 0,
+            cores: 2,
+            switch_interval_s: interval,
+            policy,
+            seed: 1,
+            duration_s: None,
+            record: false,
+        }
+    }
+
+    #[test]
+    fn one_thread_never_hands_off() {
+        let p = Params::default();
+        let o = simulate(&p, &scenario(1, Policy::New, 0.005));
+        assert_eq!(o.switches, 0);
+        assert!((o.wall_s - 50e6 * p.iteration_s).abs() < 1e-9);
+    }
+
+    #[test]
+    fn new_gil_hands_off_once_per_interval() {
+        let p = Params::default();
+        let o = simulate(&p, &scenario(2, Policy::New, 0.005));
+        let slice = 0.005 + p.rewait_s + p.wakeup_s;
+        let expected = o.wall_s / slice;
+        assert!(
+            (o.switches as f64 - expected).abs() < 0.1 * expected,
+            "{} vs {expected}",
+            o.switches
+        );
+        for t in &o.threads {
+            assert!(t.held_s <= o.wall_s);
+        }
+        assert!(o.gil_held_s <= o.wall_s + 1e-9);
+        let total: f64 = o.threads.iter().map(|t| t.held_s).sum();
+        assert!((total - o.gil_held_s).abs() < 1e-9);
+    }
+
+    #[test]
+    fn free_threaded_splits_the_time() {
+        let p = Params::default();
+        let one = simulate(&p, &scenario(1, Policy::None, 0.005)).wall_s;
+        let two = simulate(&p, &scenario(2, Policy::None, 0.005)).wall_s;
+        let four = simulate(&p, &scenario(4, Policy::None, 0.005));
+        assert!((two - one / 2.0).abs() < 1e-9);
+        // 4 threads on 2 cores take as long as 2 on 2.
+        assert!((four.wall_s - one / 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn old_gil_is_slower_with_two_threads() {
+        let p = Params::default();
+        let one = simulate(&p, &scenario(1, Policy::Old, 0.005)).wall_s;
+        let two = simulate(&p, &scenario(2, Policy::Old, 0.005));
+        let ratio = two.wall_s / one;
+        assert!(
+            ratio > 1.5 && ratio < 2.1,
+            "old GIL 2 threads / 1 = {ratio}"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_answer() {
+        let p = Params::default();
+        let a = simulate(&p, &scenario(4, Policy::New, 0.001));
+        let b = simulate(&p, &scenario(4, Policy::New, 0.001));
+        assert_eq!(a.switches, b.switches);
+        assert_eq!(a.wall_s, b.wall_s);
+        let mut other = scenario(4, Policy::New, 0.001);
+        other.seed = 2;
+        assert_ne!(simulate(&p, &other).wall_s, a.wall_s);
+    }
+
+    #[test]
+    fn an_io_thread_beside_a_cpu_thread_convoys() {
+        let p = Params::default();
+        let mut alone = scenario(0, Policy::New, 0.005);
+        alone.io_threads = 1;
+        alone.duration_s = Some(1.0);
+        let rate_alone = simulate(&p, &alone).requests as f64;
+        let mut busy = alone.clone();
+        busy.cpu_threads = 1;
+        busy.count = u64::MAX / 4;
+        let rate_busy = simulate(&p, &busy).requests as f64;
+        assert!(rate_alone > 20_000.0, "{rate_alone}");
+        // The convoy: each request waits for forced hand-offs from the CPU thread.
+        assert!(
+            rate_busy < rate_alone / 20.0,
+            "{rate_busy} vs {rate_alone} alone"
+        );
+    }
+}

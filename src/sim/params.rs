@@ -1,0 +1,83 @@
+//! The model's parameters: measured on this machine by `gilsim calibrate`, or documented
+//! defaults (the reference figures of a 2-vCPU machine with CPython 3.11).
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Params {
+    /// Where these numbers come from ("defaults" or a calibration with its date).
+    pub source: String,
+    /// The interpreter they were measured on.
+    pub python: Option<String>,
+    /// CPU time of one countdown iteration on one thread (CPython 3.11 here: ~21 ns).
+    pub iteration_s: f64,
+    /// Extra CPU time a thread spends after taking the GIL from another (cold caches, the
+    /// eval-breaker round trip).
+    pub switch_cost_s: f64,
+    /// From the holder dropping the GIL to the signalled waiter holding it: the GIL is free.
+    pub wakeup_s: f64,
+    /// From a forced switch to the thread that dropped the GIL waiting for it again (it is
+    /// woken through `switch_cond`): its switch-interval clock starts only then.
+    pub rewait_s: f64,
+    /// Old GIL: extra cost of each release-and-re-acquire while other threads wait (the signal
+    /// system call and the mutex cache line moving between cores).
+    pub old_release_cost_s: f64,
+    /// Old GIL: interpreter ticks between releases (`sys.setcheckinterval`, default 100) and
+    /// ticks per countdown iteration.
+    pub old_check_ticks: f64,
+    pub old_ticks_per_iteration: f64,
+    /// Old GIL: chance that a woken waiter, rather than the releasing thread, gets the GIL.
+    pub old_win_probability: f64,
+    /// I/O threads: GIL-holding work per request (split over its two acquisitions) and time
+    /// outside the GIL per request (system calls, the client's turn).
+    pub io_request_cpu_s: f64,
+    pub io_outside_s: f64,
+    /// Relative jitter of wake-up delays (uniform ±), so runs differ like real ones.
+    pub jitter: f64,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            source: "defaults (reference figures: 2-vCPU KVM guest, CPython 3.11)".into(),
+            python: None,
+            iteration_s: 21e-9,
+            switch_cost_s: 20e-6,
+            wakeup_s: 15e-6,
+            rewait_s: 110e-6,
+            // Beazley's 1.8× for 2 threads on 2 cores: each contended release every 100 ticks
+            // (25 iterations, ~0.5 µs) costs another ~0.8 of that.
+            old_release_cost_s: 0.42e-6,
+            old_check_ticks: 100.0,
+            old_ticks_per_iteration: 4.0,
+            old_win_probability: 0.002,
+            // ~30,000 echo requests/s with no CPU thread.
+            io_request_cpu_s: 12e-6,
+            io_outside_s: 21e-6,
+            jitter: 0.2,
+        }
+    }
+}
+
+/// Where `calibrate` saves and `simulate` looks by default.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("gilsim").join("calibration.json")
+}
+
+/// The calibration at `path` (or the default path), or None when there is none.
+pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Option<Params>> {
+    use anyhow::Context;
+    let explicit = path.is_some();
+    let path = path.map(PathBuf::from).unwrap_or_else(default_path);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
+            format!("{} is not a gilsim calibration", path.display())
+        })?)),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading the calibration {}", path.display())),
+    }
+}

@@ -162,8 +162,8 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
     }
     let per_thread = crate::native::countdown::split(s.count, s.cpu_threads.max(1));
     let mut threads: Vec<Thread> = Vec::new();
-    for i in 0..s.cpu_threads {
-        threads.push(Thread::new(Kind::Cpu, per_thread[i] as f64 * p.iteration_s));
+    for &iterations in per_thread.iter().take(s.cpu_threads) {
+        threads.push(Thread::new(Kind::Cpu, iterations as f64 * p.iteration_s));
     }
     for _ in 0..s.io_threads {
         threads.push(Thread::new(Kind::Io, p.io_request_cpu_s / 2.0));

@@ -3,9 +3,32 @@
 use std::sync::atomic::{AtomicI32, Ordering};
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
+/// How many workers are being supervised right now (they must be killed before exiting).
+static SUPERVISING: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn remember(signal: libc::c_int) {
+    if SUPERVISING.load(Ordering::SeqCst) == 0 {
+        // Nothing of ours to clean up (gilsim is computing, e.g. simulating): end now.
+        // SAFETY: _exit is async-signal-safe.
+        unsafe { libc::_exit(128 + signal) };
+    }
     RECEIVED.store(signal, Ordering::SeqCst);
+}
+
+/// Marks a stretch during which a worker runs; the supervisor then handles signals itself.
+pub struct Supervising;
+
+impl Supervising {
+    pub fn start() -> Supervising {
+        SUPERVISING.fetch_add(1, Ordering::SeqCst);
+        Supervising
+    }
+}
+
+impl Drop for Supervising {
+    fn drop(&mut self) {
+        SUPERVISING.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Installs the handlers; call once at start-up of a supervising command.

@@ -15,6 +15,10 @@ const POLL: Duration = Duration::from_millis(2);
 
 pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
     reaper::become_subreaper();
+    let _supervising = signals::Supervising::start();
+    if let Some(signal) = signals::received() {
+        return Err(RunError::Interrupted { signal });
+    }
     let (read_end, write_end) = pipe()?;
     let mut command = Command::new(std::env::current_exe()?);
     command

@@ -88,6 +88,10 @@ struct Thread {
     gen: u64,
     /// GIL-holding work left in the current burst.
     burst_s: f64,
+    /// After taking the GIL from another thread the holder runs at half speed until this
+    /// time (cold caches): `switch_cost_s` of work lost if the slice lasts, less if it is cut
+    /// short, so that progress never stops however short the slices.
+    warm_until: f64,
     /// I/O threads: which half of the request comes next.
     io_half: u8,
     since: f64,
@@ -235,6 +239,7 @@ impl Thread {
             state: State::Outside,
             gen: 0,
             burst_s,
+            warm_until: 0.0,
             io_half: 0,
             since: 0.0,
             held_s: 0.0,
@@ -264,6 +269,10 @@ impl Engine<'_> {
     fn run(&mut self) {
         while let Some(ev) = self.queue.pop() {
             self.events += 1;
+            // A guard, not a limit anyone should meet: a 60 s, 8-thread, 1 ms run needs ~0.7M.
+            if self.events > 200_000_000 {
+                return;
+            }
             self.now = ev.t;
             match ev.what {
                 What::Stop => return,
@@ -329,10 +338,10 @@ impl Engine<'_> {
         let now = self.now;
         self.locked = true;
         self.holder = Some(tid);
-        let mut extra = 0.0;
+        let mut warm_up = 0.0;
         if self.last_holder.is_some_and(|l| l != tid) {
             self.switches += 1;
-            extra = self.p.switch_cost_s;
+            warm_up = 2.0 * self.p.switch_cost_s;
         }
         self.last_holder = Some(tid);
         self.drop_request = false;
@@ -347,7 +356,7 @@ impl Engine<'_> {
         th.state = State::Holding;
         th.since = now;
         th.gen += 1;
-        th.burst_s += extra;
+        th.warm_until = now + warm_up;
         self.record();
         self.schedule_finish(tid);
         if self.s.policy == Policy::Old {
@@ -355,11 +364,20 @@ impl Engine<'_> {
         }
     }
 
-    /// The holder's finish time at its current rate (old GIL: slowed while others wait).
+    /// The holder's finish time at its current rate (old GIL: slowed while others wait;
+    /// half speed while warming up).
     fn schedule_finish(&mut self, tid: usize) {
         let rate = self.holder_rate();
+        let now = self.now;
         let th = &self.threads[tid];
-        let (gen, at) = (th.gen, self.now + th.burst_s / rate);
+        let warm = (th.warm_until - now).max(0.0);
+        let slow_work = warm * rate * 0.5;
+        let at = if th.burst_s <= slow_work {
+            now + th.burst_s / (rate * 0.5)
+        } else {
+            now + warm + (th.burst_s - slow_work) / rate
+        };
+        let gen = th.gen;
         self.push(at, What::Finish(tid, gen));
     }
 
@@ -383,9 +401,10 @@ impl Engine<'_> {
             let now = self.now;
             let th = &mut self.threads[h];
             let held = now - th.since;
+            let warm = (th.warm_until.min(now) - th.since).max(0.0);
             th.held_s += held;
             self.gil_held_s += held;
-            th.burst_s = (th.burst_s - held * rate).max(0.0);
+            th.burst_s = (th.burst_s - (held - warm * 0.5) * rate).max(0.0);
             th.since = now;
         }
     }

@@ -9,8 +9,9 @@ use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::{Duration, Instant};
 
-/// 12.5 kHz: on a busy 2-core machine wake-ups come late, and this keeps the rate ≥ 10 kHz.
-pub const SAMPLE_PERIOD: Duration = Duration::from_micros(80);
+/// 10 kHz. Each wake-up costs the workload a little (more on machines whose two vCPUs share a
+/// core); `cargo bench --bench gil` measures what the sampler costs.
+pub const SAMPLE_PERIOD: Duration = Duration::from_micros(100);
 
 pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
     if trial.runtime == Runtime::RustThreads {

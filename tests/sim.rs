@@ -1,0 +1,182 @@
+//! The GIL simulator through the CLI: predictions, the no-calibration note, pictures, the
+//! validation grid's shape, and Rust under a Rust GIL.
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn json(out: &std::process::Output) -> Value {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+#[test]
+fn simulate_without_calibration_says_so_and_predicts() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = gilsim()
+        .args([
+            "simulate",
+            "--threads",
+            "2",
+            "--switch-interval",
+            "0.005",
+            "--format",
+            "json",
+        ])
+        .env("XDG_CACHE_HOME", cache.path())
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["command"], "simulate");
+    assert!(
+        doc["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("No calibration found"),
+        "{doc}"
+    );
+    let row = &doc["results"][0];
+    let wall = row["predicted_wall_s"].as_f64().unwrap();
+    let switches = row["predicted_switches"].as_f64().unwrap();
+    // New GIL, 2 CPU threads: about one hand-off per switch interval (plus wake-ups).
+    let per_interval = switches / (wall / 0.005);
+    assert!((0.85..=1.0).contains(&per_interval), "{per_interval}");
+    assert!(row["gil_held_fraction"].as_f64().unwrap() <= 1.0);
+}
+
+#[test]
+fn simulate_is_deterministic_for_a_seed_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("sim.svg");
+    let args = |seed: &str| {
+        vec![
+            "simulate".to_string(),
+            "--threads".into(),
+            "4".into(),
+            "--switch-interval".into(),
+            "0.001".into(),
+            "--seed".into(),
+            seed.into(),
+            "--format".into(),
+            "json".into(),
+            "--svg".into(),
+            svg.to_str().unwrap().into(),
+        ]
+    };
+    let a = json(&gilsim().args(args("7")).output().unwrap());
+    let b = json(&gilsim().args(args("7")).output().unwrap());
+    assert_eq!(
+        a["results"][0]["predicted_wall_s"],
+        b["results"][0]["predicted_wall_s"]
+    );
+    assert_eq!(
+        a["results"][0]["predicted_switches"],
+        b["results"][0]["predicted_switches"]
+    );
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert!(picture.contains("cpu-4") && picture.contains("hand-off"));
+}
+
+#[test]
+fn policies_differ_as_the_mechanisms_do() {
+    let wall = |gil: &str, threads: &str| {
+        let doc = json(&run(&[
+            "simulate",
+            "--gil",
+            gil,
+            "--threads",
+            threads,
+            "--cores",
+            "2",
+            "--format",
+            "json",
+        ]));
+        doc["results"][0]["predicted_wall_s"].as_f64().unwrap()
+    };
+    let one = wall("none", "1");
+    assert!(
+        (wall("none", "2") - one / 2.0).abs() < 1e-6 * one,
+        "free-threaded halves the time"
+    );
+    assert!(
+        wall("old", "2") > 1.5 * wall("old", "1"),
+        "the old GIL's battle"
+    );
+    assert!(
+        wall("new", "2") < 1.2 * wall("new", "1"),
+        "the new GIL takes turns"
+    );
+}
+
+#[test]
+fn validate_reports_every_grid_point() {
+    let doc = json(&run(&[
+        "simulate",
+        "--validate",
+        "--threads",
+        "1,2",
+        "--switch-interval",
+        "0.005",
+        "--count",
+        "2000000",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    ]));
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        for key in [
+            "threads",
+            "switch_interval_s",
+            "measured_wall_s",
+            "predicted_wall_s",
+            "wall_error",
+            "measured_switches",
+            "predicted_switches",
+            "switch_error",
+        ] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+    }
+    assert!(doc["verdict"].as_str().unwrap().contains("grid points"));
+}
+
+#[test]
+fn rust_under_a_rust_gil_is_serialised() {
+    if cpus() < 2 {
+        eprintln!("skipped: needs 2 CPUs");
+        return;
+    }
+    let doc = json(&run(&[
+        "countdown",
+        "--runtimes",
+        "rust-threads,rust-gil",
+        "--threads",
+        "2",
+        "--count",
+        "2000000000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]));
+    let row = |rt: &str| {
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["runtime"] == rt)
+            .unwrap()
+            .clone()
+    };
+    let gil = row("rust-gil");
+    assert!(gil["parallelism"].as_f64().unwrap() < 1.3, "{gil}");
+    assert!(gil["gil"]["switches"].as_u64().unwrap() > 0, "{gil}");
+    assert!(doc["verdict"]
+        .as_str()
+        .unwrap()
+        .contains("the lock protocol, not Python"));
+}

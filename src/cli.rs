@@ -38,6 +38,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Measure this machine's parameters for the GIL model
     Calibrate(CalibrateArgs),
+    /// The convoy effect: a Python echo server's throughput beside CPU-bound threads, with the model's prediction
+    Convoy(ConvoyArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
     Doctor,
     /// (internal) run one job in a fresh worker process
@@ -260,6 +262,27 @@ pub struct SimulateArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct ConvoyArgs {
+    /// CPU-bound Python threads beside the echo server
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2", value_parser = thread_count_or_zero, allow_hyphen_values = true)]
+    pub cpu_threads: Vec<usize>,
+    /// Switch intervals
+    #[arg(long, value_name = "SECONDS", value_delimiter = ',', default_value = "0.005,0.001,0.0001", value_parser = switch_interval, allow_hyphen_values = true)]
+    pub switch_interval: Vec<f64>,
+    /// How long the client sends requests in each cell
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub duration: f64,
+    /// Parameters from `gilsim calibrate` (default: the saved calibration, else documented defaults)
+    #[arg(long, value_name = "FILE")]
+    pub calibration: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Kill a cell (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
     /// Where to save the parameters (default: gilsim's cache directory)
     #[arg(long, value_name = "FILE")]
@@ -376,6 +399,15 @@ fn interval_seconds(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+fn thread_count_or_zero(text: &str) -> Result<usize, String> {
+    match whole_number(text, "a thread count")? {
+        n if n > 64 => Err(format!(
+            "{n} threads is more than gilsim runs here (at most 64)"
+        )),
+        n => Ok(n as usize),
+    }
 }
 
 fn repeat_count(text: &str) -> Result<usize, String> {

@@ -50,6 +50,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Timeline(args)) => commands::timeline::run(&args),
         Some(Command::Simulate(args)) => commands::simulate::run(&args),
         Some(Command::Calibrate(args)) => commands::simulate::calibrate(&args),
+        Some(Command::Convoy(args)) => commands::simulate::convoy(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Worker) => unreachable!("handled before parsing"),
     }

@@ -180,3 +180,44 @@ fn rust_under_a_rust_gil_is_serialised() {
         .unwrap()
         .contains("the lock protocol, not Python"));
 }
+
+#[test]
+fn convoy_collapses_io_throughput_beside_a_cpu_thread() {
+    let doc = json(&run(&[
+        "convoy",
+        "--cpu-threads",
+        "0,1",
+        "--switch-interval",
+        "0.005",
+        "--duration",
+        "0.5",
+        "--format",
+        "json",
+    ]));
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        for key in [
+            "cpu_threads",
+            "switch_interval_s",
+            "requests_per_s",
+            "predicted_requests_per_s",
+        ] {
+            assert!(r[key].is_number(), "{key} in {r}");
+        }
+        assert!(
+            r["latency_s"]["p50"].is_number() && r["latency_s"]["p99"].is_number(),
+            "{r}"
+        );
+    }
+    let alone = rows[0]["requests_per_s"].as_f64().unwrap();
+    let busy = rows[1]["requests_per_s"].as_f64().unwrap();
+    // Each request waits for forced hand-offs of ~5 ms: hundreds per second at most, against
+    // thousands alone.
+    assert!(
+        busy < alone / 5.0,
+        "{busy} req/s beside a CPU thread vs {alone} alone"
+    );
+    assert!(busy < 1_000.0, "{busy}");
+    assert!(rows[1]["predicted_requests_per_s"].as_f64().unwrap() < alone / 5.0);
+}

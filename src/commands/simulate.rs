@@ -52,12 +52,19 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
     }
     write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
     println!(
-        "Calibrated: {:.2} ns per iteration, {} GIL-free wake-up per hand-off, {} until the dropped thread waits again, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
+        "Calibrated: {:.2} ns per iteration, {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
         params.iteration_s * 1e9,
         seconds(params.wakeup_s),
-        seconds(params.rewait_s),
+        seconds(params.timeout_latency_s),
         seconds(params.switch_cost_s),
         path.display()
     );
     Ok(0)
+}
+
+pub fn convoy(args: &crate::cli::ConvoyArgs) -> Result<i32> {
+    check_output_dir(&args.output)?;
+    let doc = crate::scenario::convoy::run(args)?;
+    emit(&doc, &args.output)?;
+    Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

@@ -30,6 +30,7 @@ const SOURCES: &[Source] = sources! {
     "gilsim_pool" => "scenarios/pool.py",
     "gilsim_queue" => "scenarios/queue.py",
     "gilsim_share" => "scenarios/share.py",
+    "gilsim_convoy" => "scenarios/convoy.py",
 };
 
 /// Imports one of gilsim's embedded modules.

@@ -1,5 +1,6 @@
 //! Native Rust twins of the seed's Python workloads.
 pub mod countdown;
+pub mod echo_client;
 pub mod pool;
 pub mod queue;
 pub mod rust_gil;

@@ -3,8 +3,8 @@
 //!
 //! - time per iteration: one thread, wall / count;
 //! - wake-up (the GIL free at a hand-off): the share of time the GIL was free × the slice;
-//! - the slice beyond the switch interval (wall / hand-offs − interval) = wake-up + the time the
-//!   dropped thread takes to wait again (`rewait`);
+//! - the slice beyond the switch interval (wall / hand-offs − interval) = the timer's lateness
+//!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
 //! - extra cost per hand-off: slope of (wall − count × iteration) against hand-offs across
 //!   switch intervals, less the wake-up gap already counted.
 use crate::cli::CalibrateArgs;
@@ -65,7 +65,11 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         .iter()
         .map(|(interval, m)| m.wall_s / switches(m) - interval)
         .collect();
-    let rewait_s = (median(&beyond) - wakeup_s).max(0.0);
+    // Beyond the interval a slice spends: the waiter's timer waking late, the GIL free while the
+    // signalled waiter wakes, and the dropped thread woken (also a condvar signal) to wait
+    // again. The two signals are taken to cost the same.
+    let rewait_s = wakeup_s;
+    let timeout_latency_s = (median(&beyond) - 2.0 * wakeup_s).max(0.0);
     // Extra wall per hand-off, through the origin: Σxy / Σx².
     let (sxy, sxx) = runs.iter().fold((0.0, 0.0), |(sxy, sxx), (_, m)| {
         let x = switches(m);
@@ -85,6 +89,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         switch_cost_s,
         wakeup_s,
         rewait_s,
+        timeout_latency_s,
         ..Params::default()
     };
     let path = args.output.clone().unwrap_or_else(default_path);

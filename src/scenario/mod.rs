@@ -1,6 +1,7 @@
 //! Scenarios: each turns its options into trials, runs them in worker processes and condenses
 //! the measurements into rows and a verdict.
 pub mod calibrate;
+pub mod convoy;
 pub mod countdown;
 pub mod host;
 pub mod pool;

@@ -54,11 +54,11 @@ pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
         None => Ok((
             Params::default(),
             format!(
-                "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} re-wait, {} per hand-off).",
+                "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} timer lateness, {} per hand-off).",
                 sim::params::default_path().display(),
                 Params::default().iteration_s * 1e9,
                 seconds(Params::default().wakeup_s),
-                seconds(Params::default().rewait_s),
+                seconds(Params::default().timeout_latency_s),
                 seconds(Params::default().switch_cost_s)
             ),
         )),

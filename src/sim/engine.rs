@@ -325,7 +325,10 @@ impl Engine<'_> {
         let gen = th.gen;
         self.waiters.push_back(tid);
         match self.s.policy {
-            Policy::New => self.push(t + self.s.switch_interval_s, What::Timeout(tid, gen)),
+            Policy::New => {
+                let at = t + self.timed_wait();
+                self.push(at, What::Timeout(tid, gen));
+            }
             _ => {
                 if old_first_waiter {
                     self.old_contention_changed();
@@ -456,7 +459,13 @@ impl Engine<'_> {
         th.saved_switch = switches;
         th.gen += 1;
         let gen = th.gen;
-        self.push(self.now + self.s.switch_interval_s, What::Timeout(tid, gen));
+        let at = self.now + self.timed_wait();
+        self.push(at, What::Timeout(tid, gen));
+    }
+
+    /// One switch interval, plus the timer's lateness in waking the waiter.
+    fn timed_wait(&mut self) -> f64 {
+        self.s.switch_interval_s + self.rng.jitter(self.p.timeout_latency_s, self.p.jitter)
     }
 
     fn on_wake(&mut self, tid: usize, gen: u64) {
@@ -476,7 +485,8 @@ impl Engine<'_> {
         th.gen += 1;
         let gen = th.gen;
         if self.s.policy == Policy::New {
-            self.push(self.now + self.s.switch_interval_s, What::Timeout(tid, gen));
+            let at = self.now + self.timed_wait();
+            self.push(at, What::Timeout(tid, gen));
         }
     }
 
@@ -508,8 +518,15 @@ impl Engine<'_> {
         }
     }
 
+    /// Outside the GIL: after the first half of a request the send returns at once (10 % of
+    /// the time outside); after the second the recv waits for the client's next request.
     fn go_outside(&mut self, tid: usize) {
-        let delay = self.p.io_outside_s / 2.0;
+        let share = if self.threads[tid].io_half == 1 {
+            0.1
+        } else {
+            0.9
+        };
+        let delay = self.p.io_outside_s * share;
         let th = &mut self.threads[tid];
         th.state = State::Outside;
         self.push(self.now + delay, What::Ready(tid));
@@ -661,7 +678,7 @@ mod tests {
     fn new_gil_hands_off_once_per_interval() {
         let p = Params::default();
         let o = simulate(&p, &scenario(2, Policy::New, 0.005));
-        let slice = 0.005 + p.rewait_s + p.wakeup_s;
+        let slice = 0.005 + p.rewait_s + p.wakeup_s + p.timeout_latency_s;
         let expected = o.wall_s / slice;
         assert!(
             (o.switches as f64 - expected).abs() < 0.1 * expected,

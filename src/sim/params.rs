@@ -19,6 +19,10 @@ pub struct Params {
     /// From a forced switch to the thread that dropped the GIL waiting for it again (it is
     /// woken through `switch_cond`): its switch-interval clock starts only then.
     pub rewait_s: f64,
+    /// How late a timed wait's timeout wakes the waiter (timer latency); the drop request is
+    /// set only then.
+    #[serde(default)]
+    pub timeout_latency_s: f64,
     /// Old GIL: extra cost of each release-and-re-acquire while other threads wait (the signal
     /// system call and the mutex cache line moving between cores).
     pub old_release_cost_s: f64,
@@ -44,7 +48,8 @@ impl Default for Params {
             iteration_s: 21e-9,
             switch_cost_s: 20e-6,
             wakeup_s: 15e-6,
-            rewait_s: 110e-6,
+            rewait_s: 15e-6,
+            timeout_latency_s: 95e-6,
             // Beazley's 1.8× for 2 threads on 2 cores: each contended release every 100 ticks
             // (25 iterations, ~0.5 µs) costs another ~0.8 of that.
             old_release_cost_s: 0.42e-6,

@@ -4,6 +4,7 @@
 //! write end of a pipe on fd 3, owns the timeout and kills the worker's process group when
 //! needed. Keeping each trial in its own process means every measurement starts from a fresh
 //! interpreter and nothing one trial leaves behind can skew the next.
+pub mod convoy;
 pub mod countdown;
 pub mod pool;
 pub mod protocol;
@@ -52,6 +53,7 @@ fn execute(job: &Job) -> (Record, i32) {
         Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),
         Job::Share(trial) => share::run(trial).map(|r| (r, 0)),
         Job::Timeline(job) => timeline::run(job),
+        Job::Convoy(trial) => convoy::run(trial).map(|r| (r, 0)),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

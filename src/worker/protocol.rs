@@ -80,6 +80,15 @@ pub enum Job {
     Share(ShareTrial),
     /// A script or a countdown with every GIL state change recorded.
     Timeline(TimelineJob),
+    /// An echo server thread beside CPU threads, driven by a host client thread.
+    Convoy(ConvoyTrial),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConvoyTrial {
+    pub cpu_threads: usize,
+    pub switch_interval_s: f64,
+    pub duration_s: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,0 +1,243 @@
+//! The convoy effect: an echo server thread's requests/s beside K CPU-bound threads, measured
+//! and predicted by the model. The model's per-request times come from the measured cell with
+//! no CPU thread at the same switch interval (split between GIL work and time outside it in
+//! the documented default proportion), so what it predicts is the collapse, not the baseline.
+use crate::cli::ConvoyArgs;
+use crate::report::progress::Progress;
+use crate::report::units::seconds;
+use crate::report::{Document, Host, Row};
+use crate::scenario::{dedup, host, measure_job};
+use crate::sim::{self, Params, Policy, Scenario};
+use crate::worker::protocol::{ConvoyTrial, Job};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConvoyRow {
+    pub cpu_threads: usize,
+    pub switch_interval_s: f64,
+    pub requests_per_s: Option<f64>,
+    pub latency_s: Option<serde_json::Value>,
+    pub predicted_requests_per_s: Option<f64>,
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
+    let timeout = Duration::from_secs_f64(args.timeout + args.duration);
+    let mut cpu = dedup(&args.cpu_threads);
+    cpu.sort_unstable();
+    let intervals = dedup(&args.switch_interval);
+    let mut progress = Progress::new(1 + cpu.len() * intervals.len());
+    progress.start("starting the embedded interpreter");
+    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+    let (base, note) = match sim::params::load(args.calibration.as_deref())? {
+        Some(p) => {
+            let note = format!("Model parameters: {}.", p.source);
+            (p, note)
+        }
+        None => (
+            Params::default(),
+            "Model parameters: documented defaults (no calibration; run `gilsim calibrate`)."
+                .into(),
+        ),
+    };
+    let mut rows = Vec::new();
+    for &interval in &intervals {
+        let mut alone: Option<f64> = None;
+        for &k in &cpu {
+            progress.start(&format!("{k} CPU thread(s) at {interval} s"));
+            let trial = ConvoyTrial {
+                cpu_threads: k,
+                switch_interval_s: interval,
+                duration_s: args.duration,
+            };
+            let mut row = ConvoyRow {
+                cpu_threads: k,
+                switch_interval_s: interval,
+                requests_per_s: None,
+                latency_s: None,
+                predicted_requests_per_s: None,
+                status: "error",
+                error: None,
+            };
+            match measure_job(&Job::Convoy(trial), timeout)? {
+                Ok((_, d)) => {
+                    row.requests_per_s = d["requests_per_s"].as_f64();
+                    row.latency_s = Some(d["latency_s"].clone());
+                    row.status = "ok";
+                    if k == 0 {
+                        alone = row.requests_per_s;
+                    }
+                }
+                Err(e) => row.error = Some(e),
+            }
+            row.predicted_requests_per_s = Some(predict(&base, alone, k, interval, args.duration));
+            rows.push(row);
+        }
+    }
+    progress.finish();
+    let verdict = verdict(&rows, &note);
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "convoy".into(),
+        params: json!({
+            "cpu_threads": cpu,
+            "switch_interval_s": intervals,
+            "duration_s": args.duration,
+            "model": base,
+        }),
+        host: Host::new(Some(&python)),
+        results: rows,
+        verdict,
+    })
+}
+
+/// The model's requests/s for k CPU threads, with request times from the measured `alone`.
+fn predict(base: &Params, alone: Option<f64>, k: usize, interval: f64, duration: f64) -> f64 {
+    let mut p = base.clone();
+    if let Some(rps) = alone.filter(|r| *r > 0.0) {
+        let per_request = 1.0 / rps;
+        let share = base.io_request_cpu_s / (base.io_request_cpu_s + base.io_outside_s);
+        p.io_request_cpu_s = per_request * share;
+        p.io_outside_s = per_request * (1.0 - share);
+    }
+    let s = Scenario {
+        cpu_threads: k,
+        count: u64::MAX / 4,
+        io_threads: 1,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        switch_interval_s: interval,
+        policy: Policy::New,
+        seed: 1,
+        duration_s: Some(duration),
+        record: false,
+    };
+    let o = sim::simulate(&p, &s);
+    o.requests as f64 / o.wall_s.max(1e-12)
+}
+
+fn verdict(rows: &[ConvoyRow], note: &str) -> String {
+    let mut out = Vec::new();
+    let intervals = dedup(&rows.iter().map(|r| r.switch_interval_s).collect::<Vec<_>>());
+    for interval in intervals {
+        let cells: Vec<&ConvoyRow> = rows
+            .iter()
+            .filter(|r| r.switch_interval_s == interval)
+            .collect();
+        let alone = cells
+            .iter()
+            .find(|r| r.cpu_threads == 0)
+            .and_then(|r| r.requests_per_s);
+        let parts: Vec<String> = cells
+            .iter()
+            .filter_map(|r| {
+                Some(format!(
+                    "{} CPU thread{}: {:.0} req/s (model {:.0})",
+                    r.cpu_threads,
+                    if r.cpu_threads == 1 { "" } else { "s" },
+                    r.requests_per_s?,
+                    r.predicted_requests_per_s.unwrap_or(f64::NAN)
+                ))
+            })
+            .collect();
+        let mut text = format!(
+            "At a {} switch interval: {}",
+            seconds(interval),
+            parts.join("; ")
+        );
+        if let (Some(a), Some(one)) = (
+            alone,
+            cells
+                .iter()
+                .find(|r| r.cpu_threads == 1)
+                .and_then(|r| r.requests_per_s),
+        ) {
+            text += &format!(
+                " — one CPU thread cut the server's throughput ×{:.0}",
+                a / one.max(1e-9)
+            );
+        }
+        out.push(text + ".");
+    }
+    out.push("Why: each request's recv and send release the GIL; getting it back beside a CPU-bound thread means waiting for that thread's forced hand-off, up to a switch interval each time (bpo-7946, closed without a fix). A shorter interval helps the server and costs the CPU threads more hand-offs.".into());
+    for r in rows.iter().filter(|r| r.status != "ok") {
+        out.push(format!(
+            "{} CPU threads at {}: {}",
+            r.cpu_threads,
+            seconds(r.switch_interval_s),
+            r.error.as_deref().unwrap_or("failed")
+        ));
+    }
+    out.push(note.to_string());
+    out.join("\n")
+}
+
+impl Row for ConvoyRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "CPU threads",
+            "interval",
+            "req/s",
+            "latency p50",
+            "p99",
+            "model req/s",
+            "status",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let lat = |k: &str| {
+            self.latency_s
+                .as_ref()
+                .and_then(|l| l[k].as_f64())
+                .map_or("–".into(), seconds)
+        };
+        vec![
+            self.cpu_threads.to_string(),
+            seconds(self.switch_interval_s),
+            self.requests_per_s
+                .map_or("–".into(), |r| format!("{r:.0}")),
+            lat("p50"),
+            lat("p99"),
+            self.predicted_requests_per_s
+                .map_or("–".into(), |r| format!("{r:.0}")),
+            self.error
+                .as_deref()
+                .map_or("ok".into(), |e| crate::report::units::clip(e, 50)),
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "cpu_threads",
+            "switch_interval_s",
+            "requests_per_s",
+            "latency_p50_s",
+            "latency_p99_s",
+            "predicted_requests_per_s",
+            "status",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        let lat = |k: &str| {
+            self.latency_s
+                .as_ref()
+                .and_then(|l| l[k].as_f64())
+                .map_or(String::new(), |v| v.to_string())
+        };
+        vec![
+            self.cpu_threads.to_string(),
+            self.switch_interval_s.to_string(),
+            self.requests_per_s.map_or(String::new(), |r| r.to_string()),
+            lat("p50"),
+            lat("p99"),
+            self.predicted_requests_per_s
+                .map_or(String::new(), |r| r.to_string()),
+            self.status.into(),
+        ]
+    }
+}

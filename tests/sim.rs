@@ -221,3 +221,34 @@ fn convoy_collapses_io_throughput_beside_a_cpu_thread() {
     assert!(busy < 1_000.0, "{busy}");
     assert!(rows[1]["predicted_requests_per_s"].as_f64().unwrap() < alone / 5.0);
 }
+
+#[test]
+fn old_gil_model_against_a_real_python_2_7() {
+    let home = std::env::var("HOME").unwrap_or_default();
+    if !std::path::Path::new(&format!("{home}/.pyenv/versions/2.7.18/bin/python2.7")).exists() {
+        eprintln!("skipped: ~/.pyenv/versions/2.7.18 is not installed");
+        return;
+    }
+    let doc = json(&run(&[
+        "simulate",
+        "--validate",
+        "--gil",
+        "old",
+        "--count",
+        "5000000",
+        "--repeat",
+        "1",
+        "--format",
+        "json",
+    ]));
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let two = &rows[1];
+    // The old GIL's battle: two threads are clearly slower than one, and they fight with
+    // thousands of context switches.
+    assert!(two["slowdown"].as_f64().unwrap() > 1.2, "{two}");
+    assert!(two["ctx_switches"][0].as_i64().unwrap() > 1000, "{two}");
+    assert!(
+        two["predicted_wall_s"].as_f64().unwrap() > rows[0]["measured_wall_s"].as_f64().unwrap()
+    );
+}

@@ -9,6 +9,11 @@ use anyhow::Result;
 
 pub fn run(args: &SimulateArgs) -> Result<i32> {
     check_output_dir(&args.output)?;
+    if args.validate && args.gil == crate::sim::Policy::Old {
+        let doc = crate::scenario::old_gil::validate(args)?;
+        emit(&doc, &args.output)?;
+        return Ok(0);
+    }
     if args.validate {
         let doc = simulate::validate(args)?;
         emit(&doc, &args.output)?;

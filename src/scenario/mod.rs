@@ -4,6 +4,7 @@ pub mod calibrate;
 pub mod convoy;
 pub mod countdown;
 pub mod host;
+pub mod old_gil;
 pub mod pool;
 pub mod queue;
 pub mod share;

@@ -1,0 +1,75 @@
+//! Running another program (e.g. an old Python) as a measured subprocess: its own process
+//! group, a timeout, and its resource usage read from `wait4` (measured from outside).
+use super::{signals, RunError};
+use crate::measure::rusage::Usage;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct External {
+    pub wall_s: f64,
+    pub usage: Usage,
+    pub exit_code: i32,
+    pub stdout: String,
+}
+
+pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError> {
+    let _supervising = signals::Supervising::start();
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command.process_group(0);
+    let start = Instant::now();
+    let mut child = command.spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut text);
+        text
+    });
+    loop {
+        let mut status = 0;
+        // SAFETY: wait4 on our own child, writing into locals we own.
+        let (done, ru) = unsafe {
+            let mut ru: libc::rusage = std::mem::zeroed();
+            let r = libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru);
+            (r == pid, ru)
+        };
+        if done {
+            let wall_s = start.elapsed().as_secs_f64();
+            // SAFETY: the group may hold leftovers; ESRCH is fine.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+            return Ok(External {
+                wall_s,
+                usage: Usage {
+                    user_s: secs(ru.ru_utime),
+                    sys_s: secs(ru.ru_stime),
+                    voluntary: ru.ru_nvcsw,
+                    involuntary: ru.ru_nivcsw,
+                },
+                exit_code: if libc::WIFEXITED(status) {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    128 + libc::WTERMSIG(status)
+                },
+                stdout: reader.join().unwrap_or_default(),
+            });
+        }
+        let interrupted = signals::received();
+        if interrupted.is_some() || start.elapsed() >= timeout {
+            // SAFETY: our child's own group.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            let _ = child.wait();
+            return Err(match interrupted {
+                Some(signal) => RunError::Interrupted { signal },
+                None => RunError::Timeout {
+                    seconds: timeout.as_secs_f64(),
+                },
+            });
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

@@ -1,0 +1,224 @@
+//! `gilsim simulate --validate --gil old`: the old GIL's model against a real old interpreter.
+//! Python 2.7 (pyenv's 2.7.18, where present) runs the seed's countdown on 1 and 2 threads as a
+//! subprocess, measured from outside (wall, CPU, context switches from `wait4`). Its 1-thread
+//! time calibrates the model's time per iteration; the 2-thread time is then predicted.
+use crate::cli::SimulateArgs;
+use crate::report::progress::Progress;
+use crate::report::units::seconds;
+use crate::report::{Document, Host, Row};
+use crate::runner::external;
+use crate::sim::{self, Params, Policy, Scenario};
+use crate::stats::median;
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// The seed's countdown, written so Python 2 and 3 both run it.
+const COUNTDOWN: &str = r#"
+import sys, time
+from threading import Thread
+def countdown(n):
+    while n>0:
+        n -= 1
+count, workers = int(sys.argv[1]), int(sys.argv[2])
+if workers == 1:
+    countdown(count)
+else:
+    ts = [Thread(target=countdown, args=(count // workers,)) for _ in range(workers)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+"#;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OldRow {
+    pub python: String,
+    pub threads: usize,
+    pub measured_wall_s: f64,
+    pub measured_cpu_s: f64,
+    pub ctx_switches: (i64, i64),
+    pub predicted_wall_s: f64,
+    pub wall_error: f64,
+    /// Measured wall / the 1-thread wall.
+    pub slowdown: f64,
+}
+
+pub fn python27() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME")?;
+    let path = PathBuf::from(home).join(".pyenv/versions/2.7.18/bin/python2.7");
+    path.is_file().then_some(path)
+}
+
+pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
+    let Some(python) = python27() else {
+        bail!("the old GIL is validated against ~/.pyenv/versions/2.7.18, which is not installed here");
+    };
+    let count = args.count.unwrap_or(20_000_000);
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let threads = if args.threads.is_empty() {
+        vec![1, 2]
+    } else {
+        args.threads.clone()
+    };
+    if !threads.contains(&1) {
+        bail!("--threads must include 1: the 1-thread run calibrates the model");
+    }
+    let mut progress = Progress::new(threads.len() * args.repeat);
+    let mut measured = Vec::new();
+    for &n in &threads {
+        let mut runs = Vec::new();
+        for r in 0..args.repeat {
+            progress.start(&format!(
+                "Python 2.7, {n} thread(s), run {}/{}",
+                r + 1,
+                args.repeat
+            ));
+            let mut cmd = Command::new(&python);
+            cmd.args(["-c", COUNTDOWN, &count.to_string(), &n.to_string()]);
+            let out = external::run(cmd, timeout).context("running Python 2.7")?;
+            if out.exit_code != 0 {
+                bail!("Python 2.7 exited with code {}", out.exit_code);
+            }
+            runs.push(out);
+        }
+        measured.push((n, runs));
+    }
+    progress.finish();
+    let wall_of = |n: usize| {
+        let runs = &measured.iter().find(|(m, _)| *m == n).expect("measured").1;
+        median(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>())
+    };
+    let one = wall_of(1);
+    let params = Params {
+        source: "old-GIL defaults, time per iteration from Python 2.7's own 1-thread run".into(),
+        iteration_s: one / count as f64,
+        ..Params::default()
+    };
+    let rows: Vec<OldRow> = measured
+        .iter()
+        .map(|(n, runs)| {
+            let wall = median(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>());
+            let predicted = sim::simulate(
+                &params,
+                &Scenario {
+                    cpu_threads: *n,
+                    count,
+                    io_threads: 0,
+                    cores: args.cores.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |c| c.get())
+                    }),
+                    switch_interval_s: 0.005,
+                    policy: Policy::Old,
+                    seed: args.seed,
+                    duration_s: None,
+                    record: false,
+                },
+            )
+            .wall_s;
+            OldRow {
+                python: "2.7.18".into(),
+                threads: *n,
+                measured_wall_s: wall,
+                measured_cpu_s: median(&runs.iter().map(|r| r.usage.cpu_s()).collect::<Vec<_>>()),
+                ctx_switches: (
+                    median(
+                        &runs
+                            .iter()
+                            .map(|r| r.usage.voluntary as f64)
+                            .collect::<Vec<_>>(),
+                    ) as i64,
+                    median(
+                        &runs
+                            .iter()
+                            .map(|r| r.usage.involuntary as f64)
+                            .collect::<Vec<_>>(),
+                    ) as i64,
+                ),
+                predicted_wall_s: predicted,
+                wall_error: (predicted - wall) / wall,
+                slowdown: wall / one,
+            }
+        })
+        .collect();
+    let verdict = rows
+        .iter()
+        .filter(|r| r.threads > 1)
+        .map(|r| {
+            format!(
+                "Python 2.7 (old GIL) with {} threads took {} against {} on one (×{:.2}; Beazley measured ×1.8 for 2 threads on 2 cores with Python 2.6), CPU/wall {:.2}, {} voluntary / {} involuntary context switches; the old-GIL model predicted {} ({:+.1} %).",
+                r.threads,
+                seconds(r.measured_wall_s),
+                seconds(one),
+                r.slowdown,
+                r.measured_cpu_s / r.measured_wall_s,
+                r.ctx_switches.0,
+                r.ctx_switches.1,
+                seconds(r.predicted_wall_s),
+                r.wall_error * 100.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "simulate-validate-old".into(),
+        params: json!({"count": count, "threads": threads, "repeat": args.repeat, "model": params}),
+        host: Host::new(None),
+        results: rows,
+        verdict,
+    })
+}
+
+impl Row for OldRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "python",
+            "threads",
+            "measured wall",
+            "CPU",
+            "ctx vol/invol",
+            "× 1 thread",
+            "predicted",
+            "error",
+        ]
+    }
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.python.clone(),
+            self.threads.to_string(),
+            seconds(self.measured_wall_s),
+            seconds(self.measured_cpu_s),
+            format!("{} / {}", self.ctx_switches.0, self.ctx_switches.1),
+            format!("×{:.2}", self.slowdown),
+            seconds(self.predicted_wall_s),
+            format!("{:+.1} %", self.wall_error * 100.0),
+        ]
+    }
+
+    fn csv_headers() -> Vec<&'static str> {
+        vec![
+            "python",
+            "threads",
+            "measured_wall_s",
+            "measured_cpu_s",
+            "predicted_wall_s",
+            "wall_error",
+            "slowdown",
+        ]
+    }
+
+    fn csv_cells(&self) -> Vec<String> {
+        vec![
+            self.python.clone(),
+            self.threads.to_string(),
+            self.measured_wall_s.to_string(),
+            self.measured_cpu_s.to_string(),
+            self.predicted_wall_s.to_string(),
+            self.wall_error.to_string(),
+            self.slowdown.to_string(),
+        ]
+    }
+}

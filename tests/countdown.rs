@@ -4,6 +4,13 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Tests that check parallelism or hand-off rates must not run beside each other on 2 cores.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn countdown_json(args: &[&str]) -> Value {
     let mut all = vec!["countdown", "--format", "json", "--warmup", "0"];
     all.extend_from_slice(args);
@@ -96,6 +103,7 @@ fn json_follows_the_contract() {
 
 #[test]
 fn two_python_threads_cannot_run_in_parallel() {
+    let _one_at_a_time = serial();
     let doc = countdown_json(&[
         "--count",
         "10000000",
@@ -113,6 +121,7 @@ fn two_python_threads_cannot_run_in_parallel() {
 
 #[test]
 fn rust_threads_and_python_processes_do_run_in_parallel() {
+    let _one_at_a_time = serial();
     if cpus() < 2 {
         eprintln!(
             "skipped: parallelism needs 2 CPUs, this machine has {}",
@@ -154,6 +163,7 @@ fn rust_threads_and_python_processes_do_run_in_parallel() {
 
 #[test]
 fn switch_interval_reaches_the_interpreter() {
+    let _one_at_a_time = serial();
     let doc = countdown_json(&[
         "--count",
         "2000000",

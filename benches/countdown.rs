@@ -3,6 +3,8 @@
 //! - embedding overhead: `gilsim run python/seed/countdown_single.py` against the same
 //!   interpreter running it directly, as a ratio of medians measured in this one run
 //!   (budget ≤ 1.03).
+mod common;
+use common::median;
 use criterion::{criterion_group, Criterion, Throughput};
 use std::path::Path;
 use std::process::Command;
@@ -10,7 +12,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const ITERATIONS: u64 = 10_000_000;
-const GILSIM: &str = env!("CARGO_BIN_EXE_gilsim");
+use common::GILSIM;
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/python/seed/countdown_single.py"
@@ -81,16 +83,6 @@ fn embedding_overhead(c: &mut Criterion) {
         },
     );
     group.finish();
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 fn report_ratio() {

@@ -2,6 +2,7 @@
 //! and letting the gilsim binary stand in for `python` when multiprocessing re-executes it.
 pub mod error;
 pub mod interpreter;
+pub mod json_result;
 pub mod modules;
 pub mod python_mode;
 pub mod script;

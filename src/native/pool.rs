@@ -97,14 +97,35 @@ pub fn thread_map(
     }
     let t1 = Instant::now();
     let ready: Vec<Instant> = ready_rx.iter().collect();
-    PoolOutcome {
-        startup_s: ready.iter().max().map(|r| (*r - t0).as_secs_f64()),
-        workers_ready: ready.len(),
-        map_s: (m1 - m0).as_secs_f64(),
-        total_s: (t1 - t0).as_secs_f64(),
-        sequential_s,
-        chunksize,
-        results_ok: out.iter().enumerate().all(|(i, &x)| x == i as u64),
+    let times = Times { t0, m0, m1, t1 };
+    times.outcome(&ready, sequential_s, chunksize, &out)
+}
+
+/// The moments a pool map is timed by: created, map submitted, results back, shut down.
+struct Times {
+    t0: Instant,
+    m0: Instant,
+    m1: Instant,
+    t1: Instant,
+}
+
+impl Times {
+    fn outcome(
+        &self,
+        ready: &[Instant],
+        sequential_s: f64,
+        chunksize: usize,
+        out: &[u64],
+    ) -> PoolOutcome {
+        PoolOutcome {
+            startup_s: ready.iter().max().map(|r| (*r - self.t0).as_secs_f64()),
+            workers_ready: ready.len(),
+            map_s: (self.m1 - self.m0).as_secs_f64(),
+            total_s: (self.t1 - self.t0).as_secs_f64(),
+            sequential_s,
+            chunksize,
+            results_ok: out.iter().enumerate().all(|(i, &x)| x == i as u64),
+        }
     }
 }
 
@@ -181,15 +202,7 @@ pub fn process_map(
     }
     let t1 = Instant::now();
     let out = out.lock().expect("results");
-    Ok(PoolOutcome {
-        startup_s: ready.iter().max().map(|r| (*r - t0).as_secs_f64()),
-        workers_ready: ready.len(),
-        map_s: (m1 - m0).as_secs_f64(),
-        total_s: (t1 - t0).as_secs_f64(),
-        sequential_s,
-        chunksize,
-        results_ok: out.iter().enumerate().all(|(i, &x)| x == i as u64),
-    })
+    Ok(Times { t0, m0, m1, t1 }.outcome(&ready, sequential_s, chunksize, &out))
 }
 
 /// A pool child: says it is ready, then answers `work start len` lines with the results of

@@ -1,5 +1,6 @@
 //! One countdown trial inside the worker: the timed region, the process tree's usage and,
 //! for Python trials, the GIL's own figures.
+use crate::embed::json_result::to_json;
 use crate::embed::{error::python_error, interpreter, modules};
 use crate::measure::gil::{locate, probe::Probe, registry, sampler, stats::GilStats};
 use crate::measure::rusage::Usage;
@@ -57,10 +58,7 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
             };
             // The probe thread needs the GIL to finish its last acquisition.
             probe_stats = probe.map(|p| py.detach(|| p.stop()));
-            let json = result
-                .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
-                .and_then(|s| s.extract::<String>())
-                .map_err(|e| python_error(py, e))?;
+            let json = to_json(py, result)?;
             Ok(serde_json::from_str(&json)?)
         };
         let Ok(gil) = gil else {

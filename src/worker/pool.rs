@@ -1,5 +1,6 @@
 //! One pool-map trial inside the worker.
-use crate::embed::{error::python_error, interpreter, modules};
+use crate::embed::json_result::to_json;
+use crate::embed::{interpreter, modules};
 use crate::measure::rusage::Usage;
 use crate::native::pool;
 use crate::worker::protocol::{PoolMethod, PoolRuntime, PoolTrial, Record, StartMethod};
@@ -36,8 +37,9 @@ fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_pool")?;
-        let json = module
-            .call_method1(
+        let json = to_json(
+            py,
+            module.call_method1(
                 "run",
                 (
                     trial.method.unwrap_or(PoolMethod::With).name(),
@@ -47,10 +49,8 @@ fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
                     trial.chunksize,
                     trial.work,
                 ),
-            )
-            .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
-            .and_then(|s| s.extract::<String>())
-            .map_err(|e| python_error(py, e))?;
+            ),
+        )?;
         Ok(serde_json::from_str(&json)?)
     })
 }

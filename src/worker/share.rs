@@ -1,5 +1,6 @@
 //! One share trial inside the worker.
-use crate::embed::{error::python_error, interpreter, modules};
+use crate::embed::json_result::to_json;
+use crate::embed::{interpreter, modules};
 use crate::measure::rusage::Usage;
 use crate::worker::protocol::{Record, ShareTrial};
 use anyhow::Result;
@@ -11,8 +12,9 @@ pub fn run(trial: &ShareTrial) -> Result<Record> {
     let before = Usage::process_tree();
     let start = Instant::now();
     let data = Python::attach(|py| -> Result<serde_json::Value> {
-        let json = modules::load(py, "gilsim_share")?
-            .call_method1(
+        let json = to_json(
+            py,
+            modules::load(py, "gilsim_share")?.call_method1(
                 "run",
                 (
                     if trial.start_method.is_some() {
@@ -23,10 +25,8 @@ pub fn run(trial: &ShareTrial) -> Result<Record> {
                     trial.start_method.map_or("fork", |m| m.name()),
                     trial.size,
                 ),
-            )
-            .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
-            .and_then(|s| s.extract::<String>())
-            .map_err(|e| python_error(py, e))?;
+            ),
+        )?;
         Ok(serde_json::from_str(&json)?)
     })?;
     Ok(Record::Measured {

@@ -125,31 +125,35 @@ fn runtime_address() -> Result<usize, String> {
     Ok(address as usize)
 }
 
-/// The contiguous readable mappings around `address`, from /proc/self/maps.
+/// The readable mapping holding `address`, extended over the mappings right after it that
+/// belong to the same file or to no file (libpython's .bss). Never into another file's
+/// mapping: reading past the end of a mapped file raises SIGBUS.
 fn readable_range(address: usize) -> Option<(usize, usize)> {
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let regions: Vec<(usize, usize, bool)> = maps
+    let regions: Vec<(usize, usize, bool, String)> = maps
         .lines()
         .filter_map(|line| {
             let mut parts = line.split_whitespace();
             let (range, perms) = (parts.next()?, parts.next()?);
+            let path = parts.nth(3).unwrap_or("").to_string();
             let (lo, hi) = range.split_once('-')?;
             Some((
                 usize::from_str_radix(lo, 16).ok()?,
                 usize::from_str_radix(hi, 16).ok()?,
                 perms.starts_with('r'),
+                path,
             ))
         })
         .collect();
     let index = regions
         .iter()
-        .position(|&(lo, hi, readable)| readable && lo <= address && address < hi)?;
-    let (start, mut end, _) = regions[index];
-    for &(lo, hi, readable) in &regions[index + 1..] {
-        if lo != end || !readable {
+        .position(|(lo, hi, readable, _)| *readable && *lo <= address && address < *hi)?;
+    let (start, mut end, _, ref file) = regions[index];
+    for (lo, hi, readable, path) in &regions[index + 1..] {
+        if *lo != end || !readable || !(path.is_empty() || path == file) {
             break;
         }
-        end = hi;
+        end = *hi;
     }
     Some((start, end))
 }

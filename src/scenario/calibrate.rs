@@ -1,12 +1,13 @@
 //! `gilsim calibrate`: this machine's parameters for the GIL model, from real runs of the
 //! embedded countdown with exact hand-off counts.
 //!
-//! - time per iteration: one thread, wall / count;
+//! - time per iteration: one thread, wall / count; with two threads, the intercept of the fit
+//!   below (their wall with no hand-offs);
 //! - wake-up (the GIL free at a hand-off): the share of time the GIL was free × the slice;
 //! - the slice beyond the switch interval (wall / hand-offs − interval) = the timer's lateness
 //!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
-//! - extra cost per hand-off: slope of (wall − count × iteration) against hand-offs across
-//!   switch intervals, less the wake-up gap already counted.
+//! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
+//!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
 use crate::cli::CalibrateArgs;
 use crate::report::progress::Progress;
 use crate::scenario::countdown::measure;
@@ -16,7 +17,7 @@ use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
 use anyhow::{bail, Result};
 use std::time::Duration;
 
-const INTERVALS: [f64; 4] = [0.0005, 0.001, 0.005, 0.02];
+const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
 
 pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let timeout = Duration::from_secs_f64(args.timeout);
@@ -29,16 +30,14 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         gil_stats: true,
         probe_interval_s: None,
     };
+    // Settings take turns within each repetition, so drift of the machine does not land on
+    // the 1-thread baseline alone.
     let mut single = Vec::new();
+    let mut runs: Vec<(f64, TrialMeasurement)> = Vec::new();
     for r in 0..args.repeat {
         progress.start(&format!("1 thread, run {}/{}", r + 1, args.repeat));
         single.push(measure(&trial(1, 0.005), timeout)?);
-    }
-    let iteration_s =
-        median(&single.iter().map(|m| m.wall_s).collect::<Vec<_>>()) / args.count as f64;
-    let mut runs: Vec<(f64, TrialMeasurement)> = Vec::new();
-    for interval in INTERVALS {
-        for r in 0..args.repeat {
+        for interval in INTERVALS {
             progress.start(&format!(
                 "2 threads at {interval} s, run {}/{}",
                 r + 1,
@@ -47,6 +46,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
             runs.push((interval, measure(&trial(2, interval), timeout)?));
         }
     }
+    let iteration_s =
+        median(&single.iter().map(|m| m.wall_s).collect::<Vec<_>>()) / args.count as f64;
     progress.finish();
     let switches =
         |m: &TrialMeasurement| m.gil.as_ref().and_then(|g| g.switches).unwrap_or(0) as f64;
@@ -70,13 +71,19 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     // again. The two signals are taken to cost the same.
     let rewait_s = wakeup_s;
     let timeout_latency_s = (median(&beyond) - 2.0 * wakeup_s).max(0.0);
-    // Extra wall per hand-off, through the origin: Σxy / Σx².
-    let (sxy, sxx) = runs.iter().fold((0.0, 0.0), |(sxy, sxx), (_, m)| {
-        let x = switches(m);
-        let y = m.wall_s - args.count as f64 * iteration_s;
-        (sxy + x * y, sxx + x * x)
-    });
+    // Extra wall per hand-off: the slope of wall time against hand-offs across the 2-thread
+    // runs (least squares with an intercept, so the noisy 1-thread baseline does not bias it).
+    let points: Vec<(f64, f64)> = runs.iter().map(|(_, m)| (switches(m), m.wall_s)).collect();
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let per_switch = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    // The intercept: 2 threads' wall with no hand-offs at all.
+    let threaded_iteration_s = ((my - per_switch * mx) / args.count as f64).max(0.0);
     let switch_cost_s = (per_switch - wakeup_s).max(0.0);
     let params = Params {
         source: format!(
@@ -86,6 +93,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
             args.repeat
         ),
         iteration_s,
+        threaded_iteration_s: Some(threaded_iteration_s),
         switch_cost_s,
         wakeup_s,
         rewait_s,

@@ -260,82 +260,88 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
     let mut progress = Progress::new(1 + threads.len() * intervals.len() * args.repeat);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout)?;
-    let mut rows = Vec::new();
-    for &n in &threads {
-        for &interval in &intervals {
-            let mut walls = Vec::new();
-            let mut switches = Vec::new();
-            for r in 0..args.repeat {
-                progress.start(&format!(
-                    "{n} thread(s) at {interval} s, run {}/{}",
-                    r + 1,
-                    args.repeat
-                ));
-                let m = measure(
-                    &CountdownTrial {
-                        runtime: Runtime::PythonThreads,
-                        workers: n,
-                        count,
-                        switch_interval_s: Some(interval),
-                        gil_stats: true,
-                        probe_interval_s: None,
-                    },
-                    timeout,
-                )?;
-                walls.push(m.wall_s);
-                if let Some(s) = m.gil.and_then(|g| g.switches) {
-                    switches.push(s as f64);
-                }
-            }
-            let predicted = sim::simulate(
-                &params,
-                &Scenario {
-                    cpu_threads: n,
+    // Grid points take turns within each repetition, so the machine's drift spreads over all
+    // of them instead of biasing the ones measured last.
+    let points: Vec<(usize, f64)> = threads
+        .iter()
+        .flat_map(|&n| intervals.iter().map(move |&i| (n, i)))
+        .collect();
+    let mut walls: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
+    let mut counted: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
+    for r in 0..args.repeat {
+        for (k, &(n, interval)) in points.iter().enumerate() {
+            progress.start(&format!(
+                "{n} thread(s) at {interval} s, run {}/{}",
+                r + 1,
+                args.repeat
+            ));
+            let m = measure(
+                &CountdownTrial {
+                    runtime: Runtime::PythonThreads,
+                    workers: n,
                     count,
-                    io_threads: 0,
-                    cores,
-                    switch_interval_s: interval,
-                    policy: Policy::New,
-                    seed: args.seed,
-                    duration_s: None,
-                    record: false,
+                    switch_interval_s: Some(interval),
+                    gil_stats: true,
+                    probe_interval_s: None,
                 },
-            );
-            let measured_wall = median(&walls);
-            let measured_switches =
-                (!switches.is_empty()).then(|| median(&switches).round() as u64);
-            let wall_error = (predicted.wall_s - measured_wall) / measured_wall;
-            let switch_error = measured_switches.map(|m| {
-                if m == 0 {
-                    if predicted.switches == 0 {
-                        0.0
-                    } else {
-                        1.0
-                    }
-                } else {
-                    (predicted.switches as f64 - m as f64) / m as f64
-                }
-            });
-            let meets_target = (interval >= 0.001).then(|| {
-                wall_error.abs() <= WALL_TARGET
-                    && switch_error.is_some_and(|e| {
-                        e.abs() <= SWITCH_TARGET || (n == 1 && predicted.switches <= 2)
-                    })
-            });
-            rows.push(ValidateRow {
-                threads: n,
-                switch_interval_s: interval,
-                measured_wall_s: measured_wall,
-                predicted_wall_s: predicted.wall_s,
-                wall_error,
-                measured_switches,
-                predicted_switches: predicted.switches,
-                switch_error,
-                meets_target,
-            });
+                timeout,
+            )?;
+            walls[k].push(m.wall_s);
+            if let Some(s) = m.gil.and_then(|g| g.switches) {
+                counted[k].push(s as f64);
+            }
         }
     }
     progress.finish();
+    let mut rows = Vec::new();
+    for (k, &(n, interval)) in points.iter().enumerate() {
+        let (walls, switches) = (&walls[k], &counted[k]);
+        let predicted = sim::simulate(
+            &params,
+            &Scenario {
+                cpu_threads: n,
+                count,
+                io_threads: 0,
+                cores,
+                switch_interval_s: interval,
+                policy: Policy::New,
+                seed: args.seed,
+                duration_s: None,
+                record: false,
+            },
+        );
+        let measured_wall = median(walls);
+        let measured_switches = (!switches.is_empty()).then(|| median(switches).round() as u64);
+        let wall_error = (predicted.wall_s - measured_wall) / measured_wall;
+        let switch_error = measured_switches.map(|m| {
+            if m == 0 {
+                if predicted.switches == 0 {
+                    0.0
+                } else {
+                    1.0
+                }
+            } else {
+                (predicted.switches as f64 - m as f64) / m as f64
+            }
+        });
+        let meets_target = (interval >= 0.001).then(|| {
+            wall_error.abs() <= WALL_TARGET
+                && switch_error.is_some_and(|e| {
+                    e.abs() <= SWITCH_TARGET || (n == 1 && predicted.switches <= 2)
+                })
+        });
+        rows.push(ValidateRow {
+            threads: n,
+            switch_interval_s: interval,
+            measured_wall_s: measured_wall,
+            predicted_wall_s: predicted.wall_s,
+            wall_error,
+            measured_switches,
+            predicted_switches: predicted.switches,
+            switch_error,
+            meets_target,
+        });
+    }
     let targeted: Vec<&ValidateRow> = rows.iter().filter(|r| r.meets_target.is_some()).collect();
     let met = targeted
         .iter()

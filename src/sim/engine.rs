@@ -166,8 +166,13 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
     }
     let per_thread = crate::native::countdown::split(s.count, s.cpu_threads.max(1));
     let mut threads: Vec<Thread> = Vec::new();
+    let iteration = if s.cpu_threads + s.io_threads > 1 {
+        p.threaded_iteration_s.unwrap_or(p.iteration_s)
+    } else {
+        p.iteration_s
+    };
     for &iterations in per_thread.iter().take(s.cpu_threads) {
-        threads.push(Thread::new(Kind::Cpu, iterations as f64 * p.iteration_s));
+        threads.push(Thread::new(Kind::Cpu, iterations as f64 * iteration));
     }
     for _ in 0..s.io_threads {
         threads.push(Thread::new(Kind::Io, p.io_request_cpu_s / 2.0));

@@ -182,7 +182,12 @@ impl Row for CountdownRow {
                 .as_ref()
                 .and_then(|g| g.switches)
                 .map_or("–".into(), |s| s.to_string()),
-            self.gil.as_ref().map_or("–".into(), held_text),
+            match (&self.gil, self.runtime) {
+                // The parent's own GIL: each child process has its own, not read here.
+                (Some(g), Runtime::PythonProcesses) => format!("parent {}", held_text(g)),
+                (Some(g), _) => held_text(g),
+                (None, _) => "–".into(),
+            },
         ]
     }
 

@@ -274,8 +274,13 @@ fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
         let lo = held.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = held.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let waits: Vec<String> = g.threads.iter().map(|t| seconds(t.wait_s)).collect();
+        let share = if hi - lo < 0.5 {
+            format!("{lo:.0} %")
+        } else {
+            format!("{lo:.0}-{hi:.0} %")
+        };
         text += &format!(
-            "; each thread held it {lo:.0}-{hi:.0} % of the time and waited the rest (blocked {} respectively)",
+            "; each thread held it {share} of the time and waited the rest (blocked {} respectively)",
             waits.join(" and ")
         );
     }

@@ -32,16 +32,27 @@ pub fn run_threads(count: u64, workers: usize) -> Vec<ThreadUsage> {
             Usage::of(Who::Thread).since(&before),
         )];
     }
+    on_threads(&shares, "rust", |_, n| countdown(n))
+}
+
+/// Runs `work(i, share)` for each share on its own named thread (`{prefix}-{i+1}`) and returns
+/// each thread's own CPU time, read in the thread as it finishes.
+pub fn on_threads(
+    shares: &[u64],
+    prefix: &str,
+    work: impl Fn(usize, u64) + Sync,
+) -> Vec<ThreadUsage> {
+    let work = &work;
     std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
             .enumerate()
             .map(|(i, &n)| {
-                let name = format!("rust-{}", i + 1);
+                let name = format!("{prefix}-{}", i + 1);
                 std::thread::Builder::new()
                     .name(name.clone())
                     .spawn_scoped(scope, move || {
-                        countdown(n);
+                        work(i, n);
                         ThreadUsage::new(&name, Usage::of(Who::Thread))
                     })
                     .expect("spawning a countdown thread")

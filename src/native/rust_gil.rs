@@ -2,7 +2,6 @@
 //! timed wait of one switch interval, drop request, drop at the next check and forced hand-off
 //! (`FORCE_SWITCHING`). It shows that the lock protocol, not Python, serialises the work: the
 //! threads are as fast as Rust, yet only one runs at a time.
-use crate::measure::rusage::{Usage, Who};
 use crate::worker::protocol::ThreadUsage;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,27 +109,8 @@ pub fn run_threads(count: u64, workers: usize, interval: Duration) -> (Vec<Threa
     let gil = Gil::new(interval);
     let shares = super::countdown::split(count, workers);
     let start_switches = gil.switches();
-    let usages = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .iter()
-            .enumerate()
-            .map(|(i, &n)| {
-                let gil = &gil;
-                let name = format!("rust-gil-{}", i + 1);
-                std::thread::Builder::new()
-                    .name(name.clone())
-                    .spawn_scoped(scope, move || {
-                        countdown_under(gil, i, n);
-                        ThreadUsage::new(&name, Usage::of(Who::Thread))
-                    })
-                    .expect("spawning a countdown thread")
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("countdown thread panicked"))
-            .collect()
-    });
+    let usages =
+        super::countdown::on_threads(&shares, "rust-gil", |i, n| countdown_under(&gil, i, n));
     // Taking the GIL the first time counts as a switch in this bookkeeping; CPython does not
     // count the first take either, so leave it out.
     let switches = gil.switches().saturating_sub(start_switches + 1);

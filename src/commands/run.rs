@@ -75,13 +75,15 @@ pub fn run(args: &RunArgs) -> Result<i32> {
 
 fn footer(o: &ScriptOutcome) -> String {
     format!(
-        "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary · threads seen {}",
+        "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary · threads seen {}{}",
         seconds(o.wall_s),
         seconds(o.usage.cpu_s()),
         if o.wall_s > 0.0 { o.usage.cpu_s() / o.wall_s } else { 0.0 },
         o.usage.voluntary,
         o.usage.involuntary,
-        o.threads_seen
+        o.threads_seen,
+        o.gil_switches
+            .map_or(String::new(), |n| format!(" · GIL hand-offs {n}"))
     )
 }
 

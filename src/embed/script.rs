@@ -15,6 +15,10 @@ pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
         prepare(py, job).context("preparing sys.argv and sys.path")?;
         threads_seen.call_method0("install")?;
 
+        // The GIL's own hand-off counter, read before and after (no sampler: nothing runs
+        // beside the script).
+        let gil = crate::measure::gil::locate::calibrate(py).ok();
+        let switches_before = gil.map(|g| g.read().switch_number);
         let before = Usage::process_tree();
         let start = Instant::now();
         let result = py
@@ -30,11 +34,15 @@ pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
         let wall_s = start.elapsed().as_secs_f64();
         let usage = Usage::process_tree().since(&before);
         let threads = threads_seen.call_method0("count")?.extract::<usize>()?;
+        let gil_switches = gil
+            .zip(switches_before)
+            .map(|(g, b)| g.read().switch_number.wrapping_sub(b));
         Ok(ScriptOutcome {
             exit_code,
             wall_s,
             usage,
             threads_seen: threads,
+            gil_switches,
         })
     })
 }

@@ -317,4 +317,7 @@ pub struct ScriptOutcome {
     pub usage: Usage,
     /// The main thread plus every thread started through `threading`.
     pub threads_seen: usize,
+    /// Exact GIL hand-offs during the script (None where the GIL state could not be found).
+    #[serde(default)]
+    pub gil_switches: Option<u64>,
 }

@@ -21,6 +21,7 @@ fn passes_output_argv_and_file_through() {
         "voluntary",
         "involuntary",
         "threads seen 1",
+        "GIL hand-offs 0",
     ] {
         assert!(footer.contains(part), "footer lacks {part}: {footer}");
     }
@@ -173,4 +174,22 @@ fn the_seed_countdown_scripts_run_unmodified() {
     let out = run(&["run", &format!("{root}/python/seed/countdown_single.py")]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("Time taken in seconds - "));
+}
+
+#[test]
+fn footer_counts_the_gils_hand_offs() {
+    let s = script(
+        "two.py",
+        "import threading\ndef c(n):\n    while n > 0:\n        n -= 1\nts = [threading.Thread(target=c, args=(3_000_000,)) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\n",
+    );
+    let out = run(&["run", s.path_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let footer = stderr(&out);
+    let n: u64 = footer
+        .rsplit("GIL hand-offs ")
+        .next()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no hand-off count in {footer}"));
+    // Two CPU-bound threads for ~0.1 s at a 5 ms switch interval hand off many times.
+    assert!(n > 4, "{footer}");
 }

@@ -3,7 +3,7 @@
 //! figure is +3 %). Runs alternate within one criterion group, so the ratios compare like
 //! with like; they are printed at the end from medians of this one run.
 mod common;
-use common::{bench_figure, median_of};
+use common::bench_figure;
 use criterion::{criterion_group, Criterion};
 
 const BASE: &[&str] = &[
@@ -59,7 +59,6 @@ fn report() {
         }
         (!all.is_empty()).then(|| common::median(all))
     };
-    let _ = median_of; // per-round medians are in criterion's own output above
     if let (Some(off), Some(on), Some(probe)) = (
         pooled("gil-stats-off"),
         pooled("gil-stats-on"),

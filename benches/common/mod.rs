@@ -73,8 +73,3 @@ pub fn median(mut v: Vec<f64>) -> f64 {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
 }
-
-/// The median of one benchmark's samples.
-pub fn median_of(key: &str) -> Option<f64> {
-    SAMPLES.lock().unwrap().get(key).map(|v| median(v.clone()))
-}

@@ -34,6 +34,20 @@ pub fn clip(text: &str, width: usize) -> String {
     out
 }
 
+/// `seconds`, or "–" when there is no value.
+pub fn opt_seconds(value: Option<f64>) -> String {
+    value.map_or("–".into(), seconds)
+}
+
+/// A table's status cell: "ok", or the error's first line, clipped (the whole text stays in
+/// JSON and in the verdict).
+pub fn status_cell(error: Option<&str>) -> String {
+    match error {
+        Some(e) => clip(&format!("error: {}", e.lines().next().unwrap_or("")), 60),
+        None => "ok".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -204,9 +204,7 @@ impl Row for ConvoyRow {
             lat("p99"),
             self.predicted_requests_per_s
                 .map_or("–".into(), |r| format!("{r:.0}")),
-            self.error
-                .as_deref()
-                .map_or("ok".into(), |e| crate::report::units::clip(e, 50)),
+            crate::report::units::status_cell(self.error.as_deref()),
         ]
     }
 

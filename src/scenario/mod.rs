@@ -14,6 +14,33 @@ use crate::runner::{self, RunError};
 use crate::worker::protocol::{Job, Record};
 use std::time::Duration;
 
+/// Runs every trial `warmup` times unmeasured, then `repeat` measured times. Trials take turns
+/// within each repetition, so slow drift of the machine (heat, other load) spreads over all of
+/// them instead of biasing the ones that ran last.
+pub fn run_interleaved<T, R>(
+    trials: &[T],
+    warmup: usize,
+    repeat: usize,
+    progress: &mut crate::report::progress::Progress,
+    label: impl Fn(&T) -> String,
+    mut run: impl FnMut(&T) -> anyhow::Result<R>,
+) -> anyhow::Result<Vec<Vec<R>>> {
+    for trial in trials {
+        for w in 0..warmup {
+            progress.start(&format!("{} warm-up {}/{warmup}", label(trial), w + 1));
+            run(trial)?;
+        }
+    }
+    let mut results: Vec<Vec<R>> = trials.iter().map(|_| Vec::new()).collect();
+    for r in 0..repeat {
+        for (trial, runs) in trials.iter().zip(results.iter_mut()) {
+            progress.start(&format!("{} run {}/{repeat}", label(trial), r + 1));
+            runs.push(run(trial)?);
+        }
+    }
+    Ok(results)
+}
+
 /// One trial's outcome: its wall time and data, or the error that stopped it.
 pub type Outcome = Result<(f64, serde_json::Value), String>;
 

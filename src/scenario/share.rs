@@ -164,9 +164,7 @@ impl Row for ShareRow {
             self.pickled_bytes.map_or("–".into(), bytes),
             self.child_copied_bytes.map_or("–".into(), bytes),
             self.wall_s.map_or("–".into(), seconds),
-            self.error
-                .as_deref()
-                .map_or("ok".into(), |e| crate::report::units::clip(e, 60)),
+            crate::report::units::status_cell(self.error.as_deref()),
         ]
     }
 

@@ -3,6 +3,7 @@
 //! state changes). It never touches Python, so it cannot perturb the GIL it watches; it is
 //! stopped before every `fork` (registered with `os.register_at_fork`) and before shutdown.
 use super::locate::{GilState, Reading};
+use crate::measure::clock::monotonic_ns;
 use crate::measure::rusage::{Usage, Who};
 use pyo3::prelude::*;
 use std::collections::HashMap;
@@ -129,7 +130,7 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
             // Absolute deadlines keep the rate at 1/period however long each wake-up takes;
             // a late wake-up skips ahead instead of bursting to catch up.
             let step = period.as_nanos() as i64;
-            let mut next = now_ns();
+            let mut next = monotonic_ns();
             while !flag.load(Ordering::Relaxed) {
                 let running = if data.record {
                     super::registry::running_mask()
@@ -138,7 +139,7 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
                 };
                 data.observe(gil.read(), running);
                 next += step;
-                let now = now_ns();
+                let now = monotonic_ns();
                 if next < now {
                     next = now + step;
                 }
@@ -154,16 +155,6 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
         gil,
         period,
     }
-}
-
-fn now_ns() -> i64 {
-    // SAFETY: clock_gettime writes into the struct we own.
-    let ts = unsafe {
-        let mut ts: libc::timespec = std::mem::zeroed();
-        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
-        ts
-    };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }
 
 fn sleep_until(deadline_ns: i64) {

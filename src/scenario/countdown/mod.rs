@@ -8,7 +8,7 @@ use crate::cli::CountdownArgs;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
-use crate::scenario::{dedup, host};
+use crate::scenario::{dedup, host, run_interleaved};
 use crate::worker::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -47,21 +47,9 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
 
-    for trial in &trials {
-        for w in 0..warmup {
-            progress.start(&format!("{} warm-up {}/{warmup}", label(trial), w + 1));
-            measure(trial, timeout)?;
-        }
-    }
-    // Rows take turns within each repetition, so slow drift of the machine (heat, other load)
-    // spreads over all rows instead of biasing the ones that ran last.
-    let mut measurements: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); trials.len()];
-    for r in 0..args.repeat {
-        for (trial, runs) in trials.iter().zip(measurements.iter_mut()) {
-            progress.start(&format!("{} run {}/{}", label(trial), r + 1, args.repeat));
-            runs.push(measure(trial, timeout)?);
-        }
-    }
+    let measurements = run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
+        measure(t, timeout)
+    })?;
     progress.finish();
 
     let results = rows::build(&trials, &measurements);

@@ -8,7 +8,7 @@ pub use rows::PoolRow;
 use crate::cli::PoolArgs;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
-use crate::scenario::{dedup, host, measure_job, Outcome};
+use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use crate::worker::protocol::{Job, PoolRuntime, PoolTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -58,20 +58,11 @@ pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
 
-    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); trials.len()];
-    for trial in &trials {
-        for w in 0..warmup {
-            progress.start(&format!("{} warm-up {}/{warmup}", label(trial), w + 1));
-            // A failing warm-up shows again in the measured runs.
-            let _ = measure_job(&Job::Pool(trial.clone()), timeout)?;
-        }
-    }
-    for r in 0..args.repeat {
-        for (trial, runs) in trials.iter().zip(outcomes.iter_mut()) {
-            progress.start(&format!("{} run {}/{}", label(trial), r + 1, args.repeat));
-            runs.push(measure_job(&Job::Pool(trial.clone()), timeout)?);
-        }
-    }
+    // A trial that fails becomes an error row (a failing warm-up fails again when measured).
+    let outcomes: Vec<Vec<Outcome>> =
+        run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
+            measure_job(&Job::Pool(t.clone()), timeout)
+        })?;
     progress.finish();
 
     let results: Vec<PoolRow> = trials

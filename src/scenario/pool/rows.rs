@@ -1,5 +1,5 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
-use crate::report::units::seconds;
+use crate::report::units::{opt_seconds, seconds, status_cell};
 use crate::report::Row;
 use crate::scenario::Outcome;
 use crate::stats::{median, Summary};
@@ -80,10 +80,6 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
     row
 }
 
-fn opt_seconds(value: Option<f64>) -> String {
-    value.map_or("–".into(), seconds)
-}
-
 impl Row for PoolRow {
     fn headers() -> Vec<&'static str> {
         vec![
@@ -125,13 +121,7 @@ impl Row for PoolRow {
             } else {
                 "WRONG".into()
             },
-            match &self.error {
-                Some(e) => crate::report::units::clip(
-                    &format!("error: {}", e.lines().next().unwrap_or("")),
-                    60,
-                ),
-                None => "ok".into(),
-            },
+            status_cell(self.error.as_deref()),
         ]
     }
 

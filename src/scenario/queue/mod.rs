@@ -8,7 +8,7 @@ pub use rows::QueueRow;
 use crate::cli::QueueArgs;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
-use crate::scenario::{dedup, host, measure_job, Outcome};
+use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use crate::worker::protocol::{Job, QueueRuntime, QueueTrial, QueueVariant};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -57,13 +57,10 @@ pub fn run(args: &QueueArgs) -> Result<Document<QueueRow>> {
     let mut progress = Progress::new(1 + trials.len() * args.repeat);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let mut outcomes: Vec<Vec<Outcome>> = vec![Vec::new(); trials.len()];
-    for r in 0..args.repeat {
-        for (trial, runs) in trials.iter().zip(outcomes.iter_mut()) {
-            progress.start(&format!("{} run {}/{}", label(trial), r + 1, args.repeat));
-            runs.push(measure_job(&Job::Queue(trial.clone()), timeout)?);
-        }
-    }
+    let outcomes: Vec<Vec<Outcome>> =
+        run_interleaved(&trials, 0, args.repeat, &mut progress, label, |t| {
+            measure_job(&Job::Queue(t.clone()), timeout)
+        })?;
     progress.finish();
     let results: Vec<QueueRow> = trials
         .iter()

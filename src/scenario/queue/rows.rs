@@ -1,5 +1,5 @@
 //! One row per sender/receiver configuration.
-use crate::report::units::seconds;
+use crate::report::units::{opt_seconds, status_cell};
 use crate::report::Row;
 use crate::scenario::Outcome;
 use crate::stats::{median, percentile};
@@ -106,10 +106,6 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
     row
 }
 
-fn opt_seconds(value: Option<f64>) -> String {
-    value.map_or("–".into(), seconds)
-}
-
 impl QueueRow {
     /// "0, 1, 2, …, 9" for the table.
     fn received_text(&self) -> String {
@@ -156,13 +152,7 @@ impl Row for QueueRow {
             opt_seconds(self.first_message_s),
             opt_seconds(self.shutdown_s),
             opt_seconds(self.total_s),
-            match &self.error {
-                Some(e) => crate::report::units::clip(
-                    &format!("error: {}", e.lines().next().unwrap_or("")),
-                    60,
-                ),
-                None => "ok".into(),
-            },
+            status_cell(self.error.as_deref()),
         ]
     }
 

@@ -1,4 +1,5 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
+use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
 use crate::worker::protocol::{
     PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod,
@@ -77,6 +78,9 @@ pub struct CountdownArgs {
     /// Do not read the GIL's state during Python trials
     #[arg(long)]
     pub no_gil_stats: bool,
+    /// How to watch the GIL during Python trials
+    #[arg(long, value_name = "MODE", default_value = "continuous")]
+    pub gil_sampling: GilSampling,
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
     #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]
     pub probe_interval: Option<f64>,
@@ -85,6 +89,16 @@ pub struct CountdownArgs {
     /// Kill a trial (its whole process group) after this long
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
     pub timeout: f64,
+}
+
+impl CountdownArgs {
+    pub fn gil_sampling(&self) -> GilSampling {
+        if self.no_gil_stats {
+            GilSampling::Off
+        } else {
+            self.gil_sampling
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

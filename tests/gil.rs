@@ -14,8 +14,12 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 
 /// Medians over three runs: a single run can give one thread a few percent more of the CPU.
 fn gil_row(threads: &str, interval: &str, count: &str) -> (Value, Value) {
+    gil_row_with(threads, interval, count, &[])
+}
+
+fn gil_row_with(threads: &str, interval: &str, count: &str, extra: &[&str]) -> (Value, Value) {
     let _one_at_a_time = serial();
-    let out = run(&[
+    let mut args = vec![
         "countdown",
         "--runtimes",
         "python-threads",
@@ -31,7 +35,9 @@ fn gil_row(threads: &str, interval: &str, count: &str) -> (Value, Value) {
         "0",
         "--format",
         "json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = doc["results"][0].clone();
@@ -65,7 +71,44 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     let seen = gil["handoffs_seen"].as_f64().unwrap();
     assert!(seen <= switches + 1.0, "seen {seen} > exact {switches}");
     assert!(seen >= min_seen * switches, "seen {seen} of {switches}");
-    assert!(gil["sample_rate_hz"].as_f64().unwrap() > 5_000.0, "{gil}");
+    // A second independent estimate: each hand-off puts both threads to sleep once (the old
+    // holder waits for the new one to take the GIL, then waits for its turn), so the
+    // workers' voluntary context switches come to about two per hand-off.
+    let voluntary: f64 = row["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["voluntary"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (1.5 * switches..=3.0 * switches + 4.0).contains(&voluntary),
+        "{voluntary} voluntary context switches for {switches} hand-offs"
+    );
+    assert!(gil["sample_rate_hz"].as_f64().unwrap() >= 10_000.0, "{gil}");
+    assert_eq!(gil["sampling"], "continuous", "{gil}");
+}
+
+#[test]
+fn counter_mode_counts_exactly_without_a_sampler() {
+    let (gil, row) = gil_row_with("2", "0.005", "10000000", &["--gil-sampling", "counter"]);
+    assert_eq!(gil["source"], "calibrated", "{gil}");
+    assert_eq!(gil["sampling"], "counter", "{gil}");
+    let wall = row["wall_s"]["median"].as_f64().unwrap();
+    let switches = gil["switches"].as_f64().unwrap();
+    let expected = wall / 0.005_15;
+    assert!(
+        (switches - expected).abs() <= 0.25 * expected,
+        "{switches} hand-offs in {wall} s, expected ~{expected:.0}"
+    );
+    // Not sampled means absent, never zero.
+    assert!(gil["held_fraction"].is_null(), "{gil}");
+    assert!(gil["samples"].is_null(), "{gil}");
+    let threads = gil["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2, "{gil}");
+    for t in threads {
+        assert!(t["held_fraction"].is_null(), "{t}");
+        assert!(t["cpu_s"].as_f64().unwrap() > 0.0, "{t}");
+    }
 }
 
 #[test]

@@ -81,7 +81,11 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         ),
     };
     if let Some(svg) = &args.svg {
-        let held: Vec<f64> = gil.threads.iter().map(|t| t.held_fraction).collect();
+        let held: Vec<f64> = gil
+            .threads
+            .iter()
+            .map(|t| t.held_fraction.unwrap_or(0.0))
+            .collect();
         let picture = timeline_svg::render(&Timeline {
             title: &title,
             threads: &threads,
@@ -161,7 +165,7 @@ fn summary(
         text += &format!(
             "  {:<24} held the GIL {:5.1} %  · CPU {} · blocked {} of its {}\n",
             t.name,
-            t.held_fraction * 100.0,
+            t.held_fraction.unwrap_or(0.0) * 100.0,
             seconds(t.cpu_s),
             seconds(t.wait_s),
             seconds(t.wall_s)

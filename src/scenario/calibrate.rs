@@ -9,6 +9,7 @@
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
 //!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
 use crate::cli::CalibrateArgs;
+use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::scenario::countdown::measure;
 use crate::sim::params::{default_path, Params};
@@ -27,7 +28,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         workers,
         count: args.count,
         switch_interval_s: Some(interval),
-        gil_stats: true,
+        // Only hand-offs are fitted: no sampler to slow the measured runs.
+        gil: GilSampling::Counter,
         probe_interval_s: None,
     };
     // Settings take turns within each repetition, so drift of the machine does not land on

@@ -1,6 +1,7 @@
 //! `gilsim simulate`: the model's prediction for one scenario, and `--validate`: the model
 //! against the real embedded countdown at every point of a grid.
 use crate::cli::SimulateArgs;
+use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::units::seconds;
 use crate::report::{Document, Host, Row};
@@ -281,7 +282,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
                     workers: n,
                     count,
                     switch_interval_s: Some(interval),
-                    gil_stats: true,
+                    // Only hand-offs are compared: no sampler to slow the measured run.
+                    gil: GilSampling::Counter,
                     probe_interval_s: None,
                 },
                 timeout,

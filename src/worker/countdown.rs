@@ -2,17 +2,13 @@
 //! for Python trials, the GIL's own figures.
 use crate::embed::json_result::to_json;
 use crate::embed::{error::python_error, interpreter, modules};
-use crate::measure::gil::{locate, probe::Probe, registry, sampler, stats::GilStats};
+use crate::measure::gil::{probe::Probe, stats::GilStats, watch};
 use crate::measure::rusage::Usage;
 use crate::native;
 use crate::worker::protocol::{CountdownTrial, Runtime, ThreadUsage, TrialMeasurement};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::{Duration, Instant};
-
-/// 10 kHz. Each wake-up costs the workload a little (more on machines whose two vCPUs share a
-/// core); `cargo bench --bench gil` measures what the sampler costs.
-pub const SAMPLE_PERIOD: Duration = Duration::from_micros(100);
 
 pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
     if trial.runtime == Runtime::RustThreads {
@@ -37,11 +33,6 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 .call_method1("setswitchinterval", (interval,))
                 .map_err(|e| python_error(py, e))?;
         }
-        let gil = if trial.gil_stats {
-            locate::calibrate(py)
-        } else {
-            Err("turned off (--no-gil-stats)".to_string())
-        };
         let probe_interval = trial
             .probe_interval_s
             .filter(|_| trial.runtime == Runtime::PythonThreads)
@@ -61,28 +52,23 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
             let json = to_json(py, result)?;
             Ok(serde_json::from_str(&json)?)
         };
-        let Ok(gil) = gil else {
-            let reason = gil.err().unwrap_or_default();
-            let mut m = measure(&mut call)?;
-            m.gil = Some(GilStats::unavailable(reason));
-            m.probe = probe_stats;
-            return Ok(m);
-        };
-        registry::clear();
-        let before = gil.read().switch_number;
-        sampler::start(gil, SAMPLE_PERIOD, false);
+        let watch = watch::start(py, trial.gil);
         let measured = measure(&mut call);
-        let data = sampler::stop();
-        let switches = gil.read().switch_number.wrapping_sub(before);
-        let mut m = measured?;
-        m.gil = Some(match data {
-            Some(data) => {
+        let mut m = match watch {
+            Ok(watch) => {
+                let mut m = measured?;
+                let (gil, sampler_usage) = watch.finish(m.wall_s);
                 // The row's CPU and context switches are the workload's, not the sampler's.
-                m.usage = m.usage.since(&data.own_usage);
-                GilStats::build(switches, m.wall_s, &data, &registry::snapshot())
+                m.usage = m.usage.since(&sampler_usage);
+                m.gil = Some(gil);
+                m
             }
-            None => GilStats::unavailable("the sampler did not run"),
-        });
+            Err(reason) => {
+                let mut m = measured?;
+                m.gil = Some(GilStats::unavailable(reason));
+                m
+            }
+        };
         m.probe = probe_stats;
         Ok(m)
     })

@@ -221,8 +221,8 @@ pub struct CountdownTrial {
     pub workers: usize,
     pub count: u64,
     pub switch_interval_s: Option<f64>,
-    /// Read the GIL's state during Python trials.
-    pub gil_stats: bool,
+    /// How to watch the GIL during Python trials.
+    pub gil: crate::measure::gil::watch::GilSampling,
     /// Time GIL acquisitions from a host thread at this period (python-threads rows).
     pub probe_interval_s: Option<f64>,
 }

@@ -1,7 +1,6 @@
 //! A timeline trial: a script or a countdown with every GIL state change recorded.
 use crate::embed::{error::python_error, interpreter, modules, script};
-use crate::measure::gil::{locate, registry, sampler, stats::GilStats};
-use crate::worker::countdown::SAMPLE_PERIOD;
+use crate::measure::gil::{locate, registry, sampler, stats::GilStats, watch};
 use crate::worker::protocol::{Record, TimelineJob};
 use anyhow::{anyhow, Result};
 use pyo3::prelude::*;
@@ -29,7 +28,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     })?;
     let before = gil.read().switch_number;
     let start = Instant::now();
-    sampler::start(gil, SAMPLE_PERIOD, true);
+    sampler::start(gil, watch::SAMPLE_PERIOD, true);
     let exit_code = match &job.script {
         Some(script_job) => script::run(script_job)?.exit_code,
         None => {
@@ -46,7 +45,8 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let wall_s = start.elapsed().as_secs_f64();
     let switches = gil.read().switch_number.wrapping_sub(before);
     let threads = registry::snapshot();
-    let stats = GilStats::build(switches, wall_s, &data, &threads);
+    let mut stats = GilStats::build(switches, wall_s, &data, &threads);
+    stats.sampling = Some(watch::GilSampling::Continuous.name().into());
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
     // Holders as thread indices (-1: a thread state gilsim did not see registered).
     let transitions: Vec<serde_json::Value> = data

@@ -4,10 +4,12 @@
 //!
 //! - `locate`: finds that struct inside `_PyRuntime` by calibration and confirms it;
 //! - `registry`: which Python thread owns which thread state (and its OS thread id);
-//! - `sampler`: a host thread reading the state at ~10 kHz into bounded counters;
+//! - `sampler`: a host thread reading the state at ≥ 10 kHz into bounded counters;
+//! - `watch`: the sampling modes and the start/finish pair around a trial;
 //! - `stats`: the per-trial figures reported in JSON and tables.
 pub mod locate;
 pub mod probe;
 pub mod registry;
 pub mod sampler;
 pub mod stats;
+pub mod watch;

@@ -1,7 +1,6 @@
 //! Which Python thread owns which thread state: each thread registers itself (name, OS thread
 //! id, `PyThreadState*`) when it starts and reports its scheduler times when it ends, because
 //! an exited thread's /proc entry is gone.
-use crate::measure::rusage::{Usage, Who};
 use pyo3::prelude::*;
 use serde::Serialize;
 use std::sync::Mutex;
@@ -18,7 +17,7 @@ pub struct ThreadRecord {
     #[serde(skip)]
     pub start_sched: SchedStat,
     #[serde(skip)]
-    pub end: Option<(Instant, SchedStat, f64)>,
+    pub end: Option<(Instant, SchedStat)>,
 }
 
 /// /proc/<tid>/schedstat: time on a CPU, time waiting in the run queue (both ns).
@@ -79,7 +78,6 @@ pub fn register_thread(name: String) {
 pub fn thread_done() {
     let tid = gettid();
     let sched = SchedStat::of_this_thread();
-    let cpu = Usage::of(Who::Thread).cpu_s();
     if let Some(t) = THREADS
         .lock()
         .expect("thread registry")
@@ -87,7 +85,7 @@ pub fn thread_done() {
         .rev()
         .find(|t| t.tid == tid && t.end.is_none())
     {
-        t.end = Some((Instant::now(), sched, cpu));
+        t.end = Some((Instant::now(), sched));
     }
 }
 
@@ -124,19 +122,7 @@ pub fn clear() {
 pub fn snapshot() -> Vec<ThreadRecord> {
     let mut threads = THREADS.lock().expect("thread registry").clone();
     for t in threads.iter_mut().filter(|t| t.end.is_none()) {
-        let cpu = std::fs::read_to_string(format!("/proc/self/task/{}/stat", t.tid))
-            .ok()
-            .and_then(|stat| {
-                let rest = stat.get(stat.rfind(')')? + 2..)?.to_string();
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                // utime and stime are fields 14 and 15 of stat (11 and 12 after the name).
-                let ticks: f64 =
-                    fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-                // SAFETY: sysconf is a plain query.
-                Some(ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64)
-            })
-            .unwrap_or(0.0);
-        t.end = Some((Instant::now(), SchedStat::of(t.tid), cpu));
+        t.end = Some((Instant::now(), SchedStat::of(t.tid)));
     }
     threads
 }

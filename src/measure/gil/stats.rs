@@ -15,6 +15,12 @@ pub struct GilStats {
     pub switches_per_s: Option<f64>,
     /// Share of the time the GIL was locked (time-weighted samples).
     pub held_fraction: Option<f64>,
+    /// How the GIL was watched: `windows`, `continuous` or `counter` (no samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<String>,
+    /// Share of the trial the samples cover (windows, minus gaps while every core was busy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<f64>,
     pub samples: Option<u64>,
     pub sample_rate_hz: Option<f64>,
     /// Changes of holder between consecutive samples (an independent lower estimate of
@@ -22,14 +28,18 @@ pub struct GilStats {
     pub handoffs_seen: Option<u64>,
     /// CPU time the sampler itself used (taken out of the row's CPU figure).
     pub sampler_cpu_s: Option<f64>,
+    /// The longest time between two samples (s), while every core was busy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longest_gap_s: Option<f64>,
     pub threads: Vec<ThreadGil>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ThreadGil {
     pub name: String,
-    /// Share of the time this thread was `last_holder` with the GIL locked.
-    pub held_fraction: f64,
+    /// Share of the time this thread was `last_holder` with the GIL locked (absent without
+    /// a sampler).
+    pub held_fraction: Option<f64>,
     /// Time neither running nor runnable: wall − on-CPU − run-queue delay (schedstat).
     pub wait_s: f64,
     pub cpu_s: f64,
@@ -69,32 +79,41 @@ impl GilStats {
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
             held_fraction: Some(data.locked_s / observed),
+            sampling: None,
+            coverage: Some(data.observed_s / sampling_s.max(1e-9)),
             samples: Some(data.samples),
             sample_rate_hz: Some(data.samples as f64 / sampling_s.max(1e-9)),
             handoffs_seen: Some(data.handoffs_seen),
             sampler_cpu_s: Some(data.own_usage.cpu_s()),
-            threads: threads
-                .iter()
-                .map(|t| {
-                    let (ended, sched, cpu) = t.end.expect("snapshot fills every end");
-                    let wall = (ended - t.started).as_secs_f64();
-                    let busy =
-                        sched.on_cpu_ns.saturating_sub(t.start_sched.on_cpu_ns) as f64 * 1e-9;
-                    let queued = sched
-                        .run_queue_ns
-                        .saturating_sub(t.start_sched.run_queue_ns)
-                        as f64
-                        * 1e-9;
-                    ThreadGil {
-                        name: t.name.clone(),
-                        held_fraction: data.by_holder.get(&t.tstate).unwrap_or(&0.0) / observed,
-                        wait_s: (wall - busy - queued).max(0.0),
-                        cpu_s: cpu,
-                        wall_s: wall,
-                    }
-                })
-                .collect(),
+            longest_gap_s: Some(data.longest_gap_s),
+            threads: Self::thread_times(threads, Some(data)),
         }
+    }
+
+    /// Per-thread figures from the registry; held shares only where a sampler ran.
+    pub fn thread_times(threads: &[ThreadRecord], data: Option<&SamplerData>) -> Vec<ThreadGil> {
+        threads
+            .iter()
+            .map(|t| {
+                let (ended, sched) = t.end.expect("snapshot fills every end");
+                let wall = (ended - t.started).as_secs_f64();
+                let busy = sched.on_cpu_ns.saturating_sub(t.start_sched.on_cpu_ns) as f64 * 1e-9;
+                let queued = sched
+                    .run_queue_ns
+                    .saturating_sub(t.start_sched.run_queue_ns) as f64
+                    * 1e-9;
+                ThreadGil {
+                    name: t.name.clone(),
+                    held_fraction: data.map(|d| {
+                        d.by_holder.get(&t.tstate).unwrap_or(&0.0) / d.observed_s.max(1e-9)
+                    }),
+                    wait_s: (wall - busy - queued).max(0.0),
+                    // schedstat's on-CPU time: exact (ns) and from the thread's registration.
+                    cpu_s: busy,
+                    wall_s: wall,
+                }
+            })
+            .collect()
     }
 }
 
@@ -117,14 +136,17 @@ pub fn aggregate(runs: &[GilStats]) -> GilStats {
         switches: med(&|r| r.switches.map(|s| s as f64)).map(|s| s.round() as u64),
         switches_per_s: med(&|r| r.switches_per_s),
         held_fraction: med(&|r| r.held_fraction),
+        sampling: first.sampling.clone(),
+        coverage: med(&|r| r.coverage),
         samples: med(&|r| r.samples.map(|s| s as f64)).map(|s| s.round() as u64),
         sample_rate_hz: med(&|r| r.sample_rate_hz),
         handoffs_seen: med(&|r| r.handoffs_seen.map(|s| s as f64)).map(|s| s.round() as u64),
         sampler_cpu_s: med(&|r| r.sampler_cpu_s),
+        longest_gap_s: runs.iter().filter_map(|r| r.longest_gap_s).reduce(f64::max),
         threads: (0..thread_count)
             .map(|i| ThreadGil {
                 name: first.threads[i].name.clone(),
-                held_fraction: med(&|r| Some(r.threads[i].held_fraction)).unwrap_or(0.0),
+                held_fraction: med(&|r| r.threads[i].held_fraction),
                 wait_s: med(&|r| Some(r.threads[i].wait_s)).unwrap_or(0.0),
                 cpu_s: med(&|r| Some(r.threads[i].cpu_s)).unwrap_or(0.0),
                 wall_s: med(&|r| Some(r.threads[i].wall_s)).unwrap_or(0.0),

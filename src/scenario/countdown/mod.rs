@@ -30,7 +30,7 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
                 workers,
                 count: args.count,
                 switch_interval_s: args.switch_interval,
-                gil_stats: !args.no_gil_stats,
+                gil: args.gil_sampling(),
                 probe_interval_s: args.probe_interval,
             });
         }
@@ -65,6 +65,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             "warmup": args.warmup,
             "switch_interval_s": switch_interval,
             "gil_stats": !args.no_gil_stats,
+            "gil_sampling": args.gil_sampling().name(),
             "probe_interval_s": args.probe_interval,
             "threads": args.threads,
             "processes": args.processes,

@@ -246,7 +246,7 @@ impl Row for CountdownRow {
             self.gil.as_ref().map_or(String::new(), |g| {
                 g.threads
                     .iter()
-                    .map(|t| t.held_fraction.to_string())
+                    .map(|t| t.held_fraction.map_or(String::new(), |h| h.to_string()))
                     .collect::<Vec<_>>()
                     .join(";")
             }),
@@ -283,7 +283,8 @@ fn held_text(g: &GilStats) -> String {
         let parts: Vec<String> = g
             .threads
             .iter()
-            .map(|t| format!("{:.0}", t.held_fraction * 100.0))
+            .filter_map(|t| t.held_fraction)
+            .map(|h| format!("{:.0}", h * 100.0))
             .collect();
         text += &format!(" ({})", parts.join(" + "));
     }

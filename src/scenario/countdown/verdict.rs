@@ -269,8 +269,13 @@ fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
             wall * 1e3 / switches as f64
         );
     }
-    if g.threads.len() > 1 {
-        let held: Vec<f64> = g.threads.iter().map(|t| t.held_fraction * 100.0).collect();
+    let held: Vec<f64> = g
+        .threads
+        .iter()
+        .filter_map(|t| t.held_fraction)
+        .map(|h| h * 100.0)
+        .collect();
+    if held.len() > 1 {
         let lo = held.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = held.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let waits: Vec<String> = g.threads.iter().map(|t| seconds(t.wait_s)).collect();

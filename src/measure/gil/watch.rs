@@ -1,0 +1,94 @@
+//! Watching the GIL around one trial: how (the sampling mode a user picks) and the start/finish
+//! pair every worker uses, so all scenarios report the same figures the same way.
+use super::locate::{self, GilState};
+use super::registry;
+use super::sampler;
+use super::stats::GilStats;
+use crate::measure::rusage::Usage;
+use pyo3::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How the GIL is watched during a Python trial.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum GilSampling {
+    /// Exact hand-off counter plus a sampler every 20 µs (50 kHz) for the held shares; the
+    /// sampler keeps an otherwise idle core busy
+    #[default]
+    Continuous,
+    /// Only the exact hand-off counter and per-thread scheduler times; no sampler thread
+    Counter,
+    /// No GIL figures (`--no-gil-stats`)
+    Off,
+}
+
+impl GilSampling {
+    pub fn name(self) -> &'static str {
+        match self {
+            GilSampling::Continuous => "continuous",
+            GilSampling::Counter => "counter",
+            GilSampling::Off => "off",
+        }
+    }
+}
+
+/// 50 kHz (the issue asks ≥ 10 kHz). The sampler spins at `SCHED_IDLE` between samples, so
+/// a higher rate costs nothing more; `cargo bench --bench gil` measures what it costs.
+pub const SAMPLE_PERIOD: Duration = Duration::from_micros(20);
+
+/// A trial under watch: the GIL's switch counter at the start and, when sampling, a running
+/// sampler.
+pub struct Watch {
+    mode: GilSampling,
+    gil: GilState,
+    before: u64,
+    sampling: bool,
+}
+
+/// Starts watching (attached, on the thread that initialized Python, before the trial's
+/// threads start). `Err` is the reason the figures are unavailable.
+pub fn start(py: Python<'_>, mode: GilSampling) -> Result<Watch, String> {
+    if mode == GilSampling::Off {
+        return Err("turned off (--no-gil-stats)".into());
+    }
+    let gil = locate::calibrate(py)?;
+    registry::clear();
+    let sampling = mode == GilSampling::Continuous;
+    let before = gil.read().switch_number;
+    if sampling {
+        sampler::start(gil, SAMPLE_PERIOD, false);
+    }
+    Ok(Watch {
+        mode,
+        gil,
+        before,
+        sampling,
+    })
+}
+
+impl Watch {
+    /// Stops watching: the trial's figures and the sampler's own usage (to take out of the
+    /// workload's).
+    pub fn finish(self, wall_s: f64) -> (GilStats, Usage) {
+        let data = self.sampling.then(sampler::stop);
+        let switches = self.gil.read().switch_number.wrapping_sub(self.before);
+        match data {
+            Some(Some(data)) => {
+                let mut stats = GilStats::build(switches, wall_s, &data, &registry::snapshot());
+                stats.sampling = Some(self.mode.name().into());
+                (stats, data.own_usage)
+            }
+            Some(None) => (
+                GilStats::unavailable("the sampler did not run"),
+                Usage::default(),
+            ),
+            None => {
+                let mut stats = GilStats::counted("calibrated", switches, wall_s);
+                stats.sampling = Some(self.mode.name().into());
+                stats.threads = GilStats::thread_times(&registry::snapshot(), None);
+                (stats, Usage::default())
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ fn scenario() -> Scenario {
         seed: 1,
         duration_s: None,
         record: false,
+        main_thread: false,
     }
 }
 

@@ -79,7 +79,7 @@ pub struct CountdownArgs {
     #[arg(long)]
     pub no_gil_stats: bool,
     /// How to watch the GIL during Python trials
-    #[arg(long, value_name = "MODE", default_value = "continuous")]
+    #[arg(long, value_name = "MODE", default_value = "separate")]
     pub gil_sampling: GilSampling,
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
     #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]

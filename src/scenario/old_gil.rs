@@ -114,6 +114,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
                     seed: args.seed,
                     duration_s: None,
                     record: false,
+                    main_thread: false,
                 },
             )
             .wall_s;

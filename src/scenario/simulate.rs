@@ -85,6 +85,8 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
         seed: args.seed,
         duration_s: args.duration,
         record: args.svg.is_some(),
+        // The seed's script: one thread runs in the main thread, several are started by it.
+        main_thread: threads > 1 && args.gil == Policy::New,
     };
     if threads == 0 && args.io_threads > 0 && args.duration.is_none() {
         bail!("with only I/O threads the run never ends by itself: give --duration");
@@ -310,6 +312,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
                 seed: args.seed,
                 duration_s: None,
                 record: false,
+                // As the measured countdown: N > 1 threads started and joined by the main one.
+                main_thread: n > 1,
             },
         );
         let measured_wall = median(walls);

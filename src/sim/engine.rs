@@ -44,6 +44,10 @@ pub struct Scenario {
     pub duration_s: Option<f64>,
     /// Keep every GIL state change (for pictures).
     pub record: bool,
+    /// Model the main thread that starts the CPU threads and joins them, as the seed's
+    /// script does (`t.start()` waits for the new thread to run, `t.join()` wakes as each one
+    /// ends): the hand-offs that costs dominate the count at long switch intervals.
+    pub main_thread: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,6 +75,7 @@ pub struct Outcome {
 enum Kind {
     Cpu,
     Io,
+    Main,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +104,9 @@ struct Thread {
     wait_s: f64,
     saved_switch: u64,
     done_at: Option<f64>,
+    /// Main thread: CPU threads started so far, and the one it is joining.
+    started: usize,
+    joining: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -201,16 +209,32 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
     if let Some(d) = s.duration_s {
         e.push(d, What::Stop);
     }
-    // Threads start one after another, as `t.start()` calls do.
-    for tid in 0..e.threads.len() {
-        e.want(tid, 0.0);
+    let main = s.main_thread && s.cpu_threads > 0;
+    if main {
+        // The main thread holds the GIL and starts the CPU threads one by one.
+        e.threads.push(Thread::new(Kind::Main, 0.0));
+        let m = e.threads.len() - 1;
+        e.want(m, 0.0);
+        for tid in s.cpu_threads..m {
+            e.want(tid, 0.0);
+        }
+    } else {
+        // Threads start one after another, as `t.start()` calls do.
+        for tid in 0..e.threads.len() {
+            e.want(tid, 0.0);
+        }
     }
     e.run();
+    if main && e.last_holder != Some(e.threads.len() - 1) {
+        // The last join returns: the main thread takes the GIL once more.
+        e.switches += 1;
+    }
     let wall = e.now;
     let threads = e
         .threads
         .iter()
         .enumerate()
+        .filter(|(_, t)| t.kind != Kind::Main)
         .map(|(i, t)| ThreadOutcome {
             name: thread_name(s, i),
             held_s: t.held_s,
@@ -251,6 +275,8 @@ impl Thread {
             wait_s: 0.0,
             saved_switch: 0,
             done_at: None,
+            started: 0,
+            joining: 0,
         }
     }
 }
@@ -291,7 +317,7 @@ impl Engine<'_> {
                     }
                 }
                 What::Rewait(tid) => match self.threads[tid].kind {
-                    Kind::Cpu => self.want(tid, self.now),
+                    Kind::Cpu | Kind::Main => self.want(tid, self.now),
                     Kind::Io => self.go_outside(tid),
                 },
                 What::Ready(tid) => self.on_ready(tid),
@@ -517,9 +543,48 @@ impl Engine<'_> {
                     self.go_outside(tid);
                 }
             }
+            Kind::Main => self.main_step(tid),
+        }
+        if self.threads[tid].kind == Kind::Cpu {
+            self.main_wakes_from_join(tid);
         }
         if self.s.policy == Policy::Old {
             self.old_contention_changed();
+        }
+    }
+
+    /// The main thread holds the GIL with nothing to compute: it starts the next CPU thread
+    /// (blocking in `Event.wait` until that thread runs, then asking for the GIL back) or, once
+    /// all are started, blocks in `join`.
+    fn main_step(&mut self, m: usize) {
+        let next = self.threads[m].started;
+        self.release(m, false);
+        if next < self.s.cpu_threads {
+            self.threads[m].started += 1;
+            self.want(next, self.now);
+            self.want(m, self.now);
+        } else {
+            self.threads[m].state = State::Outside;
+        }
+    }
+
+    /// A CPU thread ended: if it is the one the main thread joins and others remain, the main
+    /// thread takes the GIL to return from that `join` and call the next.
+    fn main_wakes_from_join(&mut self, ended: usize) {
+        if !self.s.main_thread {
+            return;
+        }
+        let m = self.threads.len() - 1;
+        if self.threads[m].kind != Kind::Main || self.threads[m].joining != ended {
+            return;
+        }
+        let mut j = ended;
+        while j < self.s.cpu_threads && self.threads[j].state == State::Done {
+            j += 1;
+        }
+        self.threads[m].joining = j;
+        if j < self.s.cpu_threads && self.threads[m].started >= self.s.cpu_threads {
+            self.want(m, self.now);
         }
     }
 
@@ -586,10 +651,7 @@ impl Engine<'_> {
             .expect("a waiter");
         self.take(w);
         // The old holder keeps asking (it does not wait for anyone).
-        match self.threads[h].kind {
-            Kind::Cpu => self.want(h, self.now),
-            Kind::Io => self.want(h, self.now),
-        }
+        self.want(h, self.now);
     }
 }
 
@@ -668,6 +730,7 @@ mod tests {
             seed: 1,
             duration_s: None,
             record: false,
+            main_thread: false,
         }
     }
 
@@ -677,6 +740,36 @@ mod tests {
         let o = simulate(&p, &scenario(1, Policy::New, 0.005));
         assert_eq!(o.switches, 0);
         assert!((o.wall_s - 50e6 * p.iteration_s).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_main_thread_adds_its_start_and_join_hand_offs() {
+        let p = Params::default();
+        for threads in [2, 4] {
+            let alone = simulate(&p, &scenario(threads, Policy::New, 0.05));
+            let with_main = simulate(
+                &p,
+                &Scenario {
+                    main_thread: true,
+                    ..scenario(threads, Policy::New, 0.05)
+                },
+            );
+            // Each start hands the GIL to the new thread and back after one interval; the
+            // joins take it once more at the end (and between threads that end apart).
+            let extra = with_main.switches as i64 - alone.switches as i64;
+            assert!(
+                (threads as i64..=3 * threads as i64 + 2).contains(&extra),
+                "{threads} threads: {} with the main thread vs {} without",
+                with_main.switches,
+                alone.switches
+            );
+            assert_eq!(
+                with_main.threads.len(),
+                threads,
+                "the main thread is not a row"
+            );
+            assert!(with_main.gil_held_s <= with_main.wall_s + 1e-9);
+        }
     }
 
     #[test]

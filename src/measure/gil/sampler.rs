@@ -1,15 +1,11 @@
-//! A host thread that reads the GIL state at a fixed period (20 µs, 50 kHz) into
-//! counters whose size does not grow with the run (plus, for timelines only, a capped list of
-//! state changes). It never touches Python, so it cannot perturb the GIL it watches; it is
+//! A host thread that reads the GIL state at a fixed period (50 µs; ≥ 10 kHz achieved) into counters
+//! whose size does not grow with the run (plus, for timelines only, a capped list of state
+//! changes). It never touches Python, so it cannot take part in the GIL it watches; it is
 //! stopped before every `fork` (registered with `os.register_at_fork`) and before shutdown.
 //!
-//! It spins between samples at `SCHED_IDLE` instead of sleeping. Measured on a 2-vCPU KVM
-//! guest: a 10 kHz timer sleeper cost the Python thread sharing its core 25-45 % and the
-//! countdown 6-7 % overall (every wake-up is a timer exit plus a halt exit), while a spinner on
-//! the other core costs ~1 % and, at `SCHED_IDLE`, yields its core at once to any normal
-//! thread that wakes there (the GIL waiter) and is pulled to whichever core goes idle. The
-//! price: one otherwise idle core is kept busy during a trial, and while no core is idle the
-//! sampler does not run. Those gaps are weighed honestly (see `SamplerData::observe`).
+//! Watching costs the workload on a 2-vCPU VM: every wake-up keeps the second vCPU from
+//! halting, and a busy second vCPU slows the GIL holder by 5-10 % whoever keeps it busy
+//! (`cargo bench --bench gil` and the README's "What watching costs" have the figures).
 use super::locate::{GilState, Reading};
 use crate::measure::clock::monotonic_ns;
 use crate::measure::rusage::{Usage, Who};
@@ -20,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// A step longer than this many periods is a gap: not watched, credited to nobody.
-const GAP_PERIODS: f64 = 5.0;
+/// A step longer than this many periods is a gap (the sampler woke late).
+const GAP_PERIODS: f64 = 25.0;
 
 /// Timelines keep at most this many state changes (a 60 s two-thread run at 1 ms needs ~120k).
 const MAX_TRANSITIONS: usize = 2_000_000;
@@ -45,6 +41,8 @@ pub struct SamplerData {
     pub locked_s: f64,
     pub by_holder: HashMap<usize, f64>,
     pub observed_s: f64,
+    /// The part of `observed_s` in steps no longer than a gap: what was watched closely.
+    pub watched_s: f64,
     /// Changes of `last_holder` between consecutive samples: hand-offs the sampler saw.
     pub handoffs_seen: u64,
     pub transitions: Vec<Transition>,
@@ -68,6 +66,7 @@ impl SamplerData {
             locked_s: 0.0,
             by_holder: HashMap::new(),
             observed_s: 0.0,
+            watched_s: 0.0,
             handoffs_seen: 0,
             transitions: Vec::new(),
             previous_at: 0.0,
@@ -90,12 +89,19 @@ impl SamplerData {
         if let Some(p) = self.previous {
             let dt = now - self.previous_at;
             self.longest_gap_s = self.longest_gap_s.max(dt);
-            // A sample's state stands for the time until the next one, but only over a short
-            // step. A longer gap means the sampler was kept off its core, which happens around
-            // hand-offs (the thread taking the GIL wakes on the sampler's core): crediting the
-            // gap to either side would bias the shares, so it counts as unwatched.
+            // A sample's state stands for the time until the next one. A longer gap means
+            // the sampler woke late, which happens around hand-offs (the waking threads
+            // compete for the cores): when the state changed across it, the change happened
+            // somewhere inside, so half goes to each side instead of all to the old holder.
+            self.observed_s += dt;
+            let changed = p.locked != r.locked || p.last_holder != r.last_holder;
             if dt <= GAP_PERIODS * self.period_s {
-                self.observed_s += dt;
+                self.watched_s += dt;
+                self.credit(p, dt);
+            } else if changed {
+                self.credit(p, dt / 2.0);
+                self.credit(r, dt / 2.0);
+            } else {
                 self.credit(p, dt);
             }
         }
@@ -149,7 +155,12 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
     let handle = std::thread::Builder::new()
         .name("gilsim-sampler".into())
         .spawn(move || {
-            become_idle_class();
+            // Default timer slack (50 µs) would stretch every short sleep by half. Normal
+            // priority and sleeping on purpose: at nice 19 or SCHED_IDLE the sampler waited for
+            // a free core and so woke mostly at hand-offs (biased shares, ~6 kHz); a sampler
+            // spinning at SCHED_IDLE cost as much and slowed the GIL's hand-offs by 15-30 %.
+            // SAFETY: affects only this thread.
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1) };
             // Absolute deadlines keep the rate at 1/period however long each sample takes;
             // after a gap it skips ahead instead of bursting to catch up.
             let step = period.as_nanos() as i64;
@@ -166,7 +177,7 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
                 if next < now {
                     next = now + step;
                 }
-                spin_until(next, &flag);
+                sleep_until(next);
             }
             data.own_usage = data.own_usage.plus(&Usage::of(Who::Thread));
             data
@@ -180,21 +191,20 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
     }
 }
 
-/// `SCHED_IDLE`: the kernel runs this thread only where nothing else wants the core. Where
-/// the policy is refused, the sampler still works, at normal priority.
-fn become_idle_class() {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: pid 0 is the calling thread; affects only it.
-    unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
-}
-
-/// Busy-waits (with `pause`, which spares an SMT sibling) until the deadline or a stop.
-fn spin_until(deadline_ns: i64, stop: &AtomicBool) {
-    while monotonic_ns() < deadline_ns && !stop.load(Ordering::Relaxed) {
-        for _ in 0..16 {
-            std::hint::spin_loop();
-        }
-    }
+fn sleep_until(deadline_ns: i64) {
+    let ts = libc::timespec {
+        tv_sec: deadline_ns / 1_000_000_000,
+        tv_nsec: deadline_ns % 1_000_000_000,
+    };
+    // SAFETY: absolute sleep on the monotonic clock; an early return (EINTR) only samples sooner.
+    unsafe {
+        libc::clock_nanosleep(
+            libc::CLOCK_MONOTONIC,
+            libc::TIMER_ABSTIME,
+            &ts,
+            std::ptr::null_mut(),
+        )
+    };
 }
 
 /// Starts sampling (replacing any earlier run). `record` keeps state changes for a timeline.

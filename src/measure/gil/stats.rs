@@ -18,7 +18,7 @@ pub struct GilStats {
     /// How the GIL was watched: `windows`, `continuous` or `counter` (no samples).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling: Option<String>,
-    /// Share of the trial the samples cover (windows, minus gaps while every core was busy).
+    /// Share of the trial covered by steps between samples no longer than 25 periods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<f64>,
     pub samples: Option<u64>,
@@ -28,6 +28,10 @@ pub struct GilStats {
     pub handoffs_seen: Option<u64>,
     /// CPU time the sampler itself used (taken out of the row's CPU figure).
     pub sampler_cpu_s: Option<f64>,
+    /// With `sampling: separate`: the exact hand-offs of the sampled run, to set beside
+    /// `handoffs_seen` (the timed runs' count is `switches`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled_switches: Option<u64>,
     /// The longest time between two samples (s), while every core was busy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longest_gap_s: Option<f64>,
@@ -80,11 +84,12 @@ impl GilStats {
             switches_per_s: Some(switches as f64 / wall_s),
             held_fraction: Some(data.locked_s / observed),
             sampling: None,
-            coverage: Some(data.observed_s / sampling_s.max(1e-9)),
+            coverage: Some(data.watched_s / sampling_s.max(1e-9)),
             samples: Some(data.samples),
             sample_rate_hz: Some(data.samples as f64 / sampling_s.max(1e-9)),
             handoffs_seen: Some(data.handoffs_seen),
             sampler_cpu_s: Some(data.own_usage.cpu_s()),
+            sampled_switches: None,
             longest_gap_s: Some(data.longest_gap_s),
             threads: Self::thread_times(threads, Some(data)),
         }
@@ -117,6 +122,36 @@ impl GilStats {
     }
 }
 
+impl GilStats {
+    /// The timed runs' figures (exact counts, thread times) with the held shares and the
+    /// sampler's own figures from a separate sampled run of the same trial.
+    pub fn with_shares_from(mut self, sampled: &GilStats) -> GilStats {
+        if self.source == "unavailable" {
+            return self;
+        }
+        if sampled.source == "unavailable" {
+            self.reason = Some(format!(
+                "held shares unavailable: {}",
+                sampled.reason.clone().unwrap_or_default()
+            ));
+            return self;
+        }
+        self.sampling = Some("separate".into());
+        self.held_fraction = sampled.held_fraction;
+        self.coverage = sampled.coverage;
+        self.samples = sampled.samples;
+        self.sample_rate_hz = sampled.sample_rate_hz;
+        self.handoffs_seen = sampled.handoffs_seen;
+        self.sampler_cpu_s = sampled.sampler_cpu_s;
+        self.longest_gap_s = sampled.longest_gap_s;
+        self.sampled_switches = sampled.switches;
+        for (t, s) in self.threads.iter_mut().zip(&sampled.threads) {
+            t.held_fraction = s.held_fraction;
+        }
+        self
+    }
+}
+
 /// One set of figures for several runs of the same trial: medians, thread by thread.
 pub fn aggregate(runs: &[GilStats]) -> GilStats {
     if let Some(bad) = runs.iter().find(|r| r.source == "unavailable") {
@@ -142,6 +177,7 @@ pub fn aggregate(runs: &[GilStats]) -> GilStats {
         sample_rate_hz: med(&|r| r.sample_rate_hz),
         handoffs_seen: med(&|r| r.handoffs_seen.map(|s| s as f64)).map(|s| s.round() as u64),
         sampler_cpu_s: med(&|r| r.sampler_cpu_s),
+        sampled_switches: None,
         longest_gap_s: runs.iter().filter_map(|r| r.longest_gap_s).reduce(f64::max),
         threads: (0..thread_count)
             .map(|i| ThreadGil {

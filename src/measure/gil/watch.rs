@@ -13,9 +13,12 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum GilSampling {
-    /// Exact hand-off counter plus a sampler every 20 µs (50 kHz) for the held shares; the
-    /// sampler keeps an otherwise idle core busy
+    /// Timed runs carry only the exact counter; the held shares come from one more, untimed
+    /// run of the same trial with the sampler, so the sampler never slows a timing
     #[default]
+    Separate,
+    /// The sampler (≥ 10 kHz) runs during the timed runs too: shares and timings from the same
+    /// runs, but each wake-up slows the workload (6-14 % on a 2-vCPU VM)
     Continuous,
     /// Only the exact hand-off counter and per-thread scheduler times; no sampler thread
     Counter,
@@ -24,8 +27,17 @@ pub enum GilSampling {
 }
 
 impl GilSampling {
+    /// What a timed run carries: with `Separate`, the counter alone.
+    pub fn timed(self) -> GilSampling {
+        match self {
+            GilSampling::Separate => GilSampling::Counter,
+            other => other,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
+            GilSampling::Separate => "separate",
             GilSampling::Continuous => "continuous",
             GilSampling::Counter => "counter",
             GilSampling::Off => "off",
@@ -33,9 +45,10 @@ impl GilSampling {
     }
 }
 
-/// 50 kHz (the issue asks ≥ 10 kHz). The sampler spins at `SCHED_IDLE` between samples, so
-/// a higher rate costs nothing more; `cargo bench --bench gil` measures what it costs.
-pub const SAMPLE_PERIOD: Duration = Duration::from_micros(20);
+/// 20 kHz nominal: each wake-up is ~35 µs late on a VM, so ~12-14 kHz are achieved (the
+/// issue asks ≥ 10 kHz). Each wake-up costs the workload a little; `cargo bench --bench gil`
+/// measures what the sampler costs.
+pub const SAMPLE_PERIOD: Duration = Duration::from_micros(50);
 
 /// A trial under watch: the GIL's switch counter at the start and, when sampling, a running
 /// sampler.

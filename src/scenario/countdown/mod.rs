@@ -5,6 +5,7 @@ mod verdict;
 pub use rows::CountdownRow;
 
 use crate::cli::CountdownArgs;
+use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
@@ -30,7 +31,7 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
                 workers,
                 count: args.count,
                 switch_interval_s: args.switch_interval,
-                gil: args.gil_sampling(),
+                gil: args.gil_sampling().timed(),
                 probe_interval_s: args.probe_interval,
             });
         }
@@ -42,7 +43,15 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let trials = trials(args);
     let warmup = args.warmup as usize;
-    let mut progress = Progress::new(1 + trials.len() * (warmup + args.repeat));
+    // With `separate`, each Python row gets one more run, untimed, with the sampler: its held
+    // shares. It runs after the timed ones, so they see the same history as without it.
+    let sampled_rows = args.gil_sampling() == GilSampling::Separate;
+    let sampled_runs = if sampled_rows {
+        trials.iter().filter(|t| t.runtime.is_python()).count()
+    } else {
+        0
+    };
+    let mut progress = Progress::new(1 + trials.len() * (warmup + args.repeat) + sampled_runs);
 
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
@@ -50,9 +59,22 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     let measurements = run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
         measure(t, timeout)
     })?;
+    let mut sampled = Vec::new();
+    for t in &trials {
+        if !(sampled_rows && t.runtime.is_python()) {
+            sampled.push(None);
+            continue;
+        }
+        progress.start(&format!("{} sampling the GIL (untimed)", label(t)));
+        let sampling = CountdownTrial {
+            gil: GilSampling::Continuous,
+            ..t.clone()
+        };
+        sampled.push(Some(measure(&sampling, timeout)?));
+    }
     progress.finish();
 
-    let results = rows::build(&trials, &measurements);
+    let results = rows::build(&trials, &measurements, &sampled);
     let runtime_names: Vec<&str> = dedup(&args.runtimes).iter().map(|r| r.name()).collect();
     let switch_interval = args.switch_interval.unwrap_or(python.switch_interval_s);
     let verdict = verdict::write(&results, &python, switch_interval, args.count);

@@ -56,8 +56,25 @@ pub struct ThreadCpu {
     pub involuntary: f64,
 }
 
-pub fn build(trials: &[CountdownTrial], runs: &[Vec<TrialMeasurement>]) -> Vec<CountdownRow> {
-    let mut rows: Vec<CountdownRow> = trials.iter().zip(runs).map(|(t, m)| row(t, m)).collect();
+/// `sampled[i]`: the separate sampled run of trial i, when its held shares come from one.
+pub fn build(
+    trials: &[CountdownTrial],
+    runs: &[Vec<TrialMeasurement>],
+    sampled: &[Option<TrialMeasurement>],
+) -> Vec<CountdownRow> {
+    let mut rows: Vec<CountdownRow> = trials
+        .iter()
+        .zip(runs)
+        .zip(sampled)
+        .map(|((t, m), s)| {
+            let mut row = row(t, m);
+            let shares = s.as_ref().and_then(|s| s.gil.as_ref());
+            if let (Some(gil), Some(shares)) = (&row.gil, shares) {
+                row.gil = Some(gil.clone().with_shares_from(shares));
+            }
+            row
+        })
+        .collect();
     let baselines: Vec<(Runtime, f64)> = rows
         .iter()
         .filter(|r| r.workers == 1)

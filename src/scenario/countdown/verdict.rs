@@ -284,8 +284,13 @@ fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
         } else {
             format!("{lo:.0}-{hi:.0} %")
         };
+        let sampled = if g.sampling.as_deref() == Some("separate") {
+            " (shares from a separate run with the sampler)"
+        } else {
+            ""
+        };
         text += &format!(
-            "; each thread held it {share} of the time and waited the rest (blocked {} respectively)",
+            "; each thread held it {share} of the time{sampled} and waited the rest (blocked {} respectively)",
             waits.join(" and ")
         );
     }

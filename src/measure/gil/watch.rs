@@ -13,8 +13,8 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum GilSampling {
-    /// Timed runs carry only the exact counter; the held shares come from one more, untimed
-    /// run of the same trial with the sampler, so the sampler never slows a timing
+    /// Timed runs carry only the exact counter; the held shares come from up to 3 more, untimed
+    /// runs of the same trial with the sampler, so the sampler never slows a timing
     #[default]
     Separate,
     /// The sampler (≥ 10 kHz) runs during the timed runs too: shares and timings from the same

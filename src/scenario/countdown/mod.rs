@@ -39,15 +39,20 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
     out
 }
 
+/// At most this many sampled runs per Python row (`--gil-sampling separate`).
+const SAMPLED_RUNS: usize = 3;
+
 pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let trials = trials(args);
     let warmup = args.warmup as usize;
-    // With `separate`, each Python row gets one more run, untimed, with the sampler: its held
-    // shares. It runs after the timed ones, so they see the same history as without it.
+    // With `separate`, each Python row gets up to 3 more runs, untimed, with the sampler: its
+    // held shares (medians; one run alone can be unfair at short intervals). They run after the
+    // timed ones, so those see the same history as without them.
     let sampled_rows = args.gil_sampling() == GilSampling::Separate;
+    let per_row = args.repeat.min(SAMPLED_RUNS);
     let sampled_runs = if sampled_rows {
-        trials.iter().filter(|t| t.runtime.is_python()).count()
+        per_row * trials.iter().filter(|t| t.runtime.is_python()).count()
     } else {
         0
     };
@@ -59,18 +64,23 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     let measurements = run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
         measure(t, timeout)
     })?;
-    let mut sampled = Vec::new();
-    for t in &trials {
-        if !(sampled_rows && t.runtime.is_python()) {
-            sampled.push(None);
-            continue;
+    let mut sampled: Vec<Vec<TrialMeasurement>> = trials.iter().map(|_| Vec::new()).collect();
+    for r in 0..per_row {
+        for (t, runs) in trials.iter().zip(sampled.iter_mut()) {
+            if !(sampled_rows && t.runtime.is_python()) {
+                continue;
+            }
+            progress.start(&format!(
+                "{} sampling the GIL (untimed) {}/{per_row}",
+                label(t),
+                r + 1
+            ));
+            let sampling = CountdownTrial {
+                gil: GilSampling::Continuous,
+                ..t.clone()
+            };
+            runs.push(measure(&sampling, timeout)?);
         }
-        progress.start(&format!("{} sampling the GIL (untimed)", label(t)));
-        let sampling = CountdownTrial {
-            gil: GilSampling::Continuous,
-            ..t.clone()
-        };
-        sampled.push(Some(measure(&sampling, timeout)?));
     }
     progress.finish();
 

@@ -56,11 +56,11 @@ pub struct ThreadCpu {
     pub involuntary: f64,
 }
 
-/// `sampled[i]`: the separate sampled run of trial i, when its held shares come from one.
+/// `sampled[i]`: the separate sampled runs of trial i, when its held shares come from them.
 pub fn build(
     trials: &[CountdownTrial],
     runs: &[Vec<TrialMeasurement>],
-    sampled: &[Option<TrialMeasurement>],
+    sampled: &[Vec<TrialMeasurement>],
 ) -> Vec<CountdownRow> {
     let mut rows: Vec<CountdownRow> = trials
         .iter()
@@ -68,9 +68,9 @@ pub fn build(
         .zip(sampled)
         .map(|((t, m), s)| {
             let mut row = row(t, m);
-            let shares = s.as_ref().and_then(|s| s.gil.as_ref());
-            if let (Some(gil), Some(shares)) = (&row.gil, shares) {
-                row.gil = Some(gil.clone().with_shares_from(shares));
+            let shares: Vec<GilStats> = s.iter().filter_map(|m| m.gil.clone()).collect();
+            if let (Some(gil), false) = (&row.gil, shares.is_empty()) {
+                row.gil = Some(gil.clone().with_shares_from(&aggregate(&shares)));
             }
             row
         })

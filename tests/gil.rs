@@ -12,6 +12,11 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Found through `_Py_DebugOffsets` (3.13+) or by calibration: both read the GIL's own state.
+fn from_the_interpreter(gil: &Value) -> bool {
+    gil["source"] == "calibrated" || gil["source"] == "debug-offsets"
+}
+
 /// Medians over three runs: a single run can give one thread a few percent more of the CPU.
 fn gil_row(threads: &str, interval: &str, count: &str) -> (Value, Value) {
     gil_row_with(threads, interval, count, &[])
@@ -50,7 +55,7 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     // The exact counter against the mechanism, without the sampler: its wake-ups compete with
     // the GIL waiters for the two cores and can stretch the slices.
     let (gil, row) = gil_row_with("2", interval, "20000000", &["--gil-sampling", "counter"]);
-    assert_eq!(gil["source"], "calibrated", "{gil}");
+    assert!(from_the_interpreter(&gil), "{gil}");
     assert_eq!(gil["sampling"], "counter", "{gil}");
     // Not sampled means absent, never zero.
     assert!(gil["held_fraction"].is_null(), "{gil}");
@@ -118,7 +123,7 @@ fn two_threads_hand_off_once_per_1ms_interval() {
 #[test]
 fn one_thread_never_hands_off() {
     let (gil, _) = gil_row("1", "0.005", "5000000");
-    assert_eq!(gil["source"], "calibrated", "{gil}");
+    assert!(from_the_interpreter(&gil), "{gil}");
     assert!(gil["switches"].as_u64().unwrap() <= 2, "{gil}");
     assert!(gil["held_fraction"].as_f64().unwrap() > 0.9, "{gil}");
 }

@@ -46,6 +46,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let switches = gil.read().switch_number.wrapping_sub(before);
     let threads = registry::snapshot();
     let mut stats = GilStats::build(switches, wall_s, &data, &threads);
+    stats.source = gil.source.into();
     stats.sampling = Some(watch::GilSampling::Continuous.name().into());
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
     // Holders as thread indices (-1: a thread state gilsim did not see registered).

@@ -1,4 +1,7 @@
-//! Finding the interpreter's `_gil_runtime_state` by calibration.
+//! Finding the interpreter's `_gil_runtime_state`: through `_Py_DebugOffsets` where the
+//! interpreter publishes them (3.13+: the first field of `_PyRuntime`, cookie `xdebugpy`, with
+//! the offsets of the main interpreter's GIL and of its `locked` and `last_holder`), otherwise
+//! by calibration. Either way the result is confirmed the same way before it is used.
 //!
 //! Its fields lead with `unsigned long interval` (µs), `PyThreadState *last_holder`,
 //! `int locked`, `unsigned long switch_number` in every CPython from 3.8 to 3.13 (a
@@ -17,10 +20,12 @@ const SWITCH_NUMBER: usize = 24;
 /// How far past `_PyRuntime` to look (its size grows across versions; 3.13's is ~200 KiB).
 const SCAN_LIMIT: usize = 8 << 20;
 
-/// The address of a confirmed `_gil_runtime_state`.
+/// The address of a confirmed `_gil_runtime_state`, and how it was found.
 #[derive(Clone, Copy, Debug)]
 pub struct GilState {
     base: usize,
+    /// `debug-offsets` or `calibrated`: the `source` of every figure read from it.
+    pub source: &'static str,
 }
 
 /// One reading of the GIL's state.
@@ -42,6 +47,13 @@ impl GilState {
                 last_holder: std::ptr::read_volatile((self.base + LAST_HOLDER) as *const usize),
                 switch_number: std::ptr::read_volatile((self.base + SWITCH_NUMBER) as *const u64),
             }
+        }
+    }
+
+    fn at(base: usize) -> GilState {
+        GilState {
+            base,
+            source: "calibrated",
         }
     }
 
@@ -68,6 +80,9 @@ pub fn calibrate(py: Python<'_>) -> Result<GilState, String> {
         }
     }
     let runtime = runtime_address()?;
+    if let Some(found) = from_debug_offsets(py, runtime) {
+        return found;
+    }
     let (start, end) = readable_range(runtime)
         .ok_or_else(|| "the memory around _PyRuntime is not readable".to_string())?;
     let end = end.min(runtime + SCAN_LIMIT);
@@ -90,13 +105,13 @@ pub fn calibrate(py: Python<'_>) -> Result<GilState, String> {
         .filter(|&a| unsafe { std::ptr::read_volatile(a as *const u64) } == first)
         .collect();
     let second = set(0.065_432_1)?;
-    candidates.retain(|&a| GilState { base: a }.interval_word() == second);
+    candidates.retain(|&a| GilState::at(a).interval_word() == second);
     let restored = set(original)?;
-    candidates.retain(|&a| GilState { base: a }.interval_word() == restored);
+    candidates.retain(|&a| GilState::at(a).interval_word() == restored);
     // SAFETY: we are attached, so this thread has a current thread state.
     let me = unsafe { pyo3::ffi::PyThreadState_Get() } as usize;
     candidates.retain(|&a| {
-        let r = GilState { base: a }.read();
+        let r = GilState::at(a).read();
         r.locked && r.last_holder == me
     });
     let [base] = candidates[..] else {
@@ -105,15 +120,79 @@ pub fn calibrate(py: Python<'_>) -> Result<GilState, String> {
             candidates.len()
         ));
     };
-    let state = GilState { base };
+    confirm(py, GilState::at(base))
+}
+
+/// `locked` reads 1 with `last_holder` = this thread's state while it holds the GIL, and 0
+/// while it lets go.
+fn confirm(py: Python<'_>, state: GilState) -> Result<GilState, String> {
+    // SAFETY: we are attached, so this thread has a current thread state.
+    let me = unsafe { pyo3::ffi::PyThreadState_Get() } as usize;
+    let held = state.read();
+    if !held.locked || held.last_holder != me {
+        return Err("the GIL state did not show the GIL held by the calibrating thread".into());
+    }
     let released = py.detach(|| state.read());
     if released.locked {
         return Err("the GIL state did not show the GIL released while this thread let go".into());
     }
-    if !state.read().locked {
-        return Err("the GIL state did not show the GIL held by the calibrating thread".into());
-    }
     Ok(state)
+}
+
+/// The GIL through `_Py_DebugOffsets` (3.13+). `None` where the interpreter has none (or they
+/// describe a layout this reader does not use); `Some(Err)` when they exist but do not confirm.
+fn from_debug_offsets(py: Python<'_>, runtime: usize) -> Option<Result<GilState, String>> {
+    if py.version_info() < (3, 13) {
+        return None;
+    }
+    // SAFETY: `_PyRuntime` is a static of libpython far larger than the header read here; on
+    // 3.13+ its first field is `_Py_DebugOffsets` (cookie, version, free_threaded, then
+    // runtime_state {size, finalizing, interpreters_head}, interpreter_state {size, id, next,
+    // threads_head, gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
+    // gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder}).
+    let word = |i: usize| unsafe { std::ptr::read_volatile((runtime + 8 * i) as *const u64) };
+    let cookie = unsafe { std::slice::from_raw_parts(runtime as *const u8, 8) };
+    if cookie != b"xdebugpy" {
+        return None;
+    }
+    let (ceval_gil, gil, locked, holder) = (word(14), word(15), word(17), word(18));
+    if locked.checked_sub(gil) != Some(LOCKED as u64)
+        || holder.checked_sub(gil) != Some(LAST_HOLDER as u64)
+    {
+        return None;
+    }
+    // SAFETY: attached; the main interpreter lives as long as the process.
+    let interp = unsafe { pyo3::ffi::PyInterpreterState_Main() } as usize;
+    // The GIL in use is the one `ceval.gil` points to (the interpreter's own `_gil` unless it
+    // shares the main one).
+    // SAFETY: `ceval_gil` is a field offset inside the interpreter state.
+    let base = unsafe { std::ptr::read_volatile((interp + ceval_gil as usize) as *const usize) };
+    if base == 0 {
+        return Some(Err(
+            "_Py_DebugOffsets: the interpreter has no GIL pointer".into()
+        ));
+    }
+    if base != interp + gil as usize {
+        return Some(Err(
+            "_Py_DebugOffsets: the GIL in use is not the interpreter's own".into(),
+        ));
+    }
+    let state = GilState {
+        base,
+        source: "debug-offsets",
+    };
+    let interval_us = py
+        .import("sys")
+        .and_then(|s| s.call_method0("getswitchinterval"))
+        .and_then(|v| v.extract::<f64>())
+        .map(|s| (s * 1e6).round() as u64);
+    if interval_us.ok() != Some(state.interval_word()) {
+        return Some(Err(
+            "_Py_DebugOffsets: the GIL's interval word does not match sys.getswitchinterval()"
+                .into(),
+        ));
+    }
+    Some(confirm(py, state))
 }
 
 fn runtime_address() -> Result<usize, String> {

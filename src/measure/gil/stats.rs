@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GilStats {
-    /// `calibrated` (read from the interpreter's own GIL state) or `unavailable`.
+    /// Where the GIL state was found: `debug-offsets` (3.13+) or `calibrated` (read from the
+    /// interpreter's own GIL state either way), `rust-gil`, or `unavailable`.
     pub source: String,
     /// Why the figures are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,6 +124,11 @@ impl GilStats {
 }
 
 impl GilStats {
+    /// Read from the interpreter's own GIL state (found either way), not a Rust GIL or nothing.
+    pub fn from_the_interpreter(&self) -> bool {
+        matches!(self.source.as_str(), "calibrated" | "debug-offsets")
+    }
+
     /// The timed runs' figures (exact counts, thread times) with the held shares and the
     /// sampler's own figures from a separate sampled run of the same trial.
     pub fn with_shares_from(mut self, sampled: &GilStats) -> GilStats {

@@ -89,6 +89,7 @@ impl Watch {
         match data {
             Some(Some(data)) => {
                 let mut stats = GilStats::build(switches, wall_s, &data, &registry::snapshot());
+                stats.source = self.gil.source.into();
                 stats.sampling = Some(self.mode.name().into());
                 (stats, data.own_usage)
             }
@@ -97,7 +98,7 @@ impl Watch {
                 Usage::default(),
             ),
             None => {
-                let mut stats = GilStats::counted("calibrated", switches, wall_s);
+                let mut stats = GilStats::counted(self.gil.source, switches, wall_s);
                 stats.sampling = Some(self.mode.name().into());
                 stats.threads = GilStats::thread_times(&registry::snapshot(), None);
                 (stats, Usage::default())

@@ -190,7 +190,7 @@ fn threads_paragraph(
         }
     );
     let intervals = many.wall_s.median / (interval_ms / 1e3);
-    let switches = match many.gil.as_ref().filter(|g| g.source == "calibrated") {
+    let switches = match many.gil.as_ref().filter(|g| g.from_the_interpreter()) {
         Some(g) => gil_sentence(g, many.wall_s.median, interval_ms),
         None => format!(
             " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {:.0} to {:.0}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",

@@ -214,6 +214,17 @@ fn queue_receives_0_1_2_in_every_variant() {
         .unwrap();
     // The event is only seen after the sender's sleep: up to one interval.
     assert!(thread["shutdown_s"].as_f64().unwrap() < 1.0);
+    // Every Python row counts the parent interpreter's hand-offs exactly; in the thread variant
+    // each message wakes the receiver, which must take the GIL from the sender's side.
+    for r in rows.iter().filter(|r| r["runtime"] == "python") {
+        let source = r["gil"]["source"].as_str().unwrap_or("none");
+        assert!(["calibrated", "debug-offsets"].contains(&source), "{r}");
+    }
+    assert!(thread["gil"]["switches"].as_u64().unwrap() >= 3, "{thread}");
+    assert!(rows
+        .iter()
+        .filter(|r| r["runtime"] != "python")
+        .all(|r| r.get("gil").is_none()));
     assert!(doc["verdict"]
         .as_str()
         .unwrap()

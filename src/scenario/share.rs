@@ -1,6 +1,8 @@
 //! The seed's "objects can be shared between threads, but must be copied per process": one
 //! mutation by a thread and one by a process per start method, seen from the parent.
 use crate::cli::ShareArgs;
+use crate::measure::gil::stats::GilStats;
+use crate::measure::gil::watch;
 use crate::report::progress::Progress;
 use crate::report::units::seconds;
 use crate::report::{Document, Host, Row};
@@ -26,6 +28,9 @@ pub struct ShareRow {
     /// Memory the child's writes copied (copy-on-write page faults × page size).
     pub child_copied_bytes: Option<u64>,
     pub wall_s: Option<f64>,
+    /// The parent interpreter's exact GIL hand-offs (Python rows; medians over runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil: Option<GilStats>,
     pub status: &'static str,
     pub error: Option<String>,
 }
@@ -60,6 +65,7 @@ pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
             pickled_bytes: None,
             child_copied_bytes: None,
             wall_s: None,
+            gil: None,
             status: "error",
             error: None,
         };
@@ -70,6 +76,7 @@ pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
                 row.pickled_bytes = d["pickled_bytes"].as_u64();
                 row.child_copied_bytes = d["child_copied_bytes"].as_u64();
                 row.wall_s = Some(wall);
+                row.gil = watch::from_runs([&d]);
                 row.status = "ok";
             }
             Err(e) => row.error = Some(e),

@@ -1,6 +1,7 @@
 //! One pool-map trial inside the worker.
 use crate::embed::json_result::to_json;
 use crate::embed::{interpreter, modules};
+use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::pool;
 use crate::worker::protocol::{PoolMethod, PoolRuntime, PoolTrial, Record, StartMethod};
@@ -37,20 +38,22 @@ fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_pool")?;
-        let json = to_json(
-            py,
-            module.call_method1(
-                "run",
-                (
-                    trial.method.unwrap_or(PoolMethod::With).name(),
-                    trial.start_method.unwrap_or(StartMethod::Fork).name(),
-                    trial.workers,
-                    trial.items,
-                    trial.chunksize,
-                    trial.work,
+        watch::counted_json(py, || {
+            let json = to_json(
+                py,
+                module.call_method1(
+                    "run",
+                    (
+                        trial.method.unwrap_or(PoolMethod::With).name(),
+                        trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                        trial.workers,
+                        trial.items,
+                        trial.chunksize,
+                        trial.work,
+                    ),
                 ),
-            ),
-        )?;
-        Ok(serde_json::from_str(&json)?)
+            )?;
+            Ok(serde_json::from_str(&json)?)
+        })
     })
 }

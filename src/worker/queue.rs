@@ -1,5 +1,6 @@
 //! One sender/receiver run inside the worker.
 use crate::embed::{error::python_error, interpreter, modules};
+use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::queue;
 use crate::worker::protocol::{QueueRuntime, QueueTrial, Record, StartMethod};
@@ -30,34 +31,36 @@ fn python(trial: &QueueTrial) -> Result<serde_json::Value> {
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_queue")?;
-        let json = module
-            .call_method1(
-                "run",
-                (
-                    trial.variant.name(),
-                    trial.start_method.unwrap_or(StartMethod::Fork).name(),
-                    trial.messages,
-                    trial.interval_s,
-                ),
-            )
-            .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
-            .and_then(|s| s.extract::<String>())
-            .map_err(|e| {
-                let hint = modules::load(py, "gilsim_hints").ok().and_then(|h| {
-                    h.call_method1(
-                        "for_exception",
-                        (e.value(py), trial.start_method.map(|m| m.name())),
-                    )
-                    .ok()?
-                    .extract::<Option<String>>()
-                    .ok()?
-                });
-                let mut err = python_error(py, e);
-                if let Some(hint) = hint {
-                    err.message = format!("{}. Why: {hint}", err.message);
-                }
-                err
-            })?;
-        Ok(serde_json::from_str(&json)?)
+        watch::counted_json(py, || {
+            let json = module
+                .call_method1(
+                    "run",
+                    (
+                        trial.variant.name(),
+                        trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                        trial.messages,
+                        trial.interval_s,
+                    ),
+                )
+                .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
+                .and_then(|s| s.extract::<String>())
+                .map_err(|e| {
+                    let hint = modules::load(py, "gilsim_hints").ok().and_then(|h| {
+                        h.call_method1(
+                            "for_exception",
+                            (e.value(py), trial.start_method.map(|m| m.name())),
+                        )
+                        .ok()?
+                        .extract::<Option<String>>()
+                        .ok()?
+                    });
+                    let mut err = python_error(py, e);
+                    if let Some(hint) = hint {
+                        err.message = format!("{}. Why: {hint}", err.message);
+                    }
+                    err
+                })?;
+            Ok(serde_json::from_str(&json)?)
+        })
     })
 }

@@ -1,6 +1,7 @@
 //! One share trial inside the worker.
 use crate::embed::json_result::to_json;
 use crate::embed::{interpreter, modules};
+use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::worker::protocol::{Record, ShareTrial};
 use anyhow::Result;
@@ -12,22 +13,24 @@ pub fn run(trial: &ShareTrial) -> Result<Record> {
     let before = Usage::process_tree();
     let start = Instant::now();
     let data = Python::attach(|py| -> Result<serde_json::Value> {
-        let json = to_json(
-            py,
-            modules::load(py, "gilsim_share")?.call_method1(
-                "run",
-                (
-                    if trial.start_method.is_some() {
-                        "process"
-                    } else {
-                        "thread"
-                    },
-                    trial.start_method.map_or("fork", |m| m.name()),
-                    trial.size,
+        watch::counted_json(py, || {
+            let json = to_json(
+                py,
+                modules::load(py, "gilsim_share")?.call_method1(
+                    "run",
+                    (
+                        if trial.start_method.is_some() {
+                            "process"
+                        } else {
+                            "thread"
+                        },
+                        trial.start_method.map_or("fork", |m| m.name()),
+                        trial.size,
+                    ),
                 ),
-            ),
-        )?;
-        Ok(serde_json::from_str(&json)?)
+            )?;
+            Ok(serde_json::from_str(&json)?)
+        })
     })?;
     Ok(Record::Measured {
         wall_s: start.elapsed().as_secs_f64(),

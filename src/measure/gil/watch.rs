@@ -106,3 +106,32 @@ impl Watch {
         }
     }
 }
+
+/// Runs `work` (attached, before its threads start) under the exact hand-off counter alone and
+/// adds the figures to the JSON object it returns as `"gil"`: the per-row GIL figures of the
+/// scenarios whose work is mostly in other processes (pool, queue, share).
+pub fn counted_json(
+    py: Python<'_>,
+    work: impl FnOnce() -> anyhow::Result<serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let watch = start(py, GilSampling::Counter);
+    let started = std::time::Instant::now();
+    let mut data = work()?;
+    let gil = match watch {
+        Ok(watch) => watch.finish(started.elapsed().as_secs_f64()).0,
+        Err(reason) => GilStats::unavailable(reason),
+    };
+    if let Some(object) = data.as_object_mut() {
+        object.insert("gil".into(), serde_json::to_value(gil)?);
+    }
+    Ok(data)
+}
+
+/// The `"gil"` figures of several runs' JSON (see `counted_json`), as one set of medians.
+pub fn from_runs<'a>(data: impl IntoIterator<Item = &'a serde_json::Value>) -> Option<GilStats> {
+    let runs: Vec<GilStats> = data
+        .into_iter()
+        .filter_map(|d| serde_json::from_value(d.get("gil")?.clone()).ok())
+        .collect();
+    (!runs.is_empty()).then(|| super::stats::aggregate(&runs))
+}

@@ -1,4 +1,6 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
+use crate::measure::gil::stats::GilStats;
+use crate::measure::gil::watch;
 use crate::report::units::{opt_seconds, seconds, status_cell};
 use crate::report::Row;
 use crate::scenario::Outcome;
@@ -28,6 +30,9 @@ pub struct PoolRow {
     pub sequential_s: Option<f64>,
     /// Every run returned exactly [f(x) for x in range(items)].
     pub results_ok: bool,
+    /// The parent interpreter's exact GIL hand-offs (Python rows; medians over runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil: Option<GilStats>,
     pub status: &'static str,
     pub error: Option<String>,
 }
@@ -47,6 +52,7 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
         items_per_s: None,
         sequential_s: None,
         results_ok: false,
+        gil: None,
         status: "error",
         error: None,
     };
@@ -76,6 +82,7 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
         .and_then(|d| d["chunksize"].as_u64())
         .map(|c| c as usize);
     row.results_ok = !data.is_empty() && data.iter().all(|d| d["results_ok"] == true);
+    row.gil = watch::from_runs(data.iter().copied());
     row.status = "ok";
     row
 }

@@ -1,4 +1,6 @@
 //! One row per sender/receiver configuration.
+use crate::measure::gil::stats::GilStats;
+use crate::measure::gil::watch;
 use crate::report::units::{opt_seconds, status_cell};
 use crate::report::Row;
 use crate::scenario::Outcome;
@@ -29,6 +31,9 @@ pub struct QueueRow {
     /// Stop requested → sender gone: terminate()+join(), event+join(), kill (median).
     pub shutdown_s: Option<f64>,
     pub total_s: Option<f64>,
+    /// The parent interpreter's exact GIL hand-offs (Python rows; medians over runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gil: Option<GilStats>,
     pub status: &'static str,
     pub error: Option<String>,
 }
@@ -54,6 +59,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
         first_message_s: None,
         shutdown_s: None,
         total_s: None,
+        gil: None,
         status: "error",
         error: None,
     };
@@ -102,6 +108,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
     row.first_message_s = med("first_message_s");
     row.shutdown_s = med("shutdown_s");
     row.total_s = med("total_s");
+    row.gil = watch::from_runs(data.iter().copied());
     row.status = "ok";
     row
 }

@@ -51,10 +51,12 @@ fn gil_row_with(threads: &str, interval: &str, count: &str, extra: &[&str]) -> (
 
 /// `min_seen`: the share of exact hand-offs the sampler must see. Two hand-offs between two
 /// samples look like none, so the shorter the slices, the more it misses.
-fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
+/// `count`: at short intervals one run can favour one thread for a while; longer runs average
+/// more slices.
+fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64, count: &str) {
     // The exact counter against the mechanism, without the sampler: its wake-ups compete with
     // the GIL waiters for the two cores and can stretch the slices.
-    let (gil, row) = gil_row_with("2", interval, "20000000", &["--gil-sampling", "counter"]);
+    let (gil, row) = gil_row_with("2", interval, count, &["--gil-sampling", "counter"]);
     assert!(from_the_interpreter(&gil), "{gil}");
     assert_eq!(gil["sampling"], "counter", "{gil}");
     // Not sampled means absent, never zero.
@@ -89,7 +91,7 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
 
     // The default: timed runs with the counter, shares from a separate sampled run. The
     // sampler's shares, the idle time and the hand-offs it saw against that run's exact count.
-    let (gil, row) = gil_row("2", interval, "20000000");
+    let (gil, row) = gil_row("2", interval, count);
     assert_eq!(gil["sampling"], "separate", "{gil}");
     let wall = row["wall_s"]["median"].as_f64().unwrap();
     let switches = gil["sampled_switches"].as_f64().unwrap();
@@ -112,12 +114,12 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
 
 #[test]
 fn two_threads_hand_off_once_per_5ms_interval() {
-    check_two_cpu_bound_threads(0.005, "0.005", 0.8);
+    check_two_cpu_bound_threads(0.005, "0.005", 0.8, "20000000");
 }
 
 #[test]
 fn two_threads_hand_off_once_per_1ms_interval() {
-    check_two_cpu_bound_threads(0.001, "0.001", 0.5);
+    check_two_cpu_bound_threads(0.001, "0.001", 0.5, "50000000");
 }
 
 #[test]

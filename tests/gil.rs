@@ -75,9 +75,9 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64, c
         (switches - expected).abs() <= 0.25 * expected,
         "{switches} hand-offs in {wall} s at {interval} s, expected ~{expected:.0}"
     );
-    // An independent estimate: each hand-off puts both threads to sleep once (the old holder
-    // waits for the new one to take the GIL, then for its turn), so the workers' voluntary
-    // context switches come to about two per hand-off.
+    // An independent estimate: each hand-off blocks the old holder at least once (it waits for
+    // the new one to take the GIL, then for its turn), so the workers' voluntary context
+    // switches come to one to three per hand-off (measured 1.3-2.4 here).
     let voluntary: f64 = row["threads"]
         .as_array()
         .unwrap()
@@ -85,21 +85,49 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64, c
         .map(|t| t["voluntary"].as_f64().unwrap())
         .sum();
     assert!(
-        (1.5 * switches..=3.0 * switches + 4.0).contains(&voluntary),
+        (0.95 * switches..=3.5 * switches + 4.0).contains(&voluntary),
         "{voluntary} voluntary context switches for {switches} hand-offs"
     );
 
-    // The default: timed runs with the counter, shares from a separate sampled run. The
-    // sampler's shares, the idle time and the hand-offs it saw against that run's exact count.
-    let (gil, row) = gil_row("2", interval, count);
-    assert_eq!(gil["sampling"], "separate", "{gil}");
+    // The sampler's shares, the idle time and the hand-offs it saw against the same runs'
+    // exact count. At 5 ms the default (shares from separate sampled runs) and the band.
+    // At 1 ms one run can favour a thread for a while on this VM (CPU shares of 55/45 and worse
+    // without any sampler), so there the shares are checked against the threads' own CPU time
+    // in the same runs (`continuous`): the instrument must agree with the scheduler's truth.
+    let short = interval_s < 0.005;
+    let (gil, row) = if short {
+        gil_row_with("2", interval, count, &["--gil-sampling", "continuous"])
+    } else {
+        gil_row("2", interval, count)
+    };
     let wall = row["wall_s"]["median"].as_f64().unwrap();
-    let switches = gil["sampled_switches"].as_f64().unwrap();
+    let switches = if short {
+        assert_eq!(gil["sampling"], "continuous", "{gil}");
+        gil["switches"].as_f64().unwrap()
+    } else {
+        assert_eq!(gil["sampling"], "separate", "{gil}");
+        gil["sampled_switches"].as_f64().unwrap()
+    };
     let threads = gil["threads"].as_array().unwrap();
     assert_eq!(threads.len(), 2);
+    let cpu_total: f64 = threads.iter().map(|t| t["cpu_s"].as_f64().unwrap()).sum();
+    let held_total: f64 = threads
+        .iter()
+        .map(|t| t["held_fraction"].as_f64().unwrap())
+        .sum();
     for t in threads {
         let held = t["held_fraction"].as_f64().unwrap();
-        assert!((0.40..=0.60).contains(&held), "{}: held {held}", t["name"]);
+        if short {
+            let (cpu_share, held_share) =
+                (t["cpu_s"].as_f64().unwrap() / cpu_total, held / held_total);
+            assert!(
+                (held_share - cpu_share).abs() <= 0.08,
+                "{}: held share {held_share:.3} vs CPU share {cpu_share:.3}",
+                t["name"]
+            );
+        } else {
+            assert!((0.40..=0.60).contains(&held), "{}: held {held}", t["name"]);
+        }
         assert!(t["wait_s"].as_f64().unwrap() > 0.2 * wall, "{t}");
     }
     let idle = 1.0 - gil["held_fraction"].as_f64().unwrap();
@@ -119,7 +147,7 @@ fn two_threads_hand_off_once_per_5ms_interval() {
 
 #[test]
 fn two_threads_hand_off_once_per_1ms_interval() {
-    check_two_cpu_bound_threads(0.001, "0.001", 0.5, "50000000");
+    check_two_cpu_bound_threads(0.001, "0.001", 0.5, "20000000");
 }
 
 #[test]

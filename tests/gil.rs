@@ -51,9 +51,8 @@ fn gil_row_with(threads: &str, interval: &str, count: &str, extra: &[&str]) -> (
 
 /// `min_seen`: the share of exact hand-offs the sampler must see. Two hand-offs between two
 /// samples look like none, so the shorter the slices, the more it misses.
-/// `count`: at short intervals one run can favour one thread for a while; longer runs average
-/// more slices.
-fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64, count: &str) {
+fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
+    let count = "20000000";
     // The exact counter against the mechanism, without the sampler: its wake-ups compete with
     // the GIL waiters for the two cores and can stretch the slices.
     let (gil, row) = gil_row_with("2", interval, count, &["--gil-sampling", "counter"]);
@@ -142,12 +141,12 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64, c
 
 #[test]
 fn two_threads_hand_off_once_per_5ms_interval() {
-    check_two_cpu_bound_threads(0.005, "0.005", 0.8, "20000000");
+    check_two_cpu_bound_threads(0.005, "0.005", 0.8);
 }
 
 #[test]
 fn two_threads_hand_off_once_per_1ms_interval() {
-    check_two_cpu_bound_threads(0.001, "0.001", 0.5, "20000000");
+    check_two_cpu_bound_threads(0.001, "0.001", 0.5);
 }
 
 #[test]

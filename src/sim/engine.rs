@@ -104,9 +104,6 @@ struct Thread {
     wait_s: f64,
     saved_switch: u64,
     done_at: Option<f64>,
-    /// Main thread: CPU threads started so far, and the one it is joining.
-    started: usize,
-    joining: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -165,6 +162,10 @@ struct Engine<'a> {
     changes: Vec<Change>,
     old_gen: u64,
     now: f64,
+    /// The modelled main thread's index, the CPU threads it has started, and the one it joins.
+    main: Option<usize>,
+    started: usize,
+    joining: usize,
 }
 
 /// Runs the model to the end of the CPU work (or `duration_s`).
@@ -205,15 +206,18 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         changes: Vec::new(),
         old_gen: 0,
         now: 0.0,
+        main: None,
+        started: 0,
+        joining: 0,
     };
     if let Some(d) = s.duration_s {
         e.push(d, What::Stop);
     }
-    let main = s.main_thread && s.cpu_threads > 0;
-    if main {
+    if s.main_thread && s.cpu_threads > 0 {
         // The main thread holds the GIL and starts the CPU threads one by one.
         e.threads.push(Thread::new(Kind::Main, 0.0));
         let m = e.threads.len() - 1;
+        e.main = Some(m);
         e.want(m, 0.0);
         for tid in s.cpu_threads..m {
             e.want(tid, 0.0);
@@ -225,7 +229,7 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         }
     }
     e.run();
-    if main && e.last_holder != Some(e.threads.len() - 1) {
+    if e.main.is_some() && e.last_holder != e.main {
         // The last join returns: the main thread takes the GIL once more.
         e.switches += 1;
     }
@@ -275,8 +279,6 @@ impl Thread {
             wait_s: 0.0,
             saved_switch: 0,
             done_at: None,
-            started: 0,
-            joining: 0,
         }
     }
 }
@@ -557,10 +559,10 @@ impl Engine<'_> {
     /// (blocking in `Event.wait` until that thread runs, then asking for the GIL back) or, once
     /// all are started, blocks in `join`.
     fn main_step(&mut self, m: usize) {
-        let next = self.threads[m].started;
+        let next = self.started;
         self.release(m, false);
         if next < self.s.cpu_threads {
-            self.threads[m].started += 1;
+            self.started += 1;
             self.want(next, self.now);
             self.want(m, self.now);
         } else {
@@ -571,19 +573,16 @@ impl Engine<'_> {
     /// A CPU thread ended: if it is the one the main thread joins and others remain, the main
     /// thread takes the GIL to return from that `join` and call the next.
     fn main_wakes_from_join(&mut self, ended: usize) {
-        if !self.s.main_thread {
-            return;
-        }
-        let m = self.threads.len() - 1;
-        if self.threads[m].kind != Kind::Main || self.threads[m].joining != ended {
+        let Some(m) = self.main else { return };
+        if self.joining != ended {
             return;
         }
         let mut j = ended;
         while j < self.s.cpu_threads && self.threads[j].state == State::Done {
             j += 1;
         }
-        self.threads[m].joining = j;
-        if j < self.s.cpu_threads && self.threads[m].started >= self.s.cpu_threads {
+        self.joining = j;
+        if j < self.s.cpu_threads && self.started >= self.s.cpu_threads {
             self.want(m, self.now);
         }
     }

@@ -54,21 +54,12 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
         };
         let watch = watch::start(py, trial.gil);
         let measured = measure(&mut call);
-        let mut m = match watch {
-            Ok(watch) => {
-                let mut m = measured?;
-                let (gil, sampler_usage) = watch.finish(m.wall_s);
-                // The row's CPU and context switches are the workload's, not the sampler's.
-                m.usage = m.usage.since(&sampler_usage);
-                m.gil = Some(gil);
-                m
-            }
-            Err(reason) => {
-                let mut m = measured?;
-                m.gil = Some(GilStats::unavailable(reason));
-                m
-            }
-        };
+        let wall_s = measured.as_ref().map_or(0.0, |m| m.wall_s);
+        let (gil, sampler_usage) = watch::finish(watch, wall_s);
+        let mut m = measured?;
+        // The row's CPU and context switches are the workload's, not the sampler's.
+        m.usage = m.usage.since(&sampler_usage);
+        m.gil = Some(gil);
         m.probe = probe_stats;
         Ok(m)
     })

@@ -45,8 +45,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let wall_s = start.elapsed().as_secs_f64();
     let switches = gil.read().switch_number.wrapping_sub(before);
     let threads = registry::snapshot();
-    let mut stats = GilStats::build(switches, wall_s, &data, &threads);
-    stats.source = gil.source.into();
+    let mut stats = GilStats::build(gil.source, switches, wall_s, &data, &threads);
     stats.sampling = Some(watch::GilSampling::Continuous.name().into());
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
     // Holders as thread indices (-1: a thread state gilsim did not see registered).

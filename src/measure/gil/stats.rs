@@ -16,7 +16,7 @@ pub struct GilStats {
     pub switches_per_s: Option<f64>,
     /// Share of the time the GIL was locked (time-weighted samples).
     pub held_fraction: Option<f64>,
-    /// How the GIL was watched: `windows`, `continuous` or `counter` (no samples).
+    /// How the GIL was watched: `separate`, `continuous` or `counter` (no samples).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampling: Option<String>,
     /// Share of the trial covered by steps between samples no longer than 25 periods.
@@ -71,6 +71,7 @@ impl GilStats {
     }
 
     pub fn build(
+        source: &str,
         switches: u64,
         wall_s: f64,
         data: &SamplerData,
@@ -79,7 +80,7 @@ impl GilStats {
         let observed = data.observed_s.max(1e-9);
         let sampling_s = data.started.elapsed().as_secs_f64();
         GilStats {
-            source: "calibrated".into(),
+            source: source.into(),
             reason: None,
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
@@ -121,9 +122,7 @@ impl GilStats {
             })
             .collect()
     }
-}
 
-impl GilStats {
     /// Read from the interpreter's own GIL state (found either way), not a Rust GIL or nothing.
     pub fn from_the_interpreter(&self) -> bool {
         matches!(self.source.as_str(), "calibrated" | "debug-offsets")

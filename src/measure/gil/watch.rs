@@ -56,7 +56,6 @@ pub struct Watch {
     mode: GilSampling,
     gil: GilState,
     before: u64,
-    sampling: bool,
 }
 
 /// Starts watching (attached, on the thread that initialized Python, before the trial's
@@ -67,29 +66,33 @@ pub fn start(py: Python<'_>, mode: GilSampling) -> Result<Watch, String> {
     }
     let gil = locate::calibrate(py)?;
     registry::clear();
-    let sampling = mode == GilSampling::Continuous;
     let before = gil.read().switch_number;
-    if sampling {
+    if mode == GilSampling::Continuous {
         sampler::start(gil, SAMPLE_PERIOD, false);
     }
-    Ok(Watch {
-        mode,
-        gil,
-        before,
-        sampling,
-    })
+    Ok(Watch { mode, gil, before })
+}
+
+/// Ends a watch that may not have started: its figures (or why there are none) and the
+/// sampler's own usage. Call it whether or not the trial succeeded, so a sampler never
+/// outlives its trial.
+pub fn finish(watch: Result<Watch, String>, wall_s: f64) -> (GilStats, Usage) {
+    match watch {
+        Ok(watch) => watch.finish(wall_s),
+        Err(reason) => (GilStats::unavailable(reason), Usage::default()),
+    }
 }
 
 impl Watch {
     /// Stops watching: the trial's figures and the sampler's own usage (to take out of the
     /// workload's).
     pub fn finish(self, wall_s: f64) -> (GilStats, Usage) {
-        let data = self.sampling.then(sampler::stop);
+        let data = (self.mode == GilSampling::Continuous).then(sampler::stop);
         let switches = self.gil.read().switch_number.wrapping_sub(self.before);
         match data {
             Some(Some(data)) => {
-                let mut stats = GilStats::build(switches, wall_s, &data, &registry::snapshot());
-                stats.source = self.gil.source.into();
+                let threads = registry::snapshot();
+                let mut stats = GilStats::build(self.gil.source, switches, wall_s, &data, &threads);
                 stats.sampling = Some(self.mode.name().into());
                 (stats, data.own_usage)
             }
@@ -117,10 +120,7 @@ pub fn counted_json(
     let watch = start(py, GilSampling::Counter);
     let started = std::time::Instant::now();
     let mut data = work()?;
-    let gil = match watch {
-        Ok(watch) => watch.finish(started.elapsed().as_secs_f64()).0,
-        Err(reason) => GilStats::unavailable(reason),
-    };
+    let (gil, _) = finish(watch, started.elapsed().as_secs_f64());
     if let Some(object) = data.as_object_mut() {
         object.insert("gil".into(), serde_json::to_value(gil)?);
     }

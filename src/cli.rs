@@ -266,7 +266,7 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub validate: bool,
     /// Measured runs per grid point (--validate)
-    #[arg(long, default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "7", value_parser = repeat_count, allow_hyphen_values = true)]
     pub repeat: usize,
     #[command(flatten)]
     pub output: OutputArgs,
@@ -305,7 +305,7 @@ pub struct CalibrateArgs {
     #[arg(long, default_value = "20000000", value_parser = positive_u64, allow_hyphen_values = true)]
     pub count: u64,
     /// Runs per setting
-    #[arg(long, default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "7", value_parser = repeat_count, allow_hyphen_values = true)]
     pub repeat: usize,
     /// Kill a trial after this long
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]

@@ -44,9 +44,14 @@ fn simulate_without_calibration_says_so_and_predicts() {
     let row = &doc["results"][0];
     let wall = row["predicted_wall_s"].as_f64().unwrap();
     let switches = row["predicted_switches"].as_f64().unwrap();
-    // New GIL, 2 CPU threads: about one hand-off per switch interval (plus wake-ups).
-    let per_interval = switches / (wall / 0.005);
-    assert!((0.85..=1.0).contains(&per_interval), "{per_interval}");
+    // New GIL, 2 CPU threads: at most one hand-off per switch interval (a slice also spends
+    // the timer's lateness and the wake-ups), plus the main thread's: two per thread started
+    // and the final join.
+    let intervals = wall / 0.005;
+    assert!(
+        (0.85 * intervals..=intervals + 5.0).contains(&switches),
+        "{switches} hand-offs in {intervals} intervals"
+    );
     assert!(row["gil_held_fraction"].as_f64().unwrap() <= 1.0);
 }
 

@@ -1,9 +1,12 @@
 //! `gilsim calibrate`: this machine's parameters for the GIL model, from real runs of the
 //! embedded countdown with exact hand-off counts.
 //!
+//! Walls are the mean of each setting's fastest half of runs, as `simulate --validate`
+//! measures them (noise on a shared host only slows runs down).
 //! - time per iteration: one thread, wall / count; with two threads, the intercept of the fit
 //!   below (their wall with no hand-offs);
-//! - wake-up (the GIL free at a hand-off): the share of time the GIL was free × the slice;
+//! - wake-up (the GIL free at a hand-off): the share of time the GIL was free × the slice, from
+//!   extra runs with the sampler (their walls are not used: the sampler slows a run);
 //! - the slice beyond the switch interval (wall / hand-offs − interval) = the timer's lateness
 //!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
@@ -11,9 +14,10 @@
 use crate::cli::CalibrateArgs;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
+use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
-use crate::sim::params::{default_path, Params};
-use crate::stats::median;
+use crate::sim::params::{default_path, CalibrationPoint, Params};
+use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
 use anyhow::{bail, Result};
 use std::time::Duration;
@@ -22,51 +26,66 @@ const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
 
 pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let timeout = Duration::from_secs_f64(args.timeout);
-    let mut progress = Progress::new((1 + INTERVALS.len()) * args.repeat);
-    let trial = |workers, interval| CountdownTrial {
+    let mut progress = Progress::new((1 + INTERVALS.len()) * args.repeat + INTERVALS.len());
+    let trial = |workers, interval, gil| CountdownTrial {
         runtime: Runtime::PythonThreads,
         workers,
         count: args.count,
         switch_interval_s: Some(interval),
-        // Only hand-offs are fitted: no sampler to slow the measured runs.
-        gil: GilSampling::Counter,
+        gil,
         probe_interval_s: None,
     };
-    // Settings take turns within each repetition, so drift of the machine does not land on
-    // the 1-thread baseline alone.
+    // Settings take turns in a fresh random order each round (see `runner::order`): setting
+    // 0 is one thread, setting 1 + k two threads at INTERVALS[k].
     let mut single = Vec::new();
-    let mut runs: Vec<(f64, TrialMeasurement)> = Vec::new();
-    for r in 0..args.repeat {
-        progress.start(&format!("1 thread, run {}/{}", r + 1, args.repeat));
-        single.push(measure(&trial(1, 0.005), timeout)?);
-        for interval in INTERVALS {
+    let mut runs: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); INTERVALS.len()];
+    let settings = 1 + INTERVALS.len();
+    for (i, k) in shuffled_rounds(settings, args.repeat, 1)
+        .into_iter()
+        .enumerate()
+    {
+        let round = i / settings + 1;
+        if k == 0 {
+            progress.start(&format!("1 thread, run {round}/{}", args.repeat));
+            single.push(measure(&trial(1, 0.005, GilSampling::Counter), timeout)?.wall_s);
+        } else {
+            let interval = INTERVALS[k - 1];
             progress.start(&format!(
-                "2 threads at {interval} s, run {}/{}",
-                r + 1,
+                "2 threads at {interval} s, run {round}/{}",
                 args.repeat
             ));
-            runs.push((interval, measure(&trial(2, interval), timeout)?));
+            runs[k - 1].push(measure(&trial(2, interval, GilSampling::Counter), timeout)?);
         }
     }
-    let iteration_s =
-        median(&single.iter().map(|m| m.wall_s).collect::<Vec<_>>()) / args.count as f64;
+    // The GIL-free gap at each hand-off needs the sampler, which slows a run: it gets runs of
+    // its own whose walls are not used.
+    let mut free_per_switch = Vec::new();
+    for interval in INTERVALS {
+        progress.start(&format!("2 threads at {interval} s, sampled"));
+        let m = measure(&trial(2, interval, GilSampling::Continuous), timeout)?;
+        if let Some((held, switches)) = m
+            .gil
+            .as_ref()
+            .and_then(|g| Some((g.held_fraction?, g.switches?)))
+            .filter(|&(_, s)| s > 0)
+        {
+            free_per_switch.push((1.0 - held) * m.wall_s / switches as f64);
+        }
+    }
     progress.finish();
+    // Walls as `simulate --validate` measures them: the fastest half of each setting's runs
+    // (see `stats::fast_half`), hand-offs from the same runs.
+    let iteration_s = fast_half_mean(&single) / args.count as f64;
     let switches =
         |m: &TrialMeasurement| m.gil.as_ref().and_then(|g| g.switches).unwrap_or(0) as f64;
-    if runs.iter().any(|(_, m)| switches(m) == 0.0) {
+    if runs.iter().flatten().any(|m| switches(m) == 0.0) || free_per_switch.is_empty() {
         bail!("calibration needs exact hand-off counts, and the GIL figures are unavailable here");
     }
-    let free_per_switch: Vec<f64> = runs
-        .iter()
-        .map(|(_, m)| {
-            let held = m.gil.as_ref().and_then(|g| g.held_fraction).unwrap_or(1.0);
-            (1.0 - held) * m.wall_s / switches(m)
-        })
-        .collect();
     let wakeup_s = median(&free_per_switch).max(1e-6);
-    let beyond: Vec<f64> = runs
+    let beyond: Vec<f64> = INTERVALS
         .iter()
-        .map(|(interval, m)| m.wall_s / switches(m) - interval)
+        .zip(&runs)
+        .flat_map(|(interval, ms)| ms.iter().map(move |m| m.wall_s / switches(m) - interval))
         .collect();
     // Beyond the interval a slice spends: the waiter's timer waking late, the GIL free while the
     // signalled waiter wakes, and the dropped thread woken (also a condvar signal) to wait
@@ -74,8 +93,30 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let rewait_s = wakeup_s;
     let timeout_latency_s = (median(&beyond) - 2.0 * wakeup_s).max(0.0);
     // Extra wall per hand-off: the slope of wall time against hand-offs across the 2-thread
-    // runs (least squares with an intercept, so the noisy 1-thread baseline does not bias it).
-    let points: Vec<(f64, f64)> = runs.iter().map(|(_, m)| (switches(m), m.wall_s)).collect();
+    // settings (least squares with an intercept, so the 1-thread baseline does not bias it).
+    let mut measured = vec![CalibrationPoint {
+        threads: 1,
+        switch_interval_s: 0.005,
+        wall_s: fast_half_mean(&single),
+        switches: 0.0,
+        walls_s: single.clone(),
+    }];
+    for (interval, ms) in INTERVALS.into_iter().zip(&runs) {
+        let walls: Vec<f64> = ms.iter().map(|m| m.wall_s).collect();
+        let picked = fast_half(&walls);
+        let counts: Vec<f64> = picked.iter().map(|&i| switches(&ms[i])).collect();
+        measured.push(CalibrationPoint {
+            threads: 2,
+            switch_interval_s: interval,
+            wall_s: fast_half_mean(&walls),
+            switches: median(&counts),
+            walls_s: walls,
+        });
+    }
+    let points: Vec<(f64, f64)> = measured[1..]
+        .iter()
+        .map(|p| (p.switches, p.wall_s))
+        .collect();
     let n = points.len() as f64;
     let (mx, my) = (
         points.iter().map(|p| p.0).sum::<f64>() / n,
@@ -100,6 +141,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         wakeup_s,
         rewait_s,
         timeout_latency_s,
+        measured,
         ..Params::default()
     };
     let path = args.output.clone().unwrap_or_else(default_path);

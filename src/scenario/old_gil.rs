@@ -7,8 +7,9 @@ use crate::report::progress::Progress;
 use crate::report::units::seconds;
 use crate::report::{Document, Host, Row};
 use crate::runner::external;
+use crate::runner::order::shuffled_rounds;
 use crate::sim::{self, Params, Policy, Scenario};
-use crate::stats::median;
+use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use serde_json::json;
@@ -66,29 +67,30 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
         bail!("--threads must include 1: the 1-thread run calibrates the model");
     }
     let mut progress = Progress::new(threads.len() * args.repeat);
-    let mut measured = Vec::new();
-    for &n in &threads {
-        let mut runs = Vec::new();
-        for r in 0..args.repeat {
-            progress.start(&format!(
-                "Python 2.7, {n} thread(s), run {}/{}",
-                r + 1,
-                args.repeat
-            ));
-            let mut cmd = Command::new(&python);
-            cmd.args(["-c", COUNTDOWN, &count.to_string(), &n.to_string()]);
-            let out = external::run(cmd, timeout).context("running Python 2.7")?;
-            if out.exit_code != 0 {
-                bail!("Python 2.7 exited with code {}", out.exit_code);
-            }
-            runs.push(out);
+    // Settings take turns in a fresh random order each round (see `runner::order`).
+    let mut measured: Vec<(usize, Vec<_>)> = threads.iter().map(|&n| (n, Vec::new())).collect();
+    for (i, k) in shuffled_rounds(threads.len(), args.repeat, args.seed)
+        .into_iter()
+        .enumerate()
+    {
+        let n = threads[k];
+        progress.start(&format!(
+            "Python 2.7, {n} thread(s), run {}/{}",
+            i / threads.len() + 1,
+            args.repeat
+        ));
+        let mut cmd = Command::new(&python);
+        cmd.args(["-c", COUNTDOWN, &count.to_string(), &n.to_string()]);
+        let out = external::run(cmd, timeout).context("running Python 2.7")?;
+        if out.exit_code != 0 {
+            bail!("Python 2.7 exited with code {}", out.exit_code);
         }
-        measured.push((n, runs));
+        measured[k].1.push(out);
     }
     progress.finish();
     let wall_of = |n: usize| {
         let runs = &measured.iter().find(|(m, _)| *m == n).expect("measured").1;
-        median(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>())
+        fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>())
     };
     let one = wall_of(1);
     let params = Params {
@@ -99,7 +101,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
     let rows: Vec<OldRow> = measured
         .iter()
         .map(|(n, runs)| {
-            let wall = median(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>());
+            // As `simulate --validate` measures: the fastest half's mean (see `stats::fast_half`).
+            let wall = fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>());
             let predicted = sim::simulate(
                 &params,
                 &Scenario {

@@ -5,10 +5,11 @@ use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::units::seconds;
 use crate::report::{Document, Host, Row};
+use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
-use crate::stats::median;
+use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, Runtime};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -232,7 +233,11 @@ impl Row for SimRow {
 pub struct ValidateRow {
     pub threads: usize,
     pub switch_interval_s: f64,
+    /// The mean of the fastest half of the runs (the estimate compared with the model).
     pub measured_wall_s: f64,
+    /// The median of all runs, and every run, for the reader to judge the spread.
+    pub measured_wall_median_s: f64,
+    pub measured_walls_s: Vec<f64>,
     pub predicted_wall_s: f64,
     /// (predicted − measured) / measured.
     pub wall_error: f64,
@@ -260,64 +265,66 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let timeout = Duration::from_secs_f64(args.timeout);
-    let mut progress = Progress::new(1 + threads.len() * intervals.len() * args.repeat);
-    progress.start("starting the embedded interpreter");
-    let python = host::python_info(timeout)?;
-    // Grid points take turns within each repetition, so the machine's drift spreads over all
-    // of them instead of biasing the ones measured last.
+    // Grid points take turns in a fresh random order each round (see `runner::order`).
     let points: Vec<(usize, f64)> = threads
         .iter()
         .flat_map(|&n| intervals.iter().map(move |&i| (n, i)))
         .collect();
+    let mut progress = Progress::new(1 + points.len() * args.repeat);
+    progress.start("starting the embedded interpreter");
+    let python = host::python_info(timeout)?;
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
-    let mut counted: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
-    for r in 0..args.repeat {
-        for (k, &(n, interval)) in points.iter().enumerate() {
-            progress.start(&format!(
-                "{n} thread(s) at {interval} s, run {}/{}",
-                r + 1,
-                args.repeat
-            ));
-            let m = measure(
-                &CountdownTrial {
-                    runtime: Runtime::PythonThreads,
-                    workers: n,
-                    count,
-                    switch_interval_s: Some(interval),
-                    // Only hand-offs are compared: no sampler to slow the measured run.
-                    gil: GilSampling::Counter,
-                    probe_interval_s: None,
-                },
-                timeout,
-            )?;
-            walls[k].push(m.wall_s);
-            if let Some(s) = m.gil.and_then(|g| g.switches) {
-                counted[k].push(s as f64);
-            }
-        }
+    let mut counted: Vec<Vec<Option<f64>>> = vec![Vec::new(); points.len()];
+    for (i, k) in shuffled_rounds(points.len(), args.repeat, args.seed)
+        .into_iter()
+        .enumerate()
+    {
+        let (n, interval) = points[k];
+        let round = i / points.len() + 1;
+        progress.start(&format!(
+            "{n} thread(s) at {interval} s, run {round}/{}",
+            args.repeat
+        ));
+        let m = measure(
+            &CountdownTrial {
+                runtime: Runtime::PythonThreads,
+                workers: n,
+                count,
+                switch_interval_s: Some(interval),
+                // Only hand-offs are compared: no sampler to slow the measured run.
+                gil: GilSampling::Counter,
+                probe_interval_s: None,
+            },
+            timeout,
+        )?;
+        walls[k].push(m.wall_s);
+        counted[k].push(m.gil.and_then(|g| g.switches).map(|s| s as f64));
     }
     progress.finish();
+    let scenario = |n: usize, interval: f64| Scenario {
+        cpu_threads: n,
+        count,
+        io_threads: 0,
+        cores,
+        switch_interval_s: interval,
+        policy: Policy::New,
+        seed: args.seed,
+        duration_s: None,
+        record: false,
+        // As the measured countdown: N > 1 threads started and joined by the main one.
+        main_thread: n > 1,
+    };
     let mut rows = Vec::new();
     for (k, &(n, interval)) in points.iter().enumerate() {
-        let (walls, switches) = (&walls[k], &counted[k]);
-        let predicted = sim::simulate(
-            &params,
-            &Scenario {
-                cpu_threads: n,
-                count,
-                io_threads: 0,
-                cores,
-                switch_interval_s: interval,
-                policy: Policy::New,
-                seed: args.seed,
-                duration_s: None,
-                record: false,
-                // As the measured countdown: N > 1 threads started and joined by the main one.
-                main_thread: n > 1,
-            },
-        );
-        let measured_wall = median(walls);
-        let measured_switches = (!switches.is_empty()).then(|| median(switches).round() as u64);
+        let (walls_k, switches) = (&walls[k], &counted[k]);
+        let predicted = sim::simulate(&params, &scenario(n, interval));
+        // The runs compared: the fastest half (see `stats::fast_half`), hand-offs from the
+        // same runs, so both describe the machine in its undisturbed state.
+        let picked = fast_half(walls_k);
+        let measured_wall = fast_half_mean(walls_k);
+        let picked_switches: Vec<f64> = picked.iter().filter_map(|&i| switches[i]).collect();
+        let measured_switches = (picked_switches.len() == picked.len())
+            .then(|| median(&picked_switches).round() as u64);
         let wall_error = (predicted.wall_s - measured_wall) / measured_wall;
         let switch_error = measured_switches.map(|m| {
             if m == 0 {
@@ -340,6 +347,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
             threads: n,
             switch_interval_s: interval,
             measured_wall_s: measured_wall,
+            measured_wall_median_s: median(walls_k),
+            measured_walls_s: walls_k.clone(),
             predicted_wall_s: predicted.wall_s,
             wall_error,
             measured_switches,
@@ -384,6 +393,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
             worst * 100.0
         );
     }
+    verdict += &noise_sentence(&rows, args.repeat);
     verdict += &format!(" {note}");
     Ok(Document {
         schema: crate::report::document::SCHEMA,
@@ -400,6 +410,49 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         results: rows,
         verdict,
     })
+}
+
+/// What the measurement itself can tell apart: the run-to-run spread, and how far apart the
+/// one-thread points land (the same experiment whatever the switch interval).
+fn noise_sentence(rows: &[ValidateRow], repeat: usize) -> String {
+    let mut text = format!(
+        " Measured wall = mean of the fastest half of {repeat} run{} per point (on a shared host contention only slows a run; medians and every run are in the JSON).",
+        if repeat == 1 { "" } else { "s" }
+    );
+    if repeat > 1 {
+        let spreads: Vec<f64> = rows
+            .iter()
+            .map(|r| {
+                let min = r
+                    .measured_walls_s
+                    .iter()
+                    .copied()
+                    .fold(f64::INFINITY, f64::min);
+                let max = r.measured_walls_s.iter().copied().fold(0.0, f64::max);
+                max / min - 1.0
+            })
+            .collect();
+        text += &format!(
+            " Slowest over fastest run of a point: median +{:.0} %.",
+            median(&spreads) * 100.0
+        );
+    }
+    let single: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.threads == 1)
+        .map(|r| r.measured_wall_s)
+        .collect();
+    if single.len() > 1 {
+        let min = single.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = single.iter().copied().fold(0.0, f64::max);
+        text += &format!(
+            " The {} one-thread points, one experiment measured {} times, differ by {:.1} %: errors smaller than that are below what this machine can resolve.",
+            single.len(),
+            single.len(),
+            (max / min - 1.0) * 100.0
+        );
+    }
+    text
 }
 
 impl Row for ValidateRow {

@@ -487,6 +487,10 @@ impl Engine<'_> {
                 self.push(self.now + self.p.iteration_s, What::DropCheck(h, hgen));
             }
         }
+        // Waiting again is a new pthread_cond_timedwait: glibc puts it in the newest waiter
+        // group, behind every thread already waiting, so a signal wakes those first.
+        self.waiters.retain(|&w| w != tid);
+        self.waiters.push_back(tid);
         let switches = self.switches;
         let th = &mut self.threads[tid];
         th.saved_switch = switches;
@@ -510,8 +514,13 @@ impl Engine<'_> {
             self.take(tid);
             return;
         }
-        // Another thread took the GIL first: back to waiting, at the head of the queue.
-        self.waiters.push_front(tid);
+        // Another thread took the GIL first. New GIL: the take_gil loop waits again, behind
+        // the threads already waiting (as after a timeout); old GIL: it stays first in line.
+        if self.s.policy == Policy::New {
+            self.waiters.push_back(tid);
+        } else {
+            self.waiters.push_front(tid);
+        }
         let switches = self.switches;
         let th = &mut self.threads[tid];
         th.saved_switch = switches;

@@ -42,6 +42,20 @@ pub struct Params {
     pub io_outside_s: f64,
     /// Relative jitter of wake-up delays (uniform ±), so runs differ like real ones.
     pub jitter: f64,
+    /// What a calibration measured (empty for the defaults): the evidence behind the numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measured: Vec<CalibrationPoint>,
+}
+
+/// One setting of a calibration: the fastest half's mean wall and median hand-offs, and
+/// every run's wall.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CalibrationPoint {
+    pub threads: usize,
+    pub switch_interval_s: f64,
+    pub wall_s: f64,
+    pub switches: f64,
+    pub walls_s: Vec<f64>,
 }
 
 impl Default for Params {
@@ -65,6 +79,7 @@ impl Default for Params {
             io_request_cpu_s: 12e-6,
             io_outside_s: 21e-6,
             jitter: 0.2,
+            measured: Vec::new(),
         }
     }
 }

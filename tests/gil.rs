@@ -244,3 +244,43 @@ fn timeline_draws_one_lane_per_thread() {
     // Slices of ~5 ms in a 50 ms window: several held segments per worker lane.
     assert!(picture.matches(r##"fill="#2ca02c""##).count() >= 6);
 }
+
+#[test]
+fn timeline_json_lists_who_took_the_gil_when() {
+    let _one_at_a_time = serial();
+    let out = run(&[
+        "timeline",
+        "--scenario",
+        "countdown",
+        "--threads",
+        "2",
+        "--count",
+        "4000000",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let holders = doc["holders"].as_array().expect("holders");
+    let exact = doc["gil"]["switches"].as_u64().unwrap();
+    // The sampler can miss a short hold, never invent one: at most the exact hand-offs plus
+    // the first take.
+    assert!(
+        holders.len() >= 3 && holders.len() as u64 <= exact + 1,
+        "{doc}"
+    );
+    let mut last_t = 0.0;
+    let mut last_thread = "";
+    for h in holders {
+        let (t, thread) = (h["t_s"].as_f64().unwrap(), h["thread"].as_str().unwrap());
+        assert!(t >= last_t, "out of order: {holders:?}");
+        assert_ne!(thread, last_thread, "a holder listed twice in a row");
+        assert!(
+            ["MainThread", "Thread-1", "Thread-2"].contains(&thread),
+            "{thread}"
+        );
+        (last_t, last_thread) = (t, thread);
+    }
+    assert!(holders.iter().any(|h| h["thread"] == "Thread-1"));
+    assert!(holders.iter().any(|h| h["thread"] == "Thread-2"));
+}

@@ -141,13 +141,25 @@ fn validate_reports_every_grid_point() {
         "--count",
         "2000000",
         "--repeat",
-        "1",
+        "2",
         "--format",
         "json",
     ]));
     let rows = doc["results"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     for r in rows {
+        // Every run is kept; the compared wall is the faster run's, never above the median.
+        let walls = r["measured_walls_s"].as_array().unwrap();
+        assert_eq!(walls.len(), 2, "{r}");
+        let fastest = walls
+            .iter()
+            .map(|w| w.as_f64().unwrap())
+            .fold(f64::MAX, f64::min);
+        assert_eq!(r["measured_wall_s"].as_f64().unwrap(), fastest, "{r}");
+        assert!(
+            fastest <= r["measured_wall_median_s"].as_f64().unwrap(),
+            "{r}"
+        );
         for key in [
             "threads",
             "switch_interval_s",

@@ -110,6 +110,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
                 "switch_interval_s": interval,
                 "window_s": [from, from + window],
                 "gil": gil,
+                "holders": holder_sequence(&changes, &threads),
                 "svg": args.svg,
             }))?
         ),
@@ -119,6 +120,27 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         ),
     }
     Ok(data["exit_code"].as_i64().unwrap_or(0) as i32)
+}
+
+/// Who took the GIL when, as the sampler saw it: one entry per change of holder (a hand-off
+/// shorter than a sample period can be missed; `gil.switches` is the exact count).
+fn holder_sequence(changes: &[Change], threads: &[String]) -> Vec<Value> {
+    let mut last = None;
+    changes
+        .iter()
+        .filter_map(|c| {
+            let h = c.holder.filter(|_| c.locked)?;
+            if last == Some(h) {
+                return None;
+            }
+            last = Some(h);
+            let name = threads
+                .get(h)
+                .cloned()
+                .unwrap_or_else(|| format!("thread {h}"));
+            Some(json!({"t_s": c.t, "thread": name}))
+        })
+        .collect()
 }
 
 fn changes(transitions: &Value) -> Vec<Change> {

@@ -11,8 +11,8 @@ pub struct Params {
     pub python: Option<String>,
     /// CPU time of one countdown iteration on one thread (CPython 3.11 here: ~21 ns).
     pub iteration_s: f64,
-    /// The same when other Python threads exist (measured: on this VM it is ~10 % higher even
-    /// with few hand-offs; the model does not explain why, it uses the measurement).
+    /// The same when other Python threads exist: the 2-thread wall with no hand-off, from
+    /// `calibrate`'s fit (never below the 1-thread time; on this VM within noise of it).
     #[serde(default)]
     pub threaded_iteration_s: Option<f64>,
     /// Extra CPU time a thread spends after taking the GIL from another (cold caches, the

@@ -114,6 +114,8 @@ enum What {
     DropCheck(usize, u64),
     Rewait(usize),
     Ready(usize),
+    /// A thread the main thread started reaches take_gil.
+    Started(usize),
     OldHandoff(u64),
     Stop,
 }
@@ -166,6 +168,8 @@ struct Engine<'a> {
     main: Option<usize>,
     started: usize,
     joining: usize,
+    /// The thread whose first take wakes the main thread from `t.start()`.
+    main_waits_for: Option<usize>,
 }
 
 /// Runs the model to the end of the CPU work (or `duration_s`).
@@ -209,6 +213,7 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         main: None,
         started: 0,
         joining: 0,
+        main_waits_for: None,
     };
     if let Some(d) = s.duration_s {
         e.push(d, What::Stop);
@@ -323,6 +328,7 @@ impl Engine<'_> {
                     Kind::Io => self.go_outside(tid),
                 },
                 What::Ready(tid) => self.on_ready(tid),
+                What::Started(tid) => self.want(tid, self.now),
                 What::OldHandoff(gen) => self.on_old_handoff(gen),
             }
             if !self.cpu_left() && self.s.cpu_threads > 0 && self.s.duration_s.is_none() {
@@ -381,6 +387,14 @@ impl Engine<'_> {
         }
         self.last_holder = Some(tid);
         self.drop_request = false;
+        if self.main_waits_for == Some(tid) {
+            // Its bootstrap sets `_started`: the main thread wakes and asks for the GIL.
+            self.main_waits_for = None;
+            if let Some(m) = self.main {
+                let delay = self.rng.jitter(self.p.wakeup_s, self.p.jitter);
+                self.push(now + delay, What::Rewait(m));
+            }
+        }
         if let Some(d) = self.dropping.take() {
             let delay = self.rng.jitter(self.p.rewait_s, self.p.jitter);
             self.push(now + delay, What::Rewait(d));
@@ -570,12 +584,13 @@ impl Engine<'_> {
     fn main_step(&mut self, m: usize) {
         let next = self.started;
         self.release(m, false);
+        self.threads[m].state = State::Outside;
         if next < self.s.cpu_threads {
+            // `t.start()`: the new OS thread reaches take_gil `thread_start_s` later, while
+            // the main thread blocks in `_started.wait()` until that thread first runs.
             self.started += 1;
-            self.want(next, self.now);
-            self.want(m, self.now);
-        } else {
-            self.threads[m].state = State::Outside;
+            self.main_waits_for = Some(next);
+            self.push(self.now + self.p.thread_start_s, What::Started(next));
         }
     }
 
@@ -762,8 +777,8 @@ mod tests {
                     ..scenario(threads, Policy::New, 0.05)
                 },
             );
-            // Each start hands the GIL to the new thread and back after one interval; the
-            // joins take it once more at the end (and between threads that end apart).
+            // Each start hands the GIL to a CPU thread and back after one interval; the joins
+            // take it once more at the end (and between threads that end apart).
             let extra = with_main.switches as i64 - alone.switches as i64;
             assert!(
                 (threads as i64..=3 * threads as i64 + 2).contains(&extra),
@@ -778,6 +793,37 @@ mod tests {
             );
             assert!(with_main.gil_held_s <= with_main.wall_s + 1e-9);
         }
+    }
+
+    #[test]
+    fn a_started_thread_queues_behind_the_threads_already_waiting() {
+        // As measured (`gilsim timeline`, 2 threads at 50 ms): main, Thread-1, main (back from
+        // the first start after one interval), Thread-1 again (it was waiting when the main
+        // thread let go to start Thread-2), then Thread-2 after one more interval.
+        let o = simulate(
+            &Params::default(),
+            &Scenario {
+                main_thread: true,
+                record: true,
+                ..scenario(2, Policy::New, 0.05)
+            },
+        );
+        let mut holders: Vec<usize> = Vec::new();
+        for h in o.changes.iter().filter_map(|c| c.holder) {
+            if holders.last() != Some(&h) {
+                holders.push(h);
+            }
+        }
+        let main = 2;
+        assert_eq!(holders[..5], [main, 0, main, 0, 1], "{holders:?}");
+        let second_start = o
+            .changes
+            .iter()
+            .filter(|c| c.holder == Some(1))
+            .map(|c| c.t)
+            .next()
+            .unwrap();
+        assert!((0.09..0.11).contains(&second_start), "{second_start}");
     }
 
     #[test]

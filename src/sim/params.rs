@@ -27,6 +27,10 @@ pub struct Params {
     /// set only then.
     #[serde(default)]
     pub timeout_latency_s: f64,
+    /// From `t.start()` creating a thread to that thread asking for the GIL (documented
+    /// default: thread creation and CPython's bootstrap up to take_gil).
+    #[serde(default = "default_thread_start_s")]
+    pub thread_start_s: f64,
     /// Old GIL: extra cost of each release-and-re-acquire while other threads wait (the signal
     /// system call and the mutex cache line moving between cores).
     pub old_release_cost_s: f64,
@@ -69,6 +73,7 @@ impl Default for Params {
             wakeup_s: 15e-6,
             rewait_s: 15e-6,
             timeout_latency_s: 95e-6,
+            thread_start_s: default_thread_start_s(),
             // Beazley's 1.8× for 2 threads on 2 cores: each contended release every 100 ticks
             // (25 iterations, ~0.5 µs) costs another ~0.8 of that.
             old_release_cost_s: 0.42e-6,
@@ -82,6 +87,10 @@ impl Default for Params {
             measured: Vec::new(),
         }
     }
+}
+
+fn default_thread_start_s() -> f64 {
+    60e-6
 }
 
 /// Where `calibrate` saves and `simulate` looks by default.

@@ -8,6 +8,7 @@ use crate::report::{Document, Host, Row};
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
+use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
 use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, Runtime};
@@ -394,6 +395,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         );
     }
     verdict += &noise_sentence(&rows, args.repeat);
+    verdict += &two_thread_drift_sentence(&rows, &params);
     verdict += &format!(" {note}");
     Ok(Document {
         schema: crate::report::document::SCHEMA,
@@ -410,6 +412,41 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         results: rows,
         verdict,
     })
+}
+
+/// Two threads with few hand-offs against one thread, at calibration and now: on this VM the
+/// ratio itself moves between sessions minutes apart (a 2-thread run uses both vCPUs, a
+/// 1-thread run mostly one), and every multi-thread wall moves with it.
+fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
+    let few_hand_offs = |p: &&CalibrationPoint| p.threads == 2 && p.switch_interval_s >= 0.02;
+    let then = params
+        .measured
+        .iter()
+        .find(|p| p.threads == 1)
+        .zip(params.measured.iter().filter(few_hand_offs).last())
+        .map(|(one, two)| two.wall_s / one.wall_s);
+    let single: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.threads == 1)
+        .map(|r| r.measured_wall_s)
+        .collect();
+    let now = rows
+        .iter()
+        .filter(|r| r.threads == 2 && r.switch_interval_s >= 0.02)
+        .last()
+        .filter(|_| !single.is_empty())
+        .map(|r| r.measured_wall_s / (single.iter().sum::<f64>() / single.len() as f64));
+    match (then, now) {
+        (Some(then), Some(now)) => format!(
+            " Two threads with few hand-offs took ×{then:.2} one thread's wall at calibration and ×{now:.2} in these runs{}",
+            if (then - now).abs() > WALL_TARGET {
+                ": the machine's relative speed with both vCPUs in use moved by more than the wall target, and every multi-thread wall moves with it."
+            } else {
+                "."
+            }
+        ),
+        _ => String::new(),
+    }
 }
 
 /// What the measurement itself can tell apart: the run-to-run spread, and how far apart the

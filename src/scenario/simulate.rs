@@ -423,7 +423,7 @@ fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
         .measured
         .iter()
         .find(|p| p.threads == 1)
-        .zip(params.measured.iter().filter(few_hand_offs).last())
+        .zip(params.measured.iter().rfind(few_hand_offs))
         .map(|(one, two)| two.wall_s / one.wall_s);
     let single: Vec<f64> = rows
         .iter()
@@ -432,8 +432,7 @@ fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
         .collect();
     let now = rows
         .iter()
-        .filter(|r| r.threads == 2 && r.switch_interval_s >= 0.02)
-        .last()
+        .rfind(|r| r.threads == 2 && r.switch_interval_s >= 0.02)
         .filter(|_| !single.is_empty())
         .map(|r| r.measured_wall_s / (single.iter().sum::<f64>() / single.len() as f64));
     match (then, now) {

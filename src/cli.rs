@@ -229,8 +229,8 @@ pub struct TimelineArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct SimulateArgs {
-    /// CPU-bound threads (with --validate: a list)
-    #[arg(long, value_delimiter = ',', value_parser = worker_count, allow_hyphen_values = true)]
+    /// CPU-bound threads (0 with --io-threads: the I/O threads alone; with --validate: a list)
+    #[arg(long, value_delimiter = ',', value_parser = thread_count_or_zero, allow_hyphen_values = true)]
     pub threads: Vec<usize>,
     /// Cores (default: this machine's)
     #[arg(long, value_parser = worker_count, allow_hyphen_values = true)]

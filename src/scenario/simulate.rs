@@ -90,6 +90,9 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
         // The seed's script: one thread runs in the main thread, several are started by it.
         main_thread: threads > 1 && args.gil == Policy::New,
     };
+    if threads == 0 && args.io_threads == 0 {
+        bail!("nothing to simulate: give --threads or --io-threads at least 1");
+    }
     if threads == 0 && args.io_threads > 0 && args.duration.is_none() {
         bail!("with only I/O threads the run never ends by itself: give --duration");
     }
@@ -261,6 +264,9 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
     } else {
         args.switch_interval.clone()
     };
+    if threads.contains(&0) {
+        bail!("--validate runs the countdown on each --threads value: they must be at least 1");
+    }
     let count = args.count.unwrap_or(20_000_000);
     let cores = args
         .cores

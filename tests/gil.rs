@@ -210,11 +210,9 @@ fn turned_off_figures_say_unavailable_not_zero() {
     );
 }
 
-#[test]
-fn timeline_draws_one_lane_per_thread() {
-    let dir = tempfile::tempdir().unwrap();
-    let svg = dir.path().join("t.svg");
-    let out = run(&[
+/// `gilsim timeline --scenario countdown` on 2 threads, 4M iterations, plus `extra`.
+fn two_thread_timeline(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "timeline",
         "--scenario",
         "countdown",
@@ -222,11 +220,16 @@ fn timeline_draws_one_lane_per_thread() {
         "2",
         "--count",
         "4000000",
-        "--svg",
-        svg.to_str().unwrap(),
-        "--window",
-        "0.05",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn timeline_draws_one_lane_per_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("t.svg");
+    let out = two_thread_timeline(&["--svg", svg.to_str().unwrap(), "--window", "0.05"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("The GIL changed hands"), "{text}");
@@ -248,17 +251,7 @@ fn timeline_draws_one_lane_per_thread() {
 #[test]
 fn timeline_json_lists_who_took_the_gil_when() {
     let _one_at_a_time = serial();
-    let out = run(&[
-        "timeline",
-        "--scenario",
-        "countdown",
-        "--threads",
-        "2",
-        "--count",
-        "4000000",
-        "--format",
-        "json",
-    ]);
+    let out = two_thread_timeline(&["--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let holders = doc["holders"].as_array().expect("holders");

@@ -127,7 +127,12 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
         } else {
             assert!((0.40..=0.60).contains(&held), "{}: held {held}", t["name"]);
         }
-        assert!(t["wait_s"].as_f64().unwrap() > 0.2 * wall, "{t}");
+        // Only one of them runs Python at a time: each spends a good part of the run off the
+        // CPU. Whether the scheduler counts that as blocked (`wait_s`) or runnable varies (a
+        // 3.13 run once showed 0.10 s blocked and 0.18 s runnable of 0.28 s off the CPU).
+        let off_cpu = t["wall_s"].as_f64().unwrap() - t["cpu_s"].as_f64().unwrap();
+        assert!(off_cpu > 0.2 * wall, "{t}");
+        assert!(t["wait_s"].as_f64().unwrap() <= off_cpu + 1e-6, "{t}");
     }
     let idle = 1.0 - gil["held_fraction"].as_f64().unwrap();
     assert!(idle < 0.05, "GIL idle {idle}");

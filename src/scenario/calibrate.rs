@@ -93,7 +93,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let rewait_s = wakeup_s;
     let timeout_latency_s = (median(&beyond) - 2.0 * wakeup_s).max(0.0);
     // Extra wall per hand-off: the slope of wall time against hand-offs across the 2-thread
-    // settings (least squares with an intercept, so the 1-thread baseline does not bias it).
+    // settings (see `fit_wall_against_hand_offs`).
     let mut measured = vec![CalibrationPoint {
         threads: 1,
         switch_interval_s: 0.005,

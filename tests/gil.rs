@@ -132,7 +132,12 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
         // 3.13 run once showed 0.10 s blocked and 0.18 s runnable of 0.28 s off the CPU).
         let off_cpu = t["wall_s"].as_f64().unwrap() - t["cpu_s"].as_f64().unwrap();
         assert!(off_cpu > 0.2 * wall, "{t}");
-        assert!(t["wait_s"].as_f64().unwrap() <= off_cpu + 1e-6, "{t}");
+        // Blocked within the thread's life. (Not "≤ off-CPU": these are medians over runs,
+        // taken field by field, and one run's identity need not hold between medians.)
+        assert!(
+            t["wait_s"].as_f64().unwrap() <= t["wall_s"].as_f64().unwrap(),
+            "{t}"
+        );
     }
     let idle = 1.0 - gil["held_fraction"].as_f64().unwrap();
     assert!(idle < 0.05, "GIL idle {idle}");

@@ -17,7 +17,7 @@ pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
 
         // The GIL's own hand-off counter, read before and after (no sampler: nothing runs
         // beside the script).
-        let gil = crate::measure::gil::locate::calibrate(py).ok();
+        let gil = crate::measure::gil::locate::find(py).ok();
         let switches_before = gil.map(|g| g.read().switch_number);
         let before = Usage::process_tree();
         let start = Instant::now();

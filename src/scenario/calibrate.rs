@@ -75,7 +75,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     progress.finish();
     // Walls as `simulate --validate` measures them: the fastest half of each setting's runs
     // (see `stats::fast_half`), hand-offs from the same runs.
-    let iteration_s = fast_half_mean(&single) / args.count as f64;
+    let single_wall = fast_half_mean(&single);
+    let iteration_s = single_wall / args.count as f64;
     let switches =
         |m: &TrialMeasurement| m.gil.as_ref().and_then(|g| g.switches).unwrap_or(0) as f64;
     if runs.iter().flatten().any(|m| switches(m) == 0.0) || free_per_switch.is_empty() {
@@ -97,7 +98,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let mut measured = vec![CalibrationPoint {
         threads: 1,
         switch_interval_s: 0.005,
-        wall_s: fast_half_mean(&single),
+        wall_s: single_wall,
         switches: 0.0,
         walls_s: single.clone(),
     }];
@@ -117,7 +118,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         .iter()
         .map(|p| (p.switches, p.wall_s))
         .collect();
-    let (intercept, per_switch) = fit_wall_against_hand_offs(&points, fast_half_mean(&single));
+    let (intercept, per_switch) = fit_wall_against_hand_offs(&points, single_wall);
     // The intercept: 2 threads' wall with no hand-offs at all.
     let threaded_iteration_s = intercept / args.count as f64;
     let switch_cost_s = (per_switch - wakeup_s).max(0.0);

@@ -88,11 +88,12 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
         measured[k].1.push(out);
     }
     progress.finish();
-    let wall_of = |n: usize| {
-        let runs = &measured.iter().find(|(m, _)| *m == n).expect("measured").1;
-        fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>())
-    };
-    let one = wall_of(1);
+    // As `simulate --validate` measures: the fastest half's mean (see `stats::fast_half`).
+    let walls: Vec<f64> = measured
+        .iter()
+        .map(|(_, runs)| fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>()))
+        .collect();
+    let one = walls[threads.iter().position(|&n| n == 1).expect("checked above")];
     let params = Params {
         source: "old-GIL defaults, time per iteration from Python 2.7's own 1-thread run".into(),
         iteration_s: one / count as f64,
@@ -100,9 +101,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
     };
     let rows: Vec<OldRow> = measured
         .iter()
-        .map(|(n, runs)| {
-            // As `simulate --validate` measures: the fastest half's mean (see `stats::fast_half`).
-            let wall = fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>());
+        .zip(&walls)
+        .map(|((n, runs), &wall)| {
             let predicted = sim::simulate(
                 &params,
                 &Scenario {

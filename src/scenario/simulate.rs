@@ -10,7 +10,7 @@ use crate::scenario::countdown::measure;
 use crate::scenario::host;
 use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
-use crate::stats::{fast_half, fast_half_mean, median};
+use crate::stats::{fast_half, fast_half_mean, median, Summary};
 use crate::worker::protocol::{CountdownTrial, Runtime};
 use anyhow::{bail, Result};
 use serde::Serialize;
@@ -465,13 +465,8 @@ fn noise_sentence(rows: &[ValidateRow], repeat: usize) -> String {
         let spreads: Vec<f64> = rows
             .iter()
             .map(|r| {
-                let min = r
-                    .measured_walls_s
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min);
-                let max = r.measured_walls_s.iter().copied().fold(0.0, f64::max);
-                max / min - 1.0
+                let s = Summary::of(&r.measured_walls_s);
+                s.max / s.min - 1.0
             })
             .collect();
         text += &format!(
@@ -485,13 +480,12 @@ fn noise_sentence(rows: &[ValidateRow], repeat: usize) -> String {
         .map(|r| r.measured_wall_s)
         .collect();
     if single.len() > 1 {
-        let min = single.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = single.iter().copied().fold(0.0, f64::max);
+        let s = Summary::of(&single);
         text += &format!(
             " The {} one-thread points, one experiment measured {} times, differ by {:.1} %: errors smaller than that are below what this machine can resolve.",
             single.len(),
             single.len(),
-            (max / min - 1.0) * 100.0
+            (s.max / s.min - 1.0) * 100.0
         );
     }
     text

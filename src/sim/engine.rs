@@ -615,7 +615,7 @@ impl Engine<'_> {
     /// the time outside); after the second the recv waits for the client's next request.
     /// Exponentially distributed around those means: the client's turnaround is two wake-ups
     /// and a round trip, and a fixed time made the race against a woken CPU thread a knife
-    /// edge (a 2 µs change of the wake-up moved the 2-thread prediction from 97 to 155 req/s).
+    /// edge (2 CPU threads at 5 ms: wake-up 10 µs → 94 req/s, 15 µs → 156).
     fn go_outside(&mut self, tid: usize) {
         let share = if self.threads[tid].io_half == 1 {
             0.1

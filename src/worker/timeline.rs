@@ -16,7 +16,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
                 .map_err(|e| python_error(py, e))?;
         }
         let gil =
-            locate::calibrate(py).map_err(|reason| anyhow!("GIL figures unavailable: {reason}"))?;
+            locate::find(py).map_err(|reason| anyhow!("GIL figures unavailable: {reason}"))?;
         registry::clear();
         registry::register_thread("MainThread".into());
         Ok(gil)
@@ -45,8 +45,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let wall_s = start.elapsed().as_secs_f64();
     let switches = gil.read().switch_number.wrapping_sub(before);
     let threads = registry::snapshot();
-    let mut stats = GilStats::build(gil.source, switches, wall_s, &data, &threads);
-    stats.sampling = Some(watch::GilSampling::Continuous.name().into());
+    let stats = GilStats::build(gil.source, switches, wall_s, &data, &threads);
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
     // Holders as thread indices (-1: a thread state gilsim did not see registered).
     let transitions: Vec<serde_json::Value> = data

@@ -65,7 +65,7 @@ impl GilState {
 
 /// Finds and confirms the GIL state. Call attached, from the thread that initialized Python,
 /// before other Python threads start (so `locked` can be seen to drop to 0).
-pub fn calibrate(py: Python<'_>) -> Result<GilState, String> {
+pub fn find(py: Python<'_>) -> Result<GilState, String> {
     if cfg!(not(target_pointer_width = "64")) {
         return Err("GIL discovery is implemented for 64-bit builds only".into());
     }

@@ -85,7 +85,8 @@ impl GilStats {
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
             held_fraction: Some(data.locked_s / observed),
-            sampling: None,
+            // Built from a sampler that ran during the run itself.
+            sampling: Some("continuous".into()),
             coverage: Some(data.watched_s / sampling_s.max(1e-9)),
             samples: Some(data.samples),
             sample_rate_hz: Some(data.samples as f64 / sampling_s.max(1e-9)),

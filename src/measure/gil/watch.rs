@@ -64,7 +64,7 @@ pub fn start(py: Python<'_>, mode: GilSampling) -> Result<Watch, String> {
     if mode == GilSampling::Off {
         return Err("turned off (--no-gil-stats)".into());
     }
-    let gil = locate::calibrate(py)?;
+    let gil = locate::find(py)?;
     registry::clear();
     let before = gil.read().switch_number;
     if mode == GilSampling::Continuous {
@@ -92,8 +92,7 @@ impl Watch {
         match data {
             Some(Some(data)) => {
                 let threads = registry::snapshot();
-                let mut stats = GilStats::build(self.gil.source, switches, wall_s, &data, &threads);
-                stats.sampling = Some(self.mode.name().into());
+                let stats = GilStats::build(self.gil.source, switches, wall_s, &data, &threads);
                 (stats, data.own_usage)
             }
             Some(None) => (
@@ -102,7 +101,7 @@ impl Watch {
             ),
             None => {
                 let mut stats = GilStats::counted(self.gil.source, switches, wall_s);
-                stats.sampling = Some(self.mode.name().into());
+                stats.sampling = Some(GilSampling::Counter.name().into());
                 stats.threads = GilStats::thread_times(&registry::snapshot(), None);
                 (stats, Usage::default())
             }
@@ -119,8 +118,9 @@ pub fn counted_json(
 ) -> anyhow::Result<serde_json::Value> {
     let watch = start(py, GilSampling::Counter);
     let started = std::time::Instant::now();
-    let mut data = work()?;
+    let result = work();
     let (gil, _) = finish(watch, started.elapsed().as_secs_f64());
+    let mut data = result?;
     if let Some(object) = data.as_object_mut() {
         object.insert("gil".into(), serde_json::to_value(gil)?);
     }

@@ -193,10 +193,10 @@ pub struct ShareArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct TimelineArgs {
-    /// A script to run and watch (otherwise --scenario)
+    /// A script to run and watch (otherwise --scenario); gilsim's options come before it
     pub script: Option<PathBuf>,
-    /// Arguments for the script (after --)
-    #[arg(last = true)]
+    /// Arguments for the script: everything after it, as with `python SCRIPT ARGS...`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
     /// Watch a built-in scenario instead of a script
     #[arg(long, value_enum, conflicts_with = "script")]
@@ -332,6 +332,19 @@ pub struct OutputArgs {
     /// Also write the report to this file (atomically), in --format or by extension
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Tables and Markdown show every column (JSON and CSV always carry every field)
+    #[arg(long)]
+    pub wide: bool,
+}
+
+impl OutputArgs {
+    pub fn spec(&self) -> crate::report::OutputSpec {
+        crate::report::OutputSpec {
+            format: self.format,
+            path: self.output.clone(),
+            wide: self.wide,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -345,10 +358,10 @@ pub struct RunArgs {
     /// Default multiprocessing start method for the script (a script that sets its own keeps it)
     #[arg(long, value_enum)]
     pub start_method: Option<StartMethod>,
-    /// The script to run
+    /// The script to run; gilsim's options come before it
     pub script: PathBuf,
-    /// Arguments for the script (after --)
-    #[arg(last = true)]
+    /// Arguments for the script: everything after it, as with `python SCRIPT ARGS...`
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
 }
 

@@ -13,6 +13,10 @@ pub struct Summary {
     pub samples: Vec<f64>,
 }
 
+/// Fewer runs than this give no spread worth the name: a verdict that compares medians says
+/// "undetermined" instead of deciding.
+pub const MIN_RUNS_FOR_SPREAD: usize = 3;
+
 pub fn median(values: &[f64]) -> f64 {
     assert!(!values.is_empty(), "median of no values");
     let mut v = values.to_vec();
@@ -38,10 +42,9 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 /// The indices of the fastest half of `values` (the ⌈n/2⌉ smallest), fastest first.
 ///
 /// Why: on a shared host, noise in a CPU-bound timing is one-sided (contention only slows a
-/// run down), so the fast half estimates the undisturbed cost far more stably than the median
-/// (measured here, 2-vCPU KVM guest, 20M-iteration countdowns, 30 runs: relative spread of the
-/// estimate from 5 runs 4.4 % for the fast-half mean vs 8.1 % for the median), the reasoning of
-/// `timeit`'s minimum without resting on a single run.
+/// run down), so the fast half estimates the undisturbed cost more stably than the median
+/// (figures in docs/methodology.md), the reasoning of `timeit`'s minimum without resting on a
+/// single run.
 pub fn fast_half(values: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));

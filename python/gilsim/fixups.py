@@ -1,7 +1,7 @@
 """What the embedded interpreter needs before user code runs (see embedding.md rules 4-5).
 
-- sys.executable: embedded on Linux it is whatever `python3` is first on PATH, maybe another
-  version; scripts that run sys.executable get the interpreter gilsim was built against.
+- sys.executable is set by the host at start-up (the build gilsim embeds, or the same build's
+  virtual environment), so scripts that run sys.executable get that interpreter.
 - multiprocessing's executable: spawn, forkserver and the resource tracker re-execute it; the
   gilsim binary answers those command lines as Python itself, so every child runs exactly this
   libpython.
@@ -15,9 +15,7 @@ import sys
 _BROKEN_FACTOR = 2
 
 
-def install(gilsim_exe, configured_python):
-    if configured_python and os.path.isfile(configured_python):
-        sys.executable = configured_python
+def install(gilsim_exe):
     import multiprocessing
     import multiprocessing.pool
 

@@ -1,6 +1,7 @@
 //! `gilsim doctor`: which interpreter is embedded, and whether its pieces agree.
+use crate::embed::home::{self, Venv};
 use crate::embed::interpreter::{
-    CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PYTHON, CONFIGURED_VERSION,
+    CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION,
 };
 use crate::scenario::host;
 use crate::worker::protocol::PythonInfo;
@@ -8,6 +9,8 @@ use anyhow::{Context, Result};
 use std::time::Duration;
 
 pub fn run() -> Result<i32> {
+    // Names a missing configured build before anything tries to start it.
+    let start = home::choose()?;
     let info =
         host::python_info(Duration::from_secs(60)).context("starting the embedded interpreter")?;
     let rows = [
@@ -29,6 +32,15 @@ pub fn run() -> Result<i32> {
         ),
         ("switch interval", format!("{} s", info.switch_interval_s)),
         ("GIL", if info.gil_enabled { "enabled".into() } else { "disabled (free-threaded)".into() }),
+        ("python3 on PATH", path_python()),
+        ("virtual env", match &start.venv {
+            Venv::None => "none active".into(),
+            Venv::Used(path) => format!("{} (same build: its site-packages are used)", path.display()),
+            Venv::Ignored { path, made_from } => format!(
+                "{} ignored: made from {made_from}, not the build gilsim embeds",
+                path.display()
+            ),
+        }),
     ];
     for (name, value) in rows {
         println!("{name:<22} {value}");
@@ -62,4 +74,28 @@ pub fn problems(info: &PythonInfo) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+/// The `python3` a shell would run, and whether it is the build gilsim embeds (gilsim uses its
+/// own build either way).
+fn path_python() -> String {
+    let probe = "import platform, sys; print(platform.python_version()); print(sys.base_prefix); print(sys.executable)";
+    let Ok(out) = std::process::Command::new("python3")
+        .args(["-c", probe])
+        .output()
+    else {
+        return "none (gilsim does not need one)".into();
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let [version, prefix, executable] = lines[..] else {
+        return "present, but it did not describe itself".into();
+    };
+    let same = version == CONFIGURED_VERSION
+        && std::fs::canonicalize(prefix).ok() == std::fs::canonicalize(CONFIGURED_PREFIX).ok();
+    if same {
+        format!("{version} ({executable}): the build gilsim embeds")
+    } else {
+        format!("{version} ({executable}): a different build; gilsim still embeds {CONFIGURED_VERSION} from {CONFIGURED_PREFIX}")
+    }
 }

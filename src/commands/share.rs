@@ -1,12 +1,11 @@
 //! `gilsim share`.
-use super::countdown::{check_output_dir, emit};
 use crate::cli::ShareArgs;
 use crate::scenario::share;
 use anyhow::Result;
 
 pub fn run(args: &ShareArgs) -> Result<i32> {
-    check_output_dir(&args.output)?;
+    args.output.spec().check()?;
     let doc = share::run(args)?;
-    emit(&doc, &args.output)?;
+    args.output.spec().emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

@@ -1,5 +1,4 @@
 //! `gilsim simulate` and `gilsim calibrate`.
-use super::countdown::{check_output_dir, emit};
 use crate::cli::{CalibrateArgs, SimulateArgs};
 use crate::report::output::write_atomically;
 use crate::report::timeline_svg::{self, Timeline};
@@ -8,15 +7,15 @@ use crate::scenario::{calibrate, simulate};
 use anyhow::Result;
 
 pub fn run(args: &SimulateArgs) -> Result<i32> {
-    check_output_dir(&args.output)?;
+    args.output.spec().check()?;
     if args.validate && args.gil == crate::sim::Policy::Old {
         let doc = crate::scenario::old_gil::validate(args)?;
-        emit(&doc, &args.output)?;
+        args.output.spec().emit(&doc)?;
         return Ok(0);
     }
     if args.validate {
         let doc = simulate::validate(args)?;
-        emit(&doc, &args.output)?;
+        args.output.spec().emit(&doc)?;
         return Ok(0);
     }
     let (doc, outcome, scenario) = simulate::one(args)?;
@@ -46,7 +45,7 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
         });
         write_atomically(svg, &picture)?;
     }
-    emit(&doc, &args.output)?;
+    args.output.spec().emit(&doc)?;
     Ok(0)
 }
 
@@ -69,8 +68,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
 }
 
 pub fn convoy(args: &crate::cli::ConvoyArgs) -> Result<i32> {
-    check_output_dir(&args.output)?;
+    args.output.spec().check()?;
     let doc = crate::scenario::convoy::run(args)?;
-    emit(&doc, &args.output)?;
+    args.output.spec().emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

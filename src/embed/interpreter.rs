@@ -1,5 +1,5 @@
 //! Starting the embedded interpreter with gilsim's fix-ups, and describing it.
-use crate::embed::{error::python_error, modules};
+use crate::embed::{error::python_error, home, modules};
 use crate::measure::maps::mapped_libpython;
 use crate::worker::protocol::PythonInfo;
 use anyhow::{Context, Result};
@@ -8,13 +8,68 @@ use pyo3::prelude::*;
 /// The interpreter this binary was built against (recorded by build.rs).
 pub const CONFIGURED_PYTHON: &str = env!("GILSIM_CONFIGURED_PYTHON");
 pub const CONFIGURED_VERSION: &str = env!("GILSIM_CONFIGURED_VERSION");
+pub const CONFIGURED_PREFIX: &str = env!("GILSIM_CONFIGURED_PREFIX");
 pub const CONFIGURED_LIBDIR: &str = env!("GILSIM_CONFIGURED_LIBDIR");
 pub const CONFIGURED_LIBNAME: &str = env!("GILSIM_CONFIGURED_LIBNAME");
 
 /// Initializes CPython in this process (once) and applies the fix-ups.
 pub fn start() -> Result<()> {
+    initialize(&home::choose()?)?;
+    // A no-op after `initialize`; keeps pyo3's own bookkeeping of the start.
     Python::initialize();
     Python::attach(fix_up).context("preparing the embedded interpreter")
+}
+
+/// `Py_InitializeFromConfig` with the configured build's program name and home (see `home`),
+/// no signal handlers (the host owns SIGINT/SIGTERM), and the environment's PYTHON* variables.
+fn initialize(start: &home::Start) -> Result<()> {
+    use pyo3::ffi;
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &std::path::Path| {
+        CString::new(p.as_os_str().as_bytes()).context("a path with a NUL byte")
+    };
+    let program = c(&start.program)?;
+    let home = start.home.as_deref().map(c).transpose()?;
+    // SAFETY: the config is initialised by PyConfig_InitPythonConfig before any field is used,
+    // the strings outlive the calls that copy them, and the config is cleared once.
+    unsafe {
+        if ffi::Py_IsInitialized() != 0 {
+            return Ok(());
+        }
+        let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::uninit();
+        ffi::PyConfig_InitPythonConfig(config.as_mut_ptr());
+        let mut config = config.assume_init();
+        config.install_signal_handlers = 0;
+        config.parse_argv = 0;
+        let mut status =
+            ffi::PyConfig_SetBytesString(&mut config, &mut config.program_name, program.as_ptr());
+        if let (Some(home), 0) = (&home, ffi::PyStatus_Exception(status)) {
+            status = ffi::PyConfig_SetBytesString(&mut config, &mut config.home, home.as_ptr());
+        }
+        if ffi::PyStatus_Exception(status) == 0 {
+            status = ffi::Py_InitializeFromConfig(&config);
+        }
+        ffi::PyConfig_Clear(&mut config);
+        if ffi::PyStatus_Exception(status) != 0 {
+            let message = |p: *const std::ffi::c_char| {
+                (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned())
+            };
+            let text = [message(status.func), message(status.err_msg)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(": ");
+            anyhow::bail!(
+                "CPython {CONFIGURED_VERSION} could not start ({text}); PYTHONHOME={:?}, PYTHONPATH={:?}",
+                std::env::var_os("PYTHONHOME").unwrap_or_default(),
+                std::env::var_os("PYTHONPATH").unwrap_or_default()
+            );
+        }
+        // Release the GIL taken by initialisation, as pyo3's own start does.
+        ffi::PyEval_SaveThread();
+    }
+    Ok(())
 }
 
 fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
@@ -25,10 +80,7 @@ fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
         .getattr("modules")?
         .set_item("_gilsim", host)?;
     modules::load(py, "gilsim_fixups")?
-        .call_method1(
-            "install",
-            (exe.to_string_lossy().to_string(), CONFIGURED_PYTHON),
-        )
+        .call_method1("install", (exe.to_string_lossy().to_string(),))
         .map_err(|e| python_error(py, e))?;
     Ok(())
 }

@@ -7,4 +7,5 @@ pub mod timeline_svg;
 pub mod units;
 
 pub use document::{Document, Host};
-pub use render::{render, Format, Row};
+pub use output::OutputSpec;
+pub use render::{field, render, Cell, Format, Row};

@@ -1,4 +1,7 @@
 //! Rendering a document as a terminal table, Markdown, CSV or JSON.
+//!
+//! A row yields its table cells and its CSV fields as (name, value) lists; headers are taken
+//! from the same lists, so a header and its values cannot get out of step.
 use super::Document;
 use serde::Serialize;
 use tabled::builder::Builder;
@@ -25,39 +28,60 @@ impl Format {
     }
 }
 
-/// A result row that can be shown as text: human cells for tables, raw values for CSV.
-pub trait Row: Serialize {
-    fn headers() -> Vec<&'static str>;
-    fn cells(&self) -> Vec<String>;
-    fn csv_headers() -> Vec<&'static str>;
-    fn csv_cells(&self) -> Vec<String>;
+/// Terminal width the default tables and verdicts are made to fit.
+pub const WIDTH: usize = 100;
+
+/// One table cell: its column's header, whether only `--wide` shows it, and the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub header: &'static str,
+    pub wide_only: bool,
+    pub text: String,
 }
 
-pub fn render<R: Row>(doc: &Document<R>, format: Format) -> String {
+impl Cell {
+    /// A column every table shows.
+    pub fn new(header: &'static str, text: impl Into<String>) -> Cell {
+        Cell {
+            header,
+            wide_only: false,
+            text: text.into(),
+        }
+    }
+
+    /// A column shown with `--wide` (JSON and CSV always carry its data).
+    pub fn wide(header: &'static str, text: impl Into<String>) -> Cell {
+        Cell {
+            header,
+            wide_only: true,
+            text: text.into(),
+        }
+    }
+}
+
+/// A result row that can be shown as text: human cells for tables, raw values for CSV.
+pub trait Row: Serialize {
+    fn cells(&self) -> Vec<Cell>;
+    /// (CSV header, raw value) pairs: plain numbers in SI units, "" for none.
+    fn fields(&self) -> Vec<(&'static str, String)>;
+}
+
+/// `Some(x)` as text, "" for none: a CSV field.
+pub fn field<T: ToString>(value: Option<T>) -> String {
+    value.map_or(String::new(), |v| v.to_string())
+}
+
+pub fn render<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
     match format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(doc).expect("reports serialize");
             text.push('\n');
             text
         }
-        Format::Csv => {
-            let mut lines = vec![csv_line(R::csv_headers().iter().map(|h| h.to_string()))];
-            lines.extend(
-                doc.results
-                    .iter()
-                    .map(|r| csv_line(r.csv_cells().into_iter())),
-            );
-            lines.join("\n") + "\n"
-        }
+        Format::Csv => csv(doc),
         Format::Table | Format::Markdown => {
-            let mut builder = Builder::default();
-            builder.push_record(R::headers());
-            for row in &doc.results {
-                builder.push_record(row.cells());
-            }
-            let mut table = builder.build();
+            let table = table(doc, format, wide);
             if format == Format::Markdown {
-                table.with(Style::markdown());
                 format!(
                     "**gilsim {}** · {}\n\n{}\n\n{}\n",
                     doc.command,
@@ -66,67 +90,210 @@ pub fn render<R: Row>(doc: &Document<R>, format: Format) -> String {
                     doc.verdict
                 )
             } else {
-                table.with(Style::rounded());
                 format!(
                     "gilsim {} · {}\n{}\n\n{}\n",
                     doc.command,
                     doc.host.describe(),
                     table,
-                    wrap(&doc.verdict, 100)
+                    wrap(&doc.verdict, WIDTH)
                 )
             }
         }
     }
 }
 
-fn csv_line(cells: impl Iterator<Item = String>) -> String {
-    cells
-        .map(|c| {
-            if c.contains([',', '"', '\n']) {
-                format!("\"{}\"", c.replace('"', "\"\""))
-            } else {
-                c
+/// Columns in the first row's order; every row is laid out by header, so all have as many.
+fn columns<T: Clone>(rows: &[Vec<(&'static str, T)>]) -> Vec<&'static str> {
+    let mut headers: Vec<&'static str> = Vec::new();
+    for row in rows {
+        for (header, _) in row {
+            if !headers.contains(header) {
+                headers.push(header);
             }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+        }
+    }
+    headers
 }
 
-/// Wraps each paragraph at `width` columns for the terminal.
-fn wrap(text: &str, width: usize) -> String {
-    text.split('\n')
-        .map(|paragraph| {
-            let mut lines = Vec::new();
-            let mut line = String::new();
-            for word in paragraph.split(' ') {
-                if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                    lines.push(std::mem::take(&mut line));
-                }
-                if !line.is_empty() {
-                    line.push(' ');
-                }
-                line.push_str(word);
-            }
-            lines.push(line);
-            lines.join("\n")
+fn laid_out<T: Clone>(row: &[(&'static str, T)], headers: &[&'static str], none: T) -> Vec<T> {
+    headers
+        .iter()
+        .map(|h| {
+            row.iter()
+                .find(|(name, _)| name == h)
+                .map_or(none.clone(), |(_, v)| v.clone())
         })
+        .collect()
+}
+
+fn csv<R: Row>(doc: &Document<R>) -> String {
+    let rows: Vec<Vec<(&'static str, String)>> = doc.results.iter().map(Row::fields).collect();
+    let headers = columns(&rows);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    if !headers.is_empty() {
+        writer.write_record(&headers).expect("writing to memory");
+    }
+    for row in &rows {
+        writer
+            .write_record(laid_out(row, &headers, String::new()))
+            .expect("writing to memory");
+    }
+    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
+}
+
+fn table<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
+    let rows: Vec<Vec<(&'static str, String)>> = doc
+        .results
+        .iter()
+        .map(|r| {
+            r.cells()
+                .into_iter()
+                .filter(|c| wide || !c.wide_only)
+                // Markdown cells hold no raw pipes or line breaks.
+                .map(|c| match format {
+                    Format::Markdown => (c.header, c.text.replace('|', "\\|").replace('\n', " ")),
+                    _ => (c.header, c.text),
+                })
+                .collect()
+        })
+        .collect();
+    let headers = columns(&rows);
+    let mut builder = Builder::default();
+    builder.push_record(headers.iter().copied());
+    for row in &rows {
+        builder.push_record(laid_out(row, &headers, "–".to_string()));
+    }
+    let mut table = builder.build();
+    if format == Format::Markdown {
+        table.with(Style::markdown());
+    } else {
+        table.with(Style::rounded());
+    }
+    table.to_string()
+}
+
+/// Wraps each paragraph at `width` columns for the terminal, never splitting a number from its
+/// unit ("5.0 ms" stays on one line).
+pub fn wrap(text: &str, width: usize) -> String {
+    let options = textwrap::Options::new(width)
+        .word_separator(textwrap::WordSeparator::Custom(unit_aware_words));
+    text.split('\n')
+        .map(|paragraph| textwrap::fill(paragraph, &options))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Words split at spaces, except a space between a number and the unit after it.
+fn unit_aware_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b' ' {
+            let before_is_number = line[start..i]
+                .trim_end_matches(['%', ')', ','])
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_digit());
+            let next_word: String = line[i + 1..].chars().take_while(|c| *c != ' ').collect();
+            let next_is_unit = matches!(
+                next_word.trim_end_matches(['.', ',', ';', ':', ')']),
+                "s" | "ms"
+                    | "µs"
+                    | "ns"
+                    | "%"
+                    | "MiB"
+                    | "KiB"
+                    | "GiB"
+                    | "B"
+                    | "req/s"
+                    | "CPUs"
+                    | "CPU"
+                    | "threads"
+                    | "thread"
+                    | "runs"
+                    | "iterations"
+            );
+            if !(before_is_number && next_is_unit) {
+                let mut end = i;
+                while end < bytes.len() && bytes[end] == b' ' {
+                    end += 1;
+                }
+                words.push(textwrap::core::Word::from(&line[start..end]));
+                start = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Host;
 
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        let line =
-            csv_line(["a".to_string(), "b,c".to_string(), "say \"x\"".to_string()].into_iter());
-        assert_eq!(line, "a,\"b,c\",\"say \"\"x\"\"\"");
+    #[derive(Serialize)]
+    struct Fixed {
+        name: &'static str,
+        value: Option<f64>,
+    }
+
+    impl Row for Fixed {
+        fn cells(&self) -> Vec<Cell> {
+            vec![
+                Cell::new("name", self.name),
+                Cell::wide("value", self.value.map_or("–".into(), |v| format!("{v} s"))),
+            ]
+        }
+        fn fields(&self) -> Vec<(&'static str, String)> {
+            vec![("name", self.name.into()), ("value_s", field(self.value))]
+        }
+    }
+
+    fn doc() -> Document<Fixed> {
+        Document {
+            schema: crate::report::document::SCHEMA,
+            command: "fixed".into(),
+            params: serde_json::json!({}),
+            host: Host {
+                cpus: 2,
+                python: None,
+            },
+            results: vec![
+                Fixed {
+                    name: "a, \"quoted\"",
+                    value: Some(1.5),
+                },
+                Fixed {
+                    name: "b|c",
+                    value: None,
+                },
+            ],
+            verdict: "A verdict.".into(),
+        }
     }
 
     #[test]
-    fn wrap_keeps_words_whole() {
+    fn every_renderer_of_a_fixed_document() {
+        let doc = doc();
+        insta::assert_snapshot!("csv", render(&doc, Format::Csv, false));
+        insta::assert_snapshot!("table", render(&doc, Format::Table, false));
+        insta::assert_snapshot!("table_wide", render(&doc, Format::Table, true));
+        insta::assert_snapshot!("markdown", render(&doc, Format::Markdown, true));
+        insta::assert_snapshot!("json", render(&doc, Format::Json, false));
+    }
+
+    #[test]
+    fn wrap_keeps_words_whole_and_numbers_with_units() {
         assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
+        assert_eq!(wrap("it took 5.0 ms", 10), "it took\n5.0 ms");
+        assert_eq!(wrap("x 12 %", 4), "x\n12 %");
     }
 }

@@ -34,6 +34,8 @@ pub struct Finished {
     /// None when the worker exited without writing one (e.g. the script called `os._exit`).
     pub record: Option<Record>,
     pub exit_code: i32,
+    /// For a quiet worker: "; its stderr ended with:\n…" (its last lines), or "".
+    pub stderr_tail: String,
 }
 
 #[derive(Debug, Error)]
@@ -76,10 +78,21 @@ pub fn run_quiet(job: &Job, timeout: Duration) -> Result<Record, RunError> {
         },
     )?;
     match finished.record {
+        // A traceback already says what Python said; otherwise the worker's stderr may.
+        Some(Record::Error {
+            message,
+            traceback: None,
+        }) => Err(RunError::Python {
+            message: message + &finished.stderr_tail,
+            traceback: None,
+        }),
         Some(Record::Error { message, traceback }) => Err(RunError::Python { message, traceback }),
         Some(record) => Ok(record),
         None => Err(RunError::Crashed {
-            detail: format!("exited with code {} without a record", finished.exit_code),
+            detail: format!(
+                "exited with code {} without a record{}",
+                finished.exit_code, finished.stderr_tail
+            ),
         }),
     }
 }

@@ -74,11 +74,11 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
         .recv_timeout(Duration::from_secs(2))
         .ok()
         .and_then(|line| serde_json::from_str::<Record>(&line).ok());
+    let stderr = stderr_text
+        .and_then(|rx| rx.recv_timeout(Duration::from_secs(1)).ok())
+        .unwrap_or_default();
     if record.is_none() {
         if let Some(signal) = status.signal() {
-            let stderr = stderr_text
-                .and_then(|rx| rx.recv_timeout(Duration::from_secs(1)).ok())
-                .unwrap_or_default();
             return Err(RunError::Crashed {
                 detail: format!("was killed by signal {signal}{}", tail(&stderr)),
             });
@@ -87,6 +87,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
     Ok(Finished {
         record,
         exit_code: status.code().unwrap_or(1),
+        stderr_tail: tail(&stderr),
     })
 }
 
@@ -144,7 +145,7 @@ fn read_first_line(fd: OwnedFd) -> mpsc::Receiver<String> {
     rx
 }
 
-/// A quiet worker's stderr, kept for the error message if it crashes.
+/// A quiet worker's stderr, kept for the error message if it fails.
 fn read_all(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -155,8 +156,14 @@ fn read_all(stream: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Strin
     rx
 }
 
+/// The last lines of a worker's stderr, as the end of an error message ("" when it was empty).
 fn tail(stderr: &str) -> String {
-    let last: Vec<&str> = stderr.lines().rev().take(5).collect();
+    let last: Vec<&str> = stderr
+        .lines()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(8)
+        .collect();
     if last.is_empty() {
         String::new()
     } else {

@@ -4,8 +4,8 @@
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
 use crate::cli::ConvoyArgs;
 use crate::report::progress::Progress;
-use crate::report::units::seconds;
-use crate::report::{Document, Host, Row};
+use crate::report::units::{seconds, thousands};
+use crate::report::{field, Cell, Document, Host, Row};
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::worker::protocol::{ConvoyTrial, Job};
@@ -177,66 +177,41 @@ fn verdict(rows: &[ConvoyRow], note: &str) -> String {
 }
 
 impl Row for ConvoyRow {
-    fn headers() -> Vec<&'static str> {
-        vec![
-            "CPU threads",
-            "interval",
-            "req/s",
-            "latency p50",
-            "p99",
-            "model req/s",
-            "status",
-        ]
-    }
-
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self) -> Vec<Cell> {
         let lat = |k: &str| {
             self.latency_s
                 .as_ref()
                 .and_then(|l| l[k].as_f64())
                 .map_or("–".into(), seconds)
         };
+        let rate = |r: Option<f64>| r.map_or("–".into(), |r| thousands(r.round() as u64));
         vec![
-            self.cpu_threads.to_string(),
-            seconds(self.switch_interval_s),
-            self.requests_per_s
-                .map_or("–".into(), |r| format!("{r:.0}")),
-            lat("p50"),
-            lat("p99"),
-            self.predicted_requests_per_s
-                .map_or("–".into(), |r| format!("{r:.0}")),
-            crate::report::units::status_cell(self.error.as_deref()),
+            Cell::new("CPU threads", self.cpu_threads.to_string()),
+            Cell::new("interval", seconds(self.switch_interval_s)),
+            Cell::new("req/s", rate(self.requests_per_s)),
+            Cell::new("latency p50", lat("p50")),
+            Cell::new("p99", lat("p99")),
+            Cell::new("model req/s", rate(self.predicted_requests_per_s)),
+            Cell::new(
+                "status",
+                crate::report::units::status_cell(self.error.as_deref()),
+            ),
         ]
     }
 
-    fn csv_headers() -> Vec<&'static str> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let lat = |k: &str| field(self.latency_s.as_ref().and_then(|l| l[k].as_f64()));
         vec![
-            "cpu_threads",
-            "switch_interval_s",
-            "requests_per_s",
-            "latency_p50_s",
-            "latency_p99_s",
-            "predicted_requests_per_s",
-            "status",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        let lat = |k: &str| {
-            self.latency_s
-                .as_ref()
-                .and_then(|l| l[k].as_f64())
-                .map_or(String::new(), |v| v.to_string())
-        };
-        vec![
-            self.cpu_threads.to_string(),
-            self.switch_interval_s.to_string(),
-            self.requests_per_s.map_or(String::new(), |r| r.to_string()),
-            lat("p50"),
-            lat("p99"),
-            self.predicted_requests_per_s
-                .map_or(String::new(), |r| r.to_string()),
-            self.status.into(),
+            ("cpu_threads", self.cpu_threads.to_string()),
+            ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("requests_per_s", field(self.requests_per_s)),
+            ("latency_p50_s", lat("p50")),
+            ("latency_p99_s", lat("p99")),
+            (
+                "predicted_requests_per_s",
+                field(self.predicted_requests_per_s),
+            ),
+            ("status", self.status.into()),
         ]
     }
 }

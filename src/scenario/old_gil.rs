@@ -4,8 +4,8 @@
 //! time calibrates the model's time per iteration; the 2-thread time is then predicted.
 use crate::cli::SimulateArgs;
 use crate::report::progress::Progress;
-use crate::report::units::seconds;
-use crate::report::{Document, Host, Row};
+use crate::report::units::{seconds, thousands};
+use crate::report::{Cell, Document, Host, Row};
 use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
 use crate::sim::{self, Params, Policy, Scenario};
@@ -176,53 +176,37 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
 }
 
 impl Row for OldRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
         vec![
-            "python",
-            "threads",
-            "measured wall",
-            "CPU",
-            "ctx vol/invol",
-            "× 1 thread",
-            "predicted",
-            "error",
+            Cell::new("python", self.python.clone()),
+            Cell::new("threads", self.threads.to_string()),
+            Cell::new("measured wall", seconds(self.measured_wall_s)),
+            Cell::new("CPU", seconds(self.measured_cpu_s)),
+            Cell::wide(
+                "ctx vol/invol",
+                format!(
+                    "{} / {}",
+                    thousands(self.ctx_switches.0.max(0) as u64),
+                    thousands(self.ctx_switches.1.max(0) as u64)
+                ),
+            ),
+            Cell::new("× 1 thread", format!("×{:.2}", self.slowdown)),
+            Cell::new("predicted", seconds(self.predicted_wall_s)),
+            Cell::new("error", format!("{:+.1} %", self.wall_error * 100.0)),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
-            self.python.clone(),
-            self.threads.to_string(),
-            seconds(self.measured_wall_s),
-            seconds(self.measured_cpu_s),
-            format!("{} / {}", self.ctx_switches.0, self.ctx_switches.1),
-            format!("×{:.2}", self.slowdown),
-            seconds(self.predicted_wall_s),
-            format!("{:+.1} %", self.wall_error * 100.0),
-        ]
-    }
-
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "python",
-            "threads",
-            "measured_wall_s",
-            "measured_cpu_s",
-            "predicted_wall_s",
-            "wall_error",
-            "slowdown",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        vec![
-            self.python.clone(),
-            self.threads.to_string(),
-            self.measured_wall_s.to_string(),
-            self.measured_cpu_s.to_string(),
-            self.predicted_wall_s.to_string(),
-            self.wall_error.to_string(),
-            self.slowdown.to_string(),
+            ("python", self.python.clone()),
+            ("threads", self.threads.to_string()),
+            ("measured_wall_s", self.measured_wall_s.to_string()),
+            ("measured_cpu_s", self.measured_cpu_s.to_string()),
+            ("ctx_voluntary", self.ctx_switches.0.to_string()),
+            ("ctx_involuntary", self.ctx_switches.1.to_string()),
+            ("predicted_wall_s", self.predicted_wall_s.to_string()),
+            ("wall_error", self.wall_error.to_string()),
+            ("slowdown", self.slowdown.to_string()),
         ]
     }
 }

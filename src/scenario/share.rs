@@ -4,8 +4,8 @@ use crate::cli::ShareArgs;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::progress::Progress;
-use crate::report::units::seconds;
-use crate::report::{Document, Host, Row};
+use crate::report::units::{seconds, thousands};
+use crate::report::{field, Cell, Document, Host, Row};
 use crate::scenario::{dedup, host, measure_job};
 use crate::worker::protocol::{Job, ShareTrial};
 use anyhow::{Context, Result};
@@ -148,62 +148,41 @@ fn verdict(rows: &[ShareRow]) -> String {
 }
 
 impl Row for ShareRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
         vec![
-            "variant",
-            "start",
-            "items",
-            "parent sees change",
-            "pickled",
-            "copied by writes",
-            "wall",
-            "status",
+            Cell::new("variant", self.variant),
+            Cell::new("start", self.start_method.unwrap_or("–")),
+            Cell::new("items", thousands(self.size as u64)),
+            Cell::new(
+                "parent sees change",
+                self.visible_in_parent
+                    .map_or("–", |v| if v { "yes" } else { "no" }),
+            ),
+            Cell::new("pickled", self.pickled_bytes.map_or("–".into(), bytes)),
+            Cell::new(
+                "copied by writes",
+                self.child_copied_bytes.map_or("–".into(), bytes),
+            ),
+            Cell::new("wall", self.wall_s.map_or("–".into(), seconds)),
+            Cell::new(
+                "status",
+                crate::report::units::status_cell(self.error.as_deref()),
+            ),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
-            self.variant.into(),
-            self.start_method.unwrap_or("–").into(),
-            self.size.to_string(),
-            self.visible_in_parent
-                .map_or("–".into(), |v| if v { "yes".into() } else { "no".into() }),
-            self.pickled_bytes.map_or("–".into(), bytes),
-            self.child_copied_bytes.map_or("–".into(), bytes),
-            self.wall_s.map_or("–".into(), seconds),
-            crate::report::units::status_cell(self.error.as_deref()),
-        ]
-    }
-
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "variant",
-            "start_method",
-            "size",
-            "visible_in_parent",
-            "object_bytes",
-            "pickled_bytes",
-            "child_copied_bytes",
-            "wall_s",
-            "status",
-            "error",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        let opt = |v: Option<u64>| v.map_or(String::new(), |x| x.to_string());
-        vec![
-            self.variant.into(),
-            self.start_method.unwrap_or("").into(),
-            self.size.to_string(),
-            self.visible_in_parent
-                .map_or(String::new(), |v| v.to_string()),
-            opt(self.object_bytes),
-            opt(self.pickled_bytes),
-            opt(self.child_copied_bytes),
-            self.wall_s.map_or(String::new(), |w| w.to_string()),
-            self.status.into(),
-            self.error.clone().unwrap_or_default(),
+            ("variant", self.variant.into()),
+            ("start_method", self.start_method.unwrap_or("").into()),
+            ("size", self.size.to_string()),
+            ("visible_in_parent", field(self.visible_in_parent)),
+            ("object_bytes", field(self.object_bytes)),
+            ("pickled_bytes", field(self.pickled_bytes)),
+            ("child_copied_bytes", field(self.child_copied_bytes)),
+            ("wall_s", field(self.wall_s)),
+            ("status", self.status.into()),
+            ("error", self.error.clone().unwrap_or_default()),
         ]
     }
 }

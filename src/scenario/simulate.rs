@@ -3,8 +3,8 @@
 use crate::cli::SimulateArgs;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
-use crate::report::units::seconds;
-use crate::report::{Document, Host, Row};
+use crate::report::units::{seconds, thousands};
+use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
@@ -163,73 +163,63 @@ fn row(s: &Scenario, o: &Outcome, took: f64) -> SimRow {
 }
 
 impl Row for SimRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
         vec![
-            "gil",
-            "threads",
-            "io",
-            "cores",
-            "interval",
-            "predicted wall",
-            "hand-offs",
-            "per s",
-            "GIL held",
-            "per thread held",
-            "req/s",
+            Cell::new("gil", format!("{:?}", self.policy).to_lowercase()),
+            Cell::new("threads", self.threads.to_string()),
+            Cell::new("io", self.io_threads.to_string()),
+            Cell::new("cores", self.cores.to_string()),
+            Cell::new("interval", seconds(self.switch_interval_s)),
+            Cell::new("predicted wall", seconds(self.predicted_wall_s)),
+            Cell::new("hand-offs", thousands(self.predicted_switches)),
+            Cell::new("per s", thousands(self.switches_per_s.round() as u64)),
+            Cell::new(
+                "GIL held",
+                self.gil_held_fraction
+                    .map_or("–".into(), |h| format!("{:.1} %", h * 100.0)),
+            ),
+            Cell::wide("held per thread", shares_text(&self.threads_detail)),
+            Cell::new(
+                "req/s",
+                self.requests_per_s
+                    .map_or("–".into(), |r| thousands(r.round() as u64)),
+            ),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
-            format!("{:?}", self.policy).to_lowercase(),
-            self.threads.to_string(),
-            self.io_threads.to_string(),
-            self.cores.to_string(),
-            seconds(self.switch_interval_s),
-            seconds(self.predicted_wall_s),
-            self.predicted_switches.to_string(),
-            format!("{:.0}", self.switches_per_s),
-            self.gil_held_fraction
-                .map_or("–".into(), |h| format!("{:.1} %", h * 100.0)),
-            self.threads_detail
-                .iter()
-                .map(|t| format!("{:.0}", t.held_fraction * 100.0))
-                .collect::<Vec<_>>()
-                .join(" + "),
-            self.requests_per_s
-                .map_or("–".into(), |r| format!("{r:.0}")),
+            ("gil", format!("{:?}", self.policy).to_lowercase()),
+            ("threads", self.threads.to_string()),
+            ("io_threads", self.io_threads.to_string()),
+            ("cores", self.cores.to_string()),
+            ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("count", self.count.to_string()),
+            ("predicted_wall_s", self.predicted_wall_s.to_string()),
+            ("predicted_switches", self.predicted_switches.to_string()),
+            ("gil_held_fraction", field(self.gil_held_fraction)),
+            ("requests_per_s", field(self.requests_per_s)),
         ]
     }
+}
 
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "gil",
-            "threads",
-            "io_threads",
-            "cores",
-            "switch_interval_s",
-            "count",
-            "predicted_wall_s",
-            "predicted_switches",
-            "gil_held_fraction",
-            "requests_per_s",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        vec![
-            format!("{:?}", self.policy).to_lowercase(),
-            self.threads.to_string(),
-            self.io_threads.to_string(),
-            self.cores.to_string(),
-            self.switch_interval_s.to_string(),
-            self.count.to_string(),
-            self.predicted_wall_s.to_string(),
-            self.predicted_switches.to_string(),
-            self.gil_held_fraction
-                .map_or(String::new(), |h| h.to_string()),
-            self.requests_per_s.map_or(String::new(), |r| r.to_string()),
-        ]
+/// Each thread's held share in percent ("49 + 51"); with many threads, min / median / max.
+fn shares_text(threads: &[SimThread]) -> String {
+    let shares: Vec<f64> = threads.iter().map(|t| t.held_fraction * 100.0).collect();
+    match shares.len() {
+        0 => "–".into(),
+        1..=4 => shares
+            .iter()
+            .map(|h| format!("{h:.0}"))
+            .collect::<Vec<_>>()
+            .join(" + "),
+        _ => {
+            let s = Summary::of(&shares);
+            format!(
+                "{:.0} / {:.0} / {:.0} (min / median / max)",
+                s.min, s.median, s.max
+            )
+        }
     }
 }
 
@@ -492,65 +482,45 @@ fn noise_sentence(rows: &[ValidateRow], repeat: usize) -> String {
 }
 
 impl Row for ValidateRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
         vec![
-            "threads",
-            "interval",
-            "measured wall",
-            "predicted",
-            "error",
-            "measured hand-offs",
-            "predicted",
-            "error",
-            "target",
+            Cell::new("threads", self.threads.to_string()),
+            Cell::new("interval", seconds(self.switch_interval_s)),
+            Cell::new("wall", seconds(self.measured_wall_s)),
+            Cell::new("model", seconds(self.predicted_wall_s)),
+            Cell::new("err", format!("{:+.1} %", self.wall_error * 100.0)),
+            Cell::new(
+                "hand-offs",
+                self.measured_switches.map_or("–".into(), thousands),
+            ),
+            Cell::new("model h-o", thousands(self.predicted_switches)),
+            Cell::new(
+                "err h-o",
+                self.switch_error
+                    .map_or("–".into(), |e| format!("{:+.1} %", e * 100.0)),
+            ),
+            Cell::new(
+                "target",
+                match self.meets_target {
+                    Some(true) => "met",
+                    Some(false) => "MISSED",
+                    None => "–",
+                },
+            ),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
         vec![
-            self.threads.to_string(),
-            seconds(self.switch_interval_s),
-            seconds(self.measured_wall_s),
-            seconds(self.predicted_wall_s),
-            format!("{:+.1} %", self.wall_error * 100.0),
-            self.measured_switches.map_or("–".into(), |s| s.to_string()),
-            self.predicted_switches.to_string(),
-            self.switch_error
-                .map_or("–".into(), |e| format!("{:+.1} %", e * 100.0)),
-            match self.meets_target {
-                Some(true) => "met".into(),
-                Some(false) => "MISSED".into(),
-                None => "(no target)".into(),
-            },
-        ]
-    }
-
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "threads",
-            "switch_interval_s",
-            "measured_wall_s",
-            "predicted_wall_s",
-            "wall_error",
-            "measured_switches",
-            "predicted_switches",
-            "switch_error",
-            "meets_target",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        vec![
-            self.threads.to_string(),
-            self.switch_interval_s.to_string(),
-            self.measured_wall_s.to_string(),
-            self.predicted_wall_s.to_string(),
-            self.wall_error.to_string(),
-            self.measured_switches
-                .map_or(String::new(), |s| s.to_string()),
-            self.predicted_switches.to_string(),
-            self.switch_error.map_or(String::new(), |e| e.to_string()),
-            self.meets_target.map_or(String::new(), |m| m.to_string()),
+            ("threads", self.threads.to_string()),
+            ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("measured_wall_s", self.measured_wall_s.to_string()),
+            ("predicted_wall_s", self.predicted_wall_s.to_string()),
+            ("wall_error", self.wall_error.to_string()),
+            ("measured_switches", field(self.measured_switches)),
+            ("predicted_switches", self.predicted_switches.to_string()),
+            ("switch_error", field(self.switch_error)),
+            ("meets_target", field(self.meets_target)),
         ]
     }
 }

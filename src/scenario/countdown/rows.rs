@@ -1,8 +1,8 @@
 //! Condensing repeated countdown trials into one row per (runtime, workers).
 use crate::measure::gil::probe::{Latencies, ProbeStats};
 use crate::measure::gil::stats::{aggregate, GilStats};
-use crate::report::units::seconds;
-use crate::report::Row;
+use crate::report::units::{seconds, thousands};
+use crate::report::{field, Cell, Row};
 use crate::stats::{median, Summary};
 use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
 use serde::Serialize;
@@ -147,126 +147,117 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
 }
 
 impl Row for CountdownRow {
-    fn headers() -> Vec<&'static str> {
-        vec![
-            "runtime",
-            "workers",
-            "wall (median)",
-            "min – max",
-            "MAD",
-            "CV",
-            "CPU",
-            "CPU/wall",
-            "speedup",
-            "ctx sw vol/invol",
-            "per-thread CPU",
-            "ns/iter",
-            "GIL hand-offs",
-            "GIL held",
-        ]
-    }
-
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.runtime.name().to_string(),
-            self.workers.to_string(),
-            seconds(self.wall_s.median),
-            format!(
-                "{} – {}",
-                seconds(self.wall_s.min),
-                seconds(self.wall_s.max)
-            ),
-            seconds(self.wall_s.mad),
-            format!("{:.1} %", self.wall_s.cv * 100.0),
-            seconds(self.cpu_s.median),
-            format!("{:.2}", self.parallelism),
-            self.speedup.map_or("–".into(), |s| format!("×{s:.2}")),
-            format!(
-                "{:.0} / {:.0}",
-                self.ctx_switches.voluntary, self.ctx_switches.involuntary
-            ),
+    fn cells(&self) -> Vec<Cell> {
+        let per_thread = |f: &dyn Fn(&ThreadCpu) -> String| {
             if self.threads.len() > 1 {
-                self.threads
-                    .iter()
-                    .map(|t| seconds(t.cpu_s))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
+                self.threads.iter().map(f).collect::<Vec<_>>().join(" + ")
             } else {
                 "–".into()
-            },
-            format!("{:.2}", self.ns_per_iteration),
-            self.gil
-                .as_ref()
-                .and_then(|g| g.switches)
-                .map_or("–".into(), |s| s.to_string()),
-            match (&self.gil, self.runtime) {
-                // The parent's own GIL: each child process has its own, not read here.
-                (Some(g), Runtime::PythonProcesses) => format!("parent {}", held_text(g)),
-                (Some(g), _) => held_text(g),
-                (None, _) => "–".into(),
-            },
+            }
+        };
+        vec![
+            Cell::new("runtime", self.runtime.name()),
+            Cell::new("workers", self.workers.to_string()),
+            Cell::new("wall", seconds(self.wall_s.median)),
+            Cell::new(
+                "spread",
+                if self.wall_s.samples.len() < crate::stats::MIN_RUNS_FOR_SPREAD {
+                    "–".into()
+                } else {
+                    format!("±{:.1} %", self.wall_s.robust_rel_spread() * 100.0)
+                },
+            ),
+            Cell::wide(
+                "min – max",
+                format!(
+                    "{} – {}",
+                    seconds(self.wall_s.min),
+                    seconds(self.wall_s.max)
+                ),
+            ),
+            Cell::wide("MAD", seconds(self.wall_s.mad)),
+            Cell::wide("CV", format!("{:.1} %", self.wall_s.cv * 100.0)),
+            Cell::wide("CPU", seconds(self.cpu_s.median)),
+            Cell::new("CPU/wall", format!("{:.2}", self.parallelism)),
+            Cell::new(
+                "speedup",
+                self.speedup.map_or("–".into(), |s| format!("×{s:.2}")),
+            ),
+            Cell::wide(
+                "ctx sw vol/invol",
+                format!(
+                    "{} / {}",
+                    thousands(self.ctx_switches.voluntary.round() as u64),
+                    thousands(self.ctx_switches.involuntary.round() as u64)
+                ),
+            ),
+            Cell::wide("per-thread CPU", per_thread(&|t| seconds(t.cpu_s))),
+            Cell::wide("ns/iter", format!("{:.2}", self.ns_per_iteration)),
+            Cell::new(
+                "hand-offs",
+                self.gil
+                    .as_ref()
+                    .and_then(|g| g.switches)
+                    .map_or("–".into(), thousands),
+            ),
+            Cell::new(
+                "GIL held",
+                match (&self.gil, self.runtime) {
+                    // The parent's own GIL: each child process has its own, not read here.
+                    (Some(g), Runtime::PythonProcesses) => format!("parent {}", held_total(g)),
+                    (Some(g), _) => held_total(g),
+                    (None, _) => "–".into(),
+                },
+            ),
+            Cell::wide(
+                "held per thread",
+                self.gil.as_ref().map_or("–".into(), held_per_thread),
+            ),
         ]
     }
 
-    fn csv_headers() -> Vec<&'static str> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let gil = self.gil.as_ref();
         vec![
-            "runtime",
-            "workers",
-            "count",
-            "wall_median_s",
-            "wall_min_s",
-            "wall_max_s",
-            "wall_mad_s",
-            "wall_cv",
-            "cpu_median_s",
-            "parallelism",
-            "speedup",
-            "ctx_voluntary",
-            "ctx_involuntary",
-            "thread_cpu_s",
-            "ns_per_iteration",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        vec![
-            self.runtime.name().to_string(),
-            self.workers.to_string(),
-            self.count.to_string(),
-            self.wall_s.median.to_string(),
-            self.wall_s.min.to_string(),
-            self.wall_s.max.to_string(),
-            self.wall_s.mad.to_string(),
-            self.wall_s.cv.to_string(),
-            self.cpu_s.median.to_string(),
-            self.parallelism.to_string(),
-            self.speedup.map_or(String::new(), |s| s.to_string()),
-            self.ctx_switches.voluntary.to_string(),
-            self.ctx_switches.involuntary.to_string(),
-            self.threads
-                .iter()
-                .map(|t| t.cpu_s.to_string())
-                .collect::<Vec<_>>()
-                .join(";"),
-            self.ns_per_iteration.to_string(),
-            self.gil
-                .as_ref()
-                .map_or(String::new(), |g| g.source.clone()),
-            self.gil
-                .as_ref()
-                .and_then(|g| g.switches)
-                .map_or(String::new(), |s| s.to_string()),
-            self.gil
-                .as_ref()
-                .and_then(|g| g.held_fraction)
-                .map_or(String::new(), |h| h.to_string()),
-            self.gil.as_ref().map_or(String::new(), |g| {
-                g.threads
+            ("runtime", self.runtime.name().to_string()),
+            ("workers", self.workers.to_string()),
+            ("count", self.count.to_string()),
+            ("wall_median_s", self.wall_s.median.to_string()),
+            ("wall_min_s", self.wall_s.min.to_string()),
+            ("wall_max_s", self.wall_s.max.to_string()),
+            ("wall_mad_s", self.wall_s.mad.to_string()),
+            ("wall_cv", self.wall_s.cv.to_string()),
+            ("runs", self.wall_s.samples.len().to_string()),
+            ("cpu_median_s", self.cpu_s.median.to_string()),
+            ("parallelism", self.parallelism.to_string()),
+            ("speedup", field(self.speedup)),
+            ("ctx_voluntary", self.ctx_switches.voluntary.to_string()),
+            ("ctx_involuntary", self.ctx_switches.involuntary.to_string()),
+            (
+                "thread_cpu_s",
+                self.threads
                     .iter()
-                    .map(|t| t.held_fraction.map_or(String::new(), |h| h.to_string()))
+                    .map(|t| t.cpu_s.to_string())
                     .collect::<Vec<_>>()
-                    .join(";")
-            }),
+                    .join(";"),
+            ),
+            ("ns_per_iteration", self.ns_per_iteration.to_string()),
+            ("gil_source", field(gil.map(|g| g.source.clone()))),
+            ("gil_switches", field(gil.and_then(|g| g.switches))),
+            (
+                "gil_held_fraction",
+                field(gil.and_then(|g| g.held_fraction)),
+            ),
+            (
+                "thread_held_fraction",
+                gil.map_or(String::new(), |g| {
+                    g.threads
+                        .iter()
+                        .map(|t| field(t.held_fraction))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                }),
+            ),
         ]
     }
 }
@@ -290,20 +281,23 @@ fn probes(runs: &[TrialMeasurement]) -> Option<ProbeStats> {
     })
 }
 
-/// "99 % (49 + 50)": the GIL's held share, and each thread's when there are several.
-fn held_text(g: &GilStats) -> String {
-    let Some(total) = g.held_fraction else {
-        return "n/a".into();
-    };
-    let mut text = format!("{:.0} %", total * 100.0);
-    if g.threads.len() > 1 {
-        let parts: Vec<String> = g
-            .threads
-            .iter()
-            .filter_map(|t| t.held_fraction)
-            .map(|h| format!("{:.0}", h * 100.0))
-            .collect();
-        text += &format!(" ({})", parts.join(" + "));
+/// "99 %": the GIL's held share.
+fn held_total(g: &GilStats) -> String {
+    g.held_fraction
+        .map_or("n/a".into(), |h| format!("{:.0} %", h * 100.0))
+}
+
+/// "49 + 50": each thread's held share, when there are several.
+fn held_per_thread(g: &GilStats) -> String {
+    if g.threads.len() < 2 {
+        return "–".into();
     }
-    text
+    g.threads
+        .iter()
+        .map(|t| {
+            t.held_fraction
+                .map_or("?".into(), |h| format!("{:.0}", h * 100.0))
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }

@@ -1,8 +1,8 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
-use crate::report::units::{opt_seconds, seconds, status_cell};
-use crate::report::Row;
+use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
+use crate::report::{field, Cell, Row};
 use crate::scenario::Outcome;
 use crate::stats::{median, Summary};
 use crate::worker::protocol::{PoolRuntime, PoolTrial};
@@ -88,92 +88,68 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
 }
 
 impl Row for PoolRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
         vec![
-            "runtime",
-            "method",
-            "start",
-            "workers",
-            "chunk",
-            "start-up",
-            "map",
-            "total (median)",
-            "min – max",
-            "items/s",
-            "sequential",
-            "results",
-            "status",
+            Cell::new("runtime", self.runtime.name()),
+            Cell::new("method", self.method.unwrap_or("–")),
+            Cell::new("start", self.start_method.unwrap_or("–")),
+            Cell::wide("workers", self.workers.to_string()),
+            Cell::wide(
+                "chunk",
+                self.chunksize.map_or("–".into(), |c| thousands(c as u64)),
+            ),
+            Cell::new("start-up", opt_seconds(self.startup_s)),
+            Cell::new("map", opt_seconds(self.map_s)),
+            Cell::new(
+                "total",
+                opt_seconds(self.total_s.as_ref().map(|t| t.median)),
+            ),
+            Cell::wide(
+                "min – max",
+                self.total_s.as_ref().map_or("–".into(), |t| {
+                    format!("{} – {}", seconds(t.min), seconds(t.max))
+                }),
+            ),
+            Cell::wide(
+                "items/s",
+                self.items_per_s
+                    .map_or("–".into(), |r| thousands(r.round() as u64)),
+            ),
+            Cell::new("sequential", opt_seconds(self.sequential_s)),
+            Cell::new(
+                "results",
+                if self.status != "ok" {
+                    "–"
+                } else if self.results_ok {
+                    "ok"
+                } else {
+                    "WRONG"
+                },
+            ),
+            Cell::new("status", status_cell(self.error.as_deref())),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let total = self.total_s.as_ref();
         vec![
-            self.runtime.name().into(),
-            self.method.unwrap_or("–").into(),
-            self.start_method.unwrap_or("–").into(),
-            self.workers.to_string(),
-            self.chunksize.map_or("–".into(), |c| c.to_string()),
-            opt_seconds(self.startup_s),
-            opt_seconds(self.map_s),
-            opt_seconds(self.total_s.as_ref().map(|t| t.median)),
-            self.total_s.as_ref().map_or("–".into(), |t| {
-                format!("{} – {}", seconds(t.min), seconds(t.max))
-            }),
-            self.items_per_s.map_or("–".into(), |r| format!("{r:.0}")),
-            opt_seconds(self.sequential_s),
-            if self.status != "ok" {
-                "–".into()
-            } else if self.results_ok {
-                "ok".into()
-            } else {
-                "WRONG".into()
-            },
-            status_cell(self.error.as_deref()),
-        ]
-    }
-
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "runtime",
-            "method",
-            "start_method",
-            "workers",
-            "items",
-            "chunksize",
-            "work",
-            "startup_s",
-            "map_s",
-            "total_median_s",
-            "total_min_s",
-            "total_max_s",
-            "items_per_s",
-            "sequential_s",
-            "results_ok",
-            "status",
-            "error",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
-        vec![
-            self.runtime.name().into(),
-            self.method.unwrap_or("").into(),
-            self.start_method.unwrap_or("").into(),
-            self.workers.to_string(),
-            self.items.to_string(),
-            self.chunksize.map_or(String::new(), |c| c.to_string()),
-            self.work.to_string(),
-            num(self.startup_s),
-            num(self.map_s),
-            num(self.total_s.as_ref().map(|t| t.median)),
-            num(self.total_s.as_ref().map(|t| t.min)),
-            num(self.total_s.as_ref().map(|t| t.max)),
-            num(self.items_per_s),
-            num(self.sequential_s),
-            self.results_ok.to_string(),
-            self.status.into(),
-            self.error.clone().unwrap_or_default(),
+            ("runtime", self.runtime.name().into()),
+            ("method", self.method.unwrap_or("").into()),
+            ("start_method", self.start_method.unwrap_or("").into()),
+            ("workers", self.workers.to_string()),
+            ("items", self.items.to_string()),
+            ("chunksize", field(self.chunksize)),
+            ("work", self.work.to_string()),
+            ("startup_s", field(self.startup_s)),
+            ("map_s", field(self.map_s)),
+            ("total_median_s", field(total.map(|t| t.median))),
+            ("total_min_s", field(total.map(|t| t.min))),
+            ("total_max_s", field(total.map(|t| t.max))),
+            ("items_per_s", field(self.items_per_s)),
+            ("sequential_s", field(self.sequential_s)),
+            ("results_ok", self.results_ok.to_string()),
+            ("status", self.status.into()),
+            ("error", self.error.clone().unwrap_or_default()),
         ]
     }
 }

@@ -1,8 +1,8 @@
 //! One row per sender/receiver configuration.
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
-use crate::report::units::{opt_seconds, status_cell};
-use crate::report::Row;
+use crate::report::units::{opt_seconds, status_cell, thousands};
+use crate::report::{field, Cell, Row};
 use crate::scenario::Outcome;
 use crate::stats::{median, percentile};
 use crate::worker::protocol::{QueueRuntime, QueueTrial, QueueVariant};
@@ -130,76 +130,44 @@ impl QueueRow {
 }
 
 impl Row for QueueRow {
-    fn headers() -> Vec<&'static str> {
+    fn cells(&self) -> Vec<Cell> {
+        let latency = self.latency_s.as_ref();
         vec![
-            "runtime",
-            "variant",
-            "start",
-            "received",
-            "msgs/s",
-            "latency p50",
-            "p99",
-            "first msg",
-            "shutdown",
-            "total",
-            "status",
+            Cell::new("runtime", self.runtime.name()),
+            Cell::new("variant", self.variant.name()),
+            Cell::new("start", self.start_method.unwrap_or("–")),
+            Cell::wide("received", self.received_text()),
+            Cell::new(
+                "msgs/s",
+                self.messages_per_s
+                    .map_or("–".into(), |r| thousands(r.round() as u64)),
+            ),
+            Cell::new("latency p50", opt_seconds(latency.map(|l| l.p50))),
+            Cell::wide("p99", opt_seconds(latency.map(|l| l.p99))),
+            Cell::wide("first msg", opt_seconds(self.first_message_s)),
+            Cell::new("shutdown", opt_seconds(self.shutdown_s)),
+            Cell::new("total", opt_seconds(self.total_s)),
+            Cell::new("status", status_cell(self.error.as_deref())),
         ]
     }
 
-    fn cells(&self) -> Vec<String> {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let latency = self.latency_s.as_ref();
         vec![
-            self.runtime.name().into(),
-            self.variant.name().into(),
-            self.start_method.unwrap_or("–").into(),
-            self.received_text(),
-            self.messages_per_s
-                .map_or("–".into(), |r| format!("{r:.0}")),
-            opt_seconds(self.latency_s.as_ref().map(|l| l.p50)),
-            opt_seconds(self.latency_s.as_ref().map(|l| l.p99)),
-            opt_seconds(self.first_message_s),
-            opt_seconds(self.shutdown_s),
-            opt_seconds(self.total_s),
-            status_cell(self.error.as_deref()),
-        ]
-    }
-
-    fn csv_headers() -> Vec<&'static str> {
-        vec![
-            "runtime",
-            "variant",
-            "start_method",
-            "messages",
-            "interval_s",
-            "messages_received",
-            "messages_per_s",
-            "latency_p50_s",
-            "latency_p99_s",
-            "first_message_s",
-            "shutdown_s",
-            "total_s",
-            "status",
-            "error",
-        ]
-    }
-
-    fn csv_cells(&self) -> Vec<String> {
-        let num = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
-        vec![
-            self.runtime.name().into(),
-            self.variant.name().into(),
-            self.start_method.unwrap_or("").into(),
-            self.messages.to_string(),
-            self.interval_s.to_string(),
-            self.messages_received
-                .map_or(String::new(), |n| n.to_string()),
-            num(self.messages_per_s),
-            num(self.latency_s.as_ref().map(|l| l.p50)),
-            num(self.latency_s.as_ref().map(|l| l.p99)),
-            num(self.first_message_s),
-            num(self.shutdown_s),
-            num(self.total_s),
-            self.status.into(),
-            self.error.clone().unwrap_or_default(),
+            ("runtime", self.runtime.name().into()),
+            ("variant", self.variant.name().into()),
+            ("start_method", self.start_method.unwrap_or("").into()),
+            ("messages", self.messages.to_string()),
+            ("interval_s", self.interval_s.to_string()),
+            ("messages_received", field(self.messages_received)),
+            ("messages_per_s", field(self.messages_per_s)),
+            ("latency_p50_s", field(latency.map(|l| l.p50))),
+            ("latency_p99_s", field(latency.map(|l| l.p99))),
+            ("first_message_s", field(self.first_message_s)),
+            ("shutdown_s", field(self.shutdown_s)),
+            ("total_s", field(self.total_s)),
+            ("status", self.status.into()),
+            ("error", self.error.clone().unwrap_or_default()),
         ]
     }
 }

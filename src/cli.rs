@@ -81,6 +81,10 @@ pub struct CountdownArgs {
     /// How to watch the GIL during Python trials
     #[arg(long, value_name = "MODE", default_value = "separate")]
     pub gil_sampling: GilSampling,
+    /// Iterations for the untimed runs that sample held shares (default: --count; shares do not
+    /// depend on the length of the run)
+    #[arg(long, value_name = "N", value_parser = positive_u64, allow_hyphen_values = true)]
+    pub sampled_count: Option<u64>,
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
     #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]
     pub probe_interval: Option<f64>,

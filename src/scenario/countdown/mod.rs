@@ -77,6 +77,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             ));
             let sampling = CountdownTrial {
                 gil: GilSampling::Continuous,
+                count: args.sampled_count.unwrap_or(t.count),
                 ..t.clone()
             };
             runs.push(measure(&sampling, timeout)?);
@@ -98,6 +99,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             "switch_interval_s": switch_interval,
             "gil_stats": !args.no_gil_stats,
             "gil_sampling": args.gil_sampling().name(),
+            "sampled_count": args.sampled_count.unwrap_or(args.count),
             "probe_interval_s": args.probe_interval,
             "threads": args.threads,
             "processes": args.processes,

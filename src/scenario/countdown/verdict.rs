@@ -9,6 +9,7 @@
 use super::rows::CountdownRow;
 use crate::measure::gil::stats::GilStats;
 use crate::report::units::{seconds, thousands};
+use crate::stats::MIN_RUNS_FOR_SPREAD;
 use crate::worker::protocol::{PythonInfo, Runtime};
 
 const FLOOR: f64 = 0.02;
@@ -19,6 +20,8 @@ const NOISY: f64 = 0.10;
 /// How a ratio of two medians compares with 1, given both rows' spread.
 #[derive(Debug, PartialEq)]
 pub enum Comparison {
+    /// Too few runs for a spread: nothing can be decided.
+    Undetermined,
     Slower,
     Equal,
     Faster,
@@ -35,7 +38,10 @@ pub fn threshold(a: &CountdownRow, b: &CountdownRow) -> f64 {
 pub fn compare(row: &CountdownRow, base: &CountdownRow) -> (f64, Comparison) {
     let ratio = row.wall_s.median / base.wall_s.median;
     let limit = threshold(row, base);
-    let verdict = if ratio > 1.0 + limit {
+    let runs = row.wall_s.samples.len().min(base.wall_s.samples.len());
+    let verdict = if runs < MIN_RUNS_FOR_SPREAD {
+        Comparison::Undetermined
+    } else if ratio > 1.0 + limit {
         Comparison::Slower
     } else if ratio < 1.0 - limit {
         Comparison::Faster
@@ -159,6 +165,15 @@ fn threads_paragraph(
     let limit = threshold(many, one) * 100.0;
     let n = many.workers;
     let headline = match comparison {
+        Comparison::Undetermined => {
+            let runs = many.wall_s.samples.len().min(one.wall_s.samples.len());
+            format!(
+                "{n} Python threads took {} and 1 took {} (×{ratio:.2}): undetermined. With {runs} run{} per row there is no spread to tell a real difference from run-to-run noise; run with --repeat 5 or more to decide.",
+                seconds(many.wall_s.median),
+                seconds(one.wall_s.median),
+                if runs == 1 { "" } else { "s" }
+            )
+        }
         Comparison::Slower => format!(
             "{n} Python threads were SLOWER than 1: {} vs {} (×{ratio:.2}, beyond the noise threshold of ±{limit:.1} %).",
             seconds(many.wall_s.median),
@@ -214,6 +229,7 @@ fn threads_paragraph(
             python.version
         );
         match comparison {
+            Comparison::Undetermined => new_gil,
             Comparison::Equal => new_gil
                 + " That is why this is not Beazley's 1.8× slowdown (Python 2.6): the old GIL let the releasing thread grab it straight back, and the threads fought over it across cores.",
             Comparison::Slower => {
@@ -249,7 +265,7 @@ fn threads_paragraph(
                 l.p50 / (interval_ms / 1e3),
                 seconds(l.p99),
                 seconds(l.max),
-                p.acquisitions
+                thousands(p.acquisitions as u64)
             ))
         })
         .unwrap_or_default();
@@ -260,7 +276,8 @@ fn threads_paragraph(
 fn gil_sentence(g: &GilStats, wall: f64, interval_ms: f64) -> String {
     let switches = g.switches.unwrap_or(0);
     let mut text = format!(
-        " The GIL changed hands {switches} times in {}",
+        " The GIL changed hands {} times in {}",
+        thousands(switches),
         seconds(wall)
     );
     if switches > 0 {
@@ -346,6 +363,15 @@ mod tests {
         assert_eq!(
             compare(&row(&[0.50, 0.51, 0.49, 0.50, 0.50]), &base).1,
             Comparison::Faster
+        );
+        // One or two runs decide nothing, however large the difference.
+        assert_eq!(
+            compare(&row(&[1.8]), &row(&[1.0])).1,
+            Comparison::Undetermined
+        );
+        assert_eq!(
+            compare(&row(&[1.8, 1.8]), &row(&[1.0, 1.0])).1,
+            Comparison::Undetermined
         );
         // A noisy pair needs a larger difference than a quiet one.
         let noisy = row(&[1.0, 1.2, 0.8, 1.1, 0.9]);

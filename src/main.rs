@@ -91,5 +91,8 @@ fn report(err: &anyhow::Error) -> i32 {
         eprint!("{tb}");
     }
     eprintln!("gilsim: {err:#}");
+    if err.chain().any(|c| c.is::<gilsim::usage::UsageError>()) {
+        return 2;
+    }
     run_error.map_or(1, RunError::exit_code)
 }

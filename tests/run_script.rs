@@ -28,6 +28,53 @@ fn passes_output_argv_and_file_through() {
 }
 
 #[test]
+fn everything_after_the_script_belongs_to_it() {
+    let s = script("argv.py", "import sys\nprint(sys.argv[1:])\n");
+    let out = run(&[
+        "run",
+        "--no-footer",
+        s.path_str(),
+        "a",
+        "--timeout",
+        "-x",
+        "b",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "['a', '--timeout', '-x', 'b']\n");
+}
+
+#[test]
+fn a_traceback_many_workers_share_is_printed_once() {
+    // The study note's pool script has no main guard: under spawn every worker dies the same way.
+    let out = gilsim()
+        .args([
+            "run",
+            "--no-footer",
+            "--start-method",
+            "spawn",
+            &seed("pool_return_values.py"),
+        ])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("An attempt has been made to start a new process")
+            .count(),
+        1,
+        "{err}"
+    );
+    let more = err
+        .lines()
+        .find_map(|l| l.strip_prefix("gilsim: … and "))
+        .unwrap_or_else(|| panic!("no repeated-failure line: {err}"));
+    let n: u64 = more.split(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 1, "{more}");
+    assert!(err.contains("pool workers keep dying"), "{err}");
+}
+
+#[test]
 fn sys_exit_code_becomes_the_exit_code() {
     let s = script("exit.py", "import sys\nsys.exit(3)\n");
     assert_eq!(run(&["run", s.path_str()]).status.code(), Some(3));

@@ -46,6 +46,7 @@ def _watch_pools(pool_class):
             deaths[key] = deaths.get(key, 0) + len(died)
             if deaths[key] >= _BROKEN_FACTOR * max(len(pool), 1):
                 codes = sorted({w.exitcode for w in died})
+                sys.stderr.write(repeated_failures())
                 sys.stderr.write(
                     f"gilsim: multiprocessing pool workers keep dying ({deaths[key]} exited "
                     f"abnormally, exit codes {codes}); Pool would replace them forever and never "
@@ -56,3 +57,20 @@ def _watch_pools(pool_class):
         return original(pool)
 
     pool_class._join_exited_workers = staticmethod(join_exited_workers)
+
+
+def repeated_failures():
+    """'… and 15 more worker processes failed the same way' for tracebacks the children did not
+    print again (see the gilsim binary's python mode), once; "" when there were none."""
+    folder = os.environ.get("GILSIM_TRACEBACKS")
+    if not folder or not os.path.isdir(folder):
+        return ""
+    more = 0
+    for name in os.listdir(folder):
+        if name.endswith(".more"):
+            path = os.path.join(folder, name)
+            more += os.path.getsize(path)
+            os.rename(path, path + ".told")
+    if not more:
+        return ""
+    return f"gilsim: … and {more} more worker process{'es' if more != 1 else ''} failed the same way (traceback above).\n"

@@ -1,6 +1,7 @@
 //! `gilsim run SCRIPT [-- ARGS]`: the script unmodified as `__main__`, in a worker process the
 //! parent can time out and clean up, then a measurement footer on stderr.
 use crate::cli::RunArgs;
+use crate::embed::python_mode::TRACEBACKS_ENV;
 use crate::report::units::seconds;
 use crate::runner::{self, RunError, RunOptions, Streams};
 use crate::worker::protocol::{Job, Record, ScriptJob, ScriptOutcome};
@@ -44,7 +45,22 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         timeout: args.timeout.map(Duration::from_secs_f64),
         streams: Streams::Inherit,
     };
-    let finished = match runner::run(&job, &options) {
+    // Children that die with a traceback a sibling already printed only count themselves here.
+    let tracebacks = tempfile::Builder::new()
+        .prefix("gilsim-tracebacks-")
+        .tempdir()
+        .ok();
+    if let Some(dir) = &tracebacks {
+        std::env::set_var(TRACEBACKS_ENV, dir.path());
+    }
+    let result = runner::run(&job, &options);
+    if let Some(line) = tracebacks
+        .as_ref()
+        .and_then(|d| repeated_failures(d.path()))
+    {
+        eprintln!("{line}");
+    }
+    let finished = match result {
         Err(RunError::Timeout { seconds }) => {
             eprintln!(
                 "gilsim: {} timed out after {seconds} s (--timeout {seconds}); killed it and every process it started",
@@ -93,4 +109,21 @@ fn io_reason(err: &std::io::Error) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => err.to_string(),
     }
+}
+
+/// "… and N more worker processes failed the same way" for the repeats no one reported yet.
+fn repeated_failures(dir: &std::path::Path) -> Option<String> {
+    let more: u64 = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".more"))
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    (more > 0).then(|| {
+        format!(
+            "gilsim: … and {more} more worker process{} failed the same way (traceback above)",
+            if more == 1 { "" } else { "es" }
+        )
+    })
 }

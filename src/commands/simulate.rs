@@ -1,6 +1,6 @@
 //! `gilsim simulate` and `gilsim calibrate`.
 use crate::cli::{CalibrateArgs, SimulateArgs};
-use crate::report::output::write_atomically;
+use crate::report::output::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Timeline};
 use crate::report::units::seconds;
 use crate::scenario::{calibrate, simulate};
@@ -8,6 +8,9 @@ use anyhow::Result;
 
 pub fn run(args: &SimulateArgs) -> Result<i32> {
     args.output.spec().check()?;
+    if let Some(svg) = &args.svg {
+        check_writable(svg, "the picture")?;
+    }
     if args.validate && args.gil == crate::sim::Policy::Old {
         let doc = crate::scenario::old_gil::validate(args)?;
         args.output.spec().emit(&doc)?;
@@ -50,10 +53,10 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
 }
 
 pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
-    let (params, path) = calibrate::run(args)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(path) = &args.output {
+        check_writable(path, "the calibration")?;
     }
+    let (params, path) = calibrate::run(args)?;
     write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
     println!(
         "Calibrated: {:.2} ns per iteration ({:.2} with other threads alive), {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",

@@ -3,7 +3,7 @@
 use crate::cli::{SummaryFormat, TimelineArgs};
 use crate::commands::run::check_script;
 use crate::measure::gil::stats::GilStats;
-use crate::report::output::write_atomically;
+use crate::report::output::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Change, Timeline};
 use crate::report::units::seconds;
 use crate::runner::{self, RunOptions, Streams};
@@ -18,16 +18,10 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             return Ok(code);
         }
     } else if args.scenario.is_none() {
-        bail!("timeline needs a SCRIPT to run or --scenario countdown");
+        crate::usage_bail!("timeline needs a SCRIPT to run or --scenario countdown");
     }
     if let Some(svg) = &args.svg {
-        let dir = svg.parent().filter(|d| !d.as_os_str().is_empty());
-        if dir.is_some_and(|d| !d.is_dir()) {
-            bail!(
-                "cannot write the picture to {}: its directory does not exist",
-                svg.display()
-            );
-        }
+        check_writable(svg, "the picture")?;
     }
     let job = Job::Timeline(TimelineJob {
         script: args.script.as_ref().map(|p| ScriptJob {
@@ -69,6 +63,12 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
     let run_s = wall_s.max(changes.last().map_or(0.0, |c| c.t));
     let interval = data["switch_interval_s"].as_f64().unwrap_or(0.005);
     let window = args.window.min(run_s.max(1e-6));
+    if let Some(at) = args.at.filter(|at| *at >= run_s) {
+        crate::usage_bail!(
+            "--at {at} is past the end of the run, which lasted {}: give a time below that",
+            seconds(run_s)
+        );
+    }
     let from = args
         .at
         .unwrap_or(((run_s - window) / 2.0).max(0.0))

@@ -4,6 +4,7 @@
 //! and imported normally: children started with `spawn` or `forkserver` inherit `sys.path` and
 //! must be able to import the scenario modules to unpickle their functions.
 use crate::embed::error::python_error;
+use crate::report::output::write_atomically;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
@@ -55,28 +56,17 @@ fn directory() -> Result<&'static Path> {
     if let Some(dir) = DIR.get() {
         return Ok(dir);
     }
-    let dir = cache_root().join(format!("python-{:016x}", fingerprint()));
+    let dir = crate::paths::cache_dir()?.join(format!("python-{:016x}", fingerprint()));
     for source in SOURCES {
         let path = dir.join(format!("{}.py", source.name));
         if std::fs::read_to_string(&path).ok().as_deref() != Some(source.code) {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("creating gilsim's module cache {}", dir.display()))?;
-            // Another gilsim may write the same file at once: write aside, then rename.
-            let tmp = dir.join(format!(".{}.{}.tmp", source.name, std::process::id()));
-            std::fs::write(&tmp, source.code)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .with_context(|| format!("writing {}", path.display()))?;
+            // Another gilsim may write the same file at once: whole files only.
+            write_atomically(&path, source.code)?;
         }
     }
     Ok(DIR.get_or_init(|| dir))
-}
-
-fn cache_root() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("gilsim")
 }
 
 /// FNV-1a over every source: a new build with changed Python gets a new directory.

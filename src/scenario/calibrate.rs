@@ -16,7 +16,7 @@ use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
-use crate::sim::params::{default_path, CalibrationPoint, Params};
+use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
 use anyhow::{bail, Result};
@@ -138,7 +138,10 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         measured,
         ..Params::default()
     };
-    let path = args.output.clone().unwrap_or_else(default_path);
+    let path = match &args.output {
+        Some(p) => p.clone(),
+        None => crate::paths::default_calibration()?,
+    };
     Ok((params, path))
 }
 

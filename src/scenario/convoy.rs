@@ -33,7 +33,7 @@ pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
     let mut progress = Progress::new(1 + cpu.len() * intervals.len());
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let (base, note) = match sim::params::load(args.calibration.as_deref())? {
+    let (base, note) = match crate::paths::load_calibration(args.calibration.as_deref())? {
         Some(p) => {
             let note = format!("Model parameters: {}.", p.source);
             (p, note)

@@ -64,7 +64,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
         args.threads.clone()
     };
     if !threads.contains(&1) {
-        bail!("--threads must include 1: the 1-thread run calibrates the model");
+        crate::usage_bail!("--threads must include 1: the 1-thread run calibrates the model");
     }
     let mut progress = Progress::new(threads.len() * args.repeat);
     // Settings take turns in a fresh random order each round (see `runner::order`).

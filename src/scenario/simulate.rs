@@ -12,7 +12,7 @@ use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
 use crate::stats::{fast_half, fast_half_mean, median, Summary};
 use crate::worker::protocol::{CountdownTrial, Runtime};
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ pub struct SimThread {
 
 /// The parameters to use, and a sentence saying where they come from.
 pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
-    match sim::params::load(args.calibration.as_deref())? {
+    match crate::paths::load_calibration(args.calibration.as_deref())? {
         Some(p) => {
             let note = format!("Parameters: {}.", p.source);
             Ok((p, note))
@@ -58,7 +58,7 @@ pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
             Params::default(),
             format!(
                 "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} timer lateness, {} per hand-off).",
-                sim::params::default_path().display(),
+                crate::paths::default_calibration()?.display(),
                 Params::default().iteration_s * 1e9,
                 seconds(Params::default().wakeup_s),
                 seconds(Params::default().timeout_latency_s),
@@ -70,7 +70,7 @@ pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
 
 pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)> {
     if args.threads.len() > 1 || args.switch_interval.len() > 1 {
-        bail!("lists of --threads or --switch-interval go with --validate");
+        crate::usage_bail!("lists of --threads or --switch-interval go with --validate");
     }
     let (params, note) = parameters(args)?;
     let threads = args.threads.first().copied().unwrap_or(2);
@@ -91,10 +91,10 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
         main_thread: threads > 1 && args.gil == Policy::New,
     };
     if threads == 0 && args.io_threads == 0 {
-        bail!("nothing to simulate: give --threads or --io-threads at least 1");
+        crate::usage_bail!("nothing to simulate: give --threads or --io-threads at least 1");
     }
     if threads == 0 && args.io_threads > 0 && args.duration.is_none() {
-        bail!("with only I/O threads the run never ends by itself: give --duration");
+        crate::usage_bail!("with only I/O threads the run never ends by itself: give --duration");
     }
     let started = Instant::now();
     let outcome = sim::simulate(&params, &scenario);
@@ -255,7 +255,9 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         args.switch_interval.clone()
     };
     if threads.contains(&0) {
-        bail!("--validate runs the countdown on each --threads value: they must be at least 1");
+        crate::usage_bail!(
+            "--validate runs the countdown on each --threads value: they must be at least 1"
+        );
     }
     let count = args.count.unwrap_or(20_000_000);
     let cores = args

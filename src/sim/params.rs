@@ -1,7 +1,6 @@
 //! The model's parameters: measured on this machine by `gilsim calibrate`, or documented
 //! defaults (the reference figures of a 2-vCPU machine with CPython 3.11).
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Params {
@@ -93,20 +92,9 @@ fn default_thread_start_s() -> f64 {
     60e-6
 }
 
-/// Where `calibrate` saves and `simulate` looks by default.
-pub fn default_path() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("gilsim").join("calibration.json")
-}
-
-/// The calibration at `path` (or the default path), or None when there is none.
-pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Option<Params>> {
+/// The calibration at `path`; None when `explicit` is false and there is none.
+pub fn load(path: &std::path::Path, explicit: bool) -> anyhow::Result<Option<Params>> {
     use anyhow::Context;
-    let explicit = path.is_some();
-    let path = path.map(PathBuf::from).unwrap_or_else(default_path);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
             format!("{} is not a gilsim calibration", path.display())

@@ -115,18 +115,15 @@ impl Row for PoolRow {
                 self.items_per_s
                     .map_or("–".into(), |r| thousands(r.round() as u64)),
             ),
-            Cell::new("sequential", opt_seconds(self.sequential_s)),
+            Cell::wide("sequential", opt_seconds(self.sequential_s)),
             Cell::new(
-                "results",
-                if self.status != "ok" {
-                    "–"
-                } else if self.results_ok {
-                    "ok"
+                "status",
+                if self.status == "ok" && !self.results_ok {
+                    "WRONG results".into()
                 } else {
-                    "WRONG"
+                    status_cell(self.error.as_deref())
                 },
             ),
-            Cell::new("status", status_cell(self.error.as_deref())),
         ]
     }
 

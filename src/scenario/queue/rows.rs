@@ -146,7 +146,7 @@ impl Row for QueueRow {
             Cell::wide("p99", opt_seconds(latency.map(|l| l.p99))),
             Cell::wide("first msg", opt_seconds(self.first_message_s)),
             Cell::new("shutdown", opt_seconds(self.shutdown_s)),
-            Cell::new("total", opt_seconds(self.total_s)),
+            Cell::wide("total", opt_seconds(self.total_s)),
             Cell::new("status", status_cell(self.error.as_deref())),
         ]
     }

@@ -13,8 +13,10 @@ use std::path::PathBuf;
     version,
     about = "Reproduce, measure and explain CPython's GIL contention, side by side with native Rust",
     long_about = "Reproduce, measure and explain CPython's GIL contention, side by side with \
-                  native Rust.\n\nWith no command, runs the seed demo: the countdown with the \
-                  seed's figures (50,000,000 iterations; 1 and 2 threads, 2 processes, Rust)."
+                  native Rust.\n\nThe experiments run the original scripts of a study note on \
+                  threading vs multiprocessing (kept verbatim in python/seed/) and Rust twins of \
+                  them.\n\nWith no command, runs a quick demo: the study note's countdown \
+                  (50,000,000 iterations) on 1 and 2 threads, 2 processes and Rust, 3 runs each."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,11 +25,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The seed's countdown: 1 thread vs N threads vs N processes vs Rust, in one table
+    /// The study note's countdown: 1 thread vs N threads vs N processes vs Rust, in one table
     Countdown(CountdownArgs),
-    /// The seed's Pool.map: start methods, start-up vs work, beside Rust thread and process pools
+    /// The study note's Pool.map: start methods, start-up vs work, beside Rust thread and process pools
     Pool(PoolArgs),
-    /// The seed's sender/receiver queues (process, class-based, thread) beside Rust twins
+    /// The study note's sender/receiver queues (process, class-based, thread) beside Rust twins
     Queue(QueueArgs),
     /// Objects are shared between threads but copied per process: shown and measured
     Share(ShareArgs),
@@ -37,7 +39,7 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Predict a run with the discrete-event GIL model (--validate: against real runs)
     Simulate(SimulateArgs),
-    /// Measure this machine's parameters for the GIL model
+    /// Measure the parameters of the GIL model on this computer
     Calibrate(CalibrateArgs),
     /// The convoy effect: a Python echo server's throughput beside CPU-bound threads, with the model's prediction
     Convoy(ConvoyArgs),
@@ -50,7 +52,7 @@ pub enum Command {
 
 #[derive(Debug, Args, Clone)]
 pub struct CountdownArgs {
-    /// Total iterations, split evenly across the workers (the seed's COUNT)
+    /// Total iterations, split evenly across the workers (the study note's COUNT)
     #[arg(long, default_value = "50000000", value_parser = positive_u64, allow_hyphen_values = true)]
     pub count: u64,
     /// Thread counts to run (python-threads and rust-threads)
@@ -107,22 +109,22 @@ impl CountdownArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct PoolArgs {
-    /// Pool size (the seed's Pool(8))
+    /// Pool size (the study note's Pool(8))
     #[arg(long, default_value = "8", value_parser = worker_count, allow_hyphen_values = true)]
     pub workers: usize,
-    /// Items mapped (the seed's range(1024))
+    /// Items mapped (the study note's range(1024))
     #[arg(long, default_value = "1024", value_parser = item_count, allow_hyphen_values = true)]
     pub items: usize,
     /// Start methods for the Python rows
     #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
     pub start_method: Vec<StartMethod>,
-    /// The seed's ways of using the pool: method 1 (close-join) and method 2 (with)
+    /// The study note's ways of using the pool: method 1 (close-join) and method 2 (with)
     #[arg(long, value_delimiter = ',', default_value = "close-join,with")]
     pub method: Vec<PoolMethod>,
     /// Items per task sent to a worker (default: Pool.map's, ceil(items / (4 · workers)))
     #[arg(long, value_parser = chunk_size, allow_hyphen_values = true)]
     pub chunksize: Option<usize>,
-    /// Countdown iterations per item, to make the map CPU-bound (0: the seed's f, pure overhead)
+    /// Countdown iterations per item, to make the map CPU-bound (0: the study note's f, pure overhead)
     #[arg(long, default_value = "0", value_parser = iterations, allow_hyphen_values = true)]
     pub work: u64,
     /// Runtimes to compare
@@ -147,17 +149,17 @@ pub struct PoolArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct QueueArgs {
-    /// The seed's Python variants to run
+    /// The study note's Python variants to run
     #[arg(
         long,
         value_delimiter = ',',
         default_value = "process,process-class,thread"
     )]
     pub variant: Vec<QueueVariant>,
-    /// Messages the receiver takes (the seed's range(10))
+    /// Messages the receiver takes (the study note's range(10))
     #[arg(long, default_value = "10", value_parser = message_count, allow_hyphen_values = true)]
     pub messages: usize,
-    /// Sleep after each put and each get (the seed's 0.5); 0 turns the run into a throughput and latency benchmark
+    /// Sleep after each put and each get (the study note's 0.5); 0 turns the run into a throughput and latency benchmark
     #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = interval_seconds, allow_hyphen_values = true)]
     pub interval: f64,
     /// Start methods for the process variants
@@ -318,7 +320,7 @@ pub struct CalibrateArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TimelineScenario {
-    /// The seed's countdown split across --threads threads
+    /// The study note's countdown split across --threads threads
     Countdown,
 }
 

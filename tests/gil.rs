@@ -89,8 +89,8 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     );
 
     // The sampler's shares, the idle time and the hand-offs it saw against the same runs'
-    // exact count. At 5 ms the default (shares from separate sampled runs) and the band.
-    // At 1 ms one run can favour a thread for a while on this VM (CPU shares of 55/45 and worse
+    // exact count. At 5 ms the default (shares from separate sampled runs) within a fixed band.
+    // At 1 ms one run can favour a thread for a while on a shared host (CPU shares of 55/45 and worse
     // without any sampler), so there the shares are checked against the threads' own CPU time
     // in the same runs (`continuous`): the instrument must agree with the scheduler's truth.
     let short = interval_s < 0.005;

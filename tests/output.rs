@@ -144,7 +144,10 @@ fn every_command_renders_consistent_reports() {
 
 #[test]
 fn usage_errors_exit_2_and_missing_directories_are_not_made() {
-    let dir = tempfile::Builder::new().prefix("gilsim-test").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("gilsim-test")
+        .tempdir()
+        .unwrap();
     let missing = dir.path().join("missing");
     for args in [
         vec!["timeline"],

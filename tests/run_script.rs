@@ -235,7 +235,7 @@ fn footer_counts_the_gils_hand_offs() {
     let n: u64 = footer
         .rsplit("GIL hand-offs ")
         .next()
-        .and_then(|t| t.trim().parse().ok())
+        .and_then(|t| t.trim().replace(',', "").parse().ok())
         .unwrap_or_else(|| panic!("no hand-off count in {footer}"));
     // Two CPU-bound threads for ~0.1 s at a 5 ms switch interval hand off many times.
     assert!(n > 4, "{footer}");

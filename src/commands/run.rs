@@ -2,7 +2,7 @@
 //! parent can time out and clean up, then a measurement footer on stderr.
 use crate::cli::RunArgs;
 use crate::embed::python_mode::TRACEBACKS_ENV;
-use crate::report::units::seconds;
+use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunError, RunOptions, Streams};
 use crate::worker::protocol::{Job, Record, ScriptJob, ScriptOutcome};
 use anyhow::{bail, Result};
@@ -91,15 +91,15 @@ pub fn run(args: &RunArgs) -> Result<i32> {
 
 fn footer(o: &ScriptOutcome) -> String {
     format!(
-        "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary · threads seen {}{}",
+        "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary\n── threads seen {}{}",
         seconds(o.wall_s),
         seconds(o.usage.cpu_s()),
         if o.wall_s > 0.0 { o.usage.cpu_s() / o.wall_s } else { 0.0 },
-        o.usage.voluntary,
-        o.usage.involuntary,
+        thousands(o.usage.voluntary.max(0) as u64),
+        thousands(o.usage.involuntary.max(0) as u64),
         o.threads_seen,
         o.gil_switches
-            .map_or(String::new(), |n| format!(" · GIL hand-offs {n}"))
+            .map_or(String::new(), |n| format!(" · GIL hand-offs {}", thousands(n)))
     )
 }
 

@@ -5,7 +5,7 @@ use crate::commands::run::check_script;
 use crate::measure::gil::stats::GilStats;
 use crate::report::output::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Change, Timeline};
-use crate::report::units::seconds;
+use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunOptions, Streams};
 use crate::worker::protocol::{Job, Record, ScriptJob, TimelineJob};
 use anyhow::{bail, Context, Result};
@@ -173,7 +173,8 @@ fn summary(
     let switches = gil.switches.unwrap_or(0);
     let mut text = format!("{title}\n");
     text += &format!(
-        "The GIL changed hands {switches} times in {}{} (switch interval {}); it was free {:.1} % of the time.\n",
+        "The GIL changed hands {} times in {}{} (switch interval {}); it was free {:.1} % of the time.\n",
+        thousands(switches),
         seconds(run_s),
         if switches > 0 {
             format!(" (one hand-off per {})", seconds(run_s / switches as f64))
@@ -194,9 +195,10 @@ fn summary(
         );
     }
     text += &format!(
-        "Sampled at {:.1} kHz ({} hand-offs seen between samples, of {switches} exact).\n",
+        "Sampled at {:.1} kHz ({} hand-offs seen between samples, of {} exact).\n",
         gil.sample_rate_hz.unwrap_or(0.0) / 1e3,
-        gil.handoffs_seen.unwrap_or(0)
+        thousands(gil.handoffs_seen.unwrap_or(0)),
+        thousands(switches)
     );
     if let Some(svg) = &args.svg {
         text += &format!(

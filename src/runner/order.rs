@@ -1,10 +1,10 @@
 //! The order in which repeated settings are measured.
 //!
-//! Why shuffled rounds: this machine's speed changes in phases of seconds, partly set off by
+//! Why shuffled rounds: a shared host's speed changes in phases of seconds, partly set off by
 //! the load itself. Measured in a fixed order, settings that run as a block (all the 2- and
-//! 4-thread points one after another) shared a slow phase and came out 10-17 % slower than
-//! the 1-thread points they are compared with; in a random order the same runs differed by
-//! 1-3 % (20M-iteration countdowns, 160 runs).
+//! 4-thread points one after another) share a slow phase and look slower than the 1-thread
+//! points they are compared with; a fresh random order each round spreads the phases over
+//! every setting (figures in docs/methodology.md).
 use crate::sim::rng::Rng;
 
 /// `repeat` rounds, each a fresh permutation of the indices `0..settings`, concatenated.

@@ -75,7 +75,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
     {
         let n = threads[k];
         progress.start(&format!(
-            "Python 2.7, {n} thread(s), run {}/{}",
+            "Python 2.7, {n} thread{}, run {}/{}",
+            if n == 1 { "" } else { "s" },
             i / threads.len() + 1,
             args.repeat
         ));

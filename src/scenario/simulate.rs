@@ -108,11 +108,13 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
         format!("{:?}", args.gil).to_lowercase(),
         seconds(scenario.switch_interval_s),
         cores,
-        row.predicted_switches,
+        thousands(row.predicted_switches),
         row.switches_per_s,
-        row.requests_per_s
-            .map_or(String::new(), |r| format!("; the I/O threads served {r:.0} requests/s")),
-        row.events,
+        row.requests_per_s.map_or(String::new(), |r| format!(
+            "; the I/O threads served {} requests/s",
+            thousands(r.round() as u64)
+        )),
+        thousands(row.events),
         seconds(took)
     );
     let doc = Document {
@@ -281,7 +283,8 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         let (n, interval) = points[k];
         let round = i / points.len() + 1;
         progress.start(&format!(
-            "{n} thread(s) at {interval} s, run {round}/{}",
+            "{n} thread{} at {interval} s, run {round}/{}",
+            if n == 1 { "" } else { "s" },
             args.repeat
         ));
         let m = measure(
@@ -366,8 +369,9 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         .filter(|r| r.meets_target == Some(false))
         .map(|r| {
             format!(
-                "{} thread(s) at {}: wall {:+.1} %, hand-offs {}",
+                "{} thread{} at {}: wall {:+.1} %, hand-offs {}",
                 r.threads,
+                if r.threads == 1 { "" } else { "s" },
                 seconds(r.switch_interval_s),
                 r.wall_error * 100.0,
                 r.switch_error
@@ -412,9 +416,9 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
     })
 }
 
-/// Two threads with few hand-offs against one thread, at calibration and now: on this VM the
-/// ratio itself moves between sessions minutes apart (a 2-thread run uses both vCPUs, a
-/// 1-thread run mostly one), and every multi-thread wall moves with it.
+/// Two threads with few hand-offs against one thread, at calibration and now: on a shared host
+/// the ratio itself can move within minutes (a 2-thread run keeps two CPUs busy, a 1-thread run
+/// mostly one), and every multi-thread wall moves with it.
 fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
     let few_hand_offs = |p: &&CalibrationPoint| p.threads == 2 && p.switch_interval_s >= 0.02;
     let then = params
@@ -437,7 +441,7 @@ fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
         (Some(then), Some(now)) => format!(
             " Two threads with few hand-offs took ×{then:.2} one thread's wall at calibration and ×{now:.2} in these runs{}",
             if (then - now).abs() > WALL_TARGET {
-                ": the machine's relative speed with both vCPUs in use moved by more than the wall target, and every multi-thread wall moves with it."
+                ": the computer's speed with two CPUs busy, relative to one, moved by more than the wall target, and every multi-thread wall moves with it."
             } else {
                 "."
             }

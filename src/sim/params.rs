@@ -1,5 +1,5 @@
-//! The model's parameters: measured on this machine by `gilsim calibrate`, or documented
-//! defaults (the reference figures of a 2-vCPU machine with CPython 3.11).
+//! The model's parameters: measured on the user's computer by `gilsim calibrate`, or documented
+//! defaults (reference figures measured with CPython 3.11; see docs/figures.md).
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -11,7 +11,7 @@ pub struct Params {
     /// CPU time of one countdown iteration on one thread (CPython 3.11 here: ~21 ns).
     pub iteration_s: f64,
     /// The same when other Python threads exist: the 2-thread wall with no hand-off, from
-    /// `calibrate`'s fit (never below the 1-thread time; on this VM within noise of it).
+    /// `calibrate`'s fit (never below the 1-thread time).
     #[serde(default)]
     pub threaded_iteration_s: Option<f64>,
     /// Extra CPU time a thread spends after taking the GIL from another (cold caches, the
@@ -64,7 +64,9 @@ pub struct CalibrationPoint {
 impl Default for Params {
     fn default() -> Params {
         Params {
-            source: "defaults (reference figures: 2-vCPU KVM guest, CPython 3.11)".into(),
+            source:
+                "documented defaults (reference figures with CPython 3.11, see docs/figures.md)"
+                    .into(),
             python: None,
             iteration_s: 21e-9,
             threaded_iteration_s: None,

@@ -44,7 +44,7 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 Runtime::PythonThreads => {
                     module.call_method1("run_threads", (trial.count, trial.workers))
                 }
-                // `fork` until the pool issue adds the choice of start method.
+                // The countdown's processes are forked, as in the study note.
                 _ => module.call_method1("run_processes", (trial.count, trial.workers, "fork")),
             };
             // The probe thread needs the GIL to finish its last acquisition.

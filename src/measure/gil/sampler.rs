@@ -3,9 +3,9 @@
 //! changes). It never touches Python, so it cannot take part in the GIL it watches; it is
 //! stopped before every `fork` (registered with `os.register_at_fork`) and before shutdown.
 //!
-//! Watching costs the workload on a 2-vCPU VM: every wake-up keeps the second vCPU from
-//! halting, and a busy second vCPU slows the GIL holder by 5-10 % whoever keeps it busy
-//! (`cargo bench --bench gil` and the README's "What watching costs" have the figures).
+//! Watching costs the workload on a machine with few CPUs: every wake-up keeps another CPU from
+//! halting, and a busy neighbour CPU slows the GIL holder whoever keeps it busy
+//! (`cargo bench --bench gil` measures it; docs/figures.md has the figures).
 use super::locate::{GilState, Reading};
 use crate::measure::clock::monotonic_ns;
 use crate::measure::rusage::{Usage, Who};

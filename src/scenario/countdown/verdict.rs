@@ -4,8 +4,8 @@
 //! (1.4826·MAD / median, a normal-equivalent standard deviation) gives the standard error of
 //! its median (1.2533·spread/√runs); a ratio of two medians counts as a real difference only
 //! when it lies more than two combined standard errors from 1 (about 95 % confidence), and
-//! never for less than 2 % (a floor: five runs can show less spread than this machine's
-//! run-to-run drift).
+//! never for less than 2 % (a floor: five runs can show less spread than a shared host's
+//! run-to-run drift). With fewer than `MIN_RUNS_FOR_SPREAD` runs nothing is decided.
 use super::rows::CountdownRow;
 use crate::measure::gil::stats::GilStats;
 use crate::report::units::{seconds, thousands};
@@ -135,7 +135,7 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
             gil.workers,
             seconds(gil.wall_s.median),
             gil.parallelism,
-            gil.gil.as_ref().and_then(|g| g.switches).unwrap_or(0)
+            thousands(gil.gil.as_ref().and_then(|g| g.switches).unwrap_or(0))
         );
         if let Some(free) = rows
             .iter()

@@ -53,11 +53,6 @@ pub fn write(rows: &[PoolRow]) -> String {
         text += ".";
         paragraphs.push(text);
     }
-    if python.iter().any(|r| r.start_method == Some("spawn"))
-        && python.iter().any(|r| r.start_method == Some("fork"))
-    {
-        paragraphs.push("For reference, Pool(8) over 1024 items including start-up measured 0.185 s with spawn and 0.022 s with fork (≈8×) on the project's 2-vCPU build machine; the ratios above are this run's own.".into());
-    }
     if python.iter().any(|r| r.start_method == Some("spawn")) {
         paragraphs.push(
             "spawn starts a fresh interpreter per worker, which imports the main module and unpickles what it is sent (safe, slower); fork copies the parent's memory (fast, but only the forking thread survives and locks held elsewhere stay locked); forkserver forks from a clean server process started once.".into(),

@@ -45,6 +45,13 @@ pub enum Command {
     Convoy(ConvoyArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
     Doctor,
+    /// Print a shell completion script (e.g. `gilsim completions bash > ~/.local/share/bash-completion/completions/gilsim`)
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `gilsim man | man -l -`)
+    Man,
     /// (internal) run one job in a fresh worker process
     #[command(name = "__worker", hide = true)]
     Worker,

@@ -51,6 +51,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Calibrate(args)) => commands::simulate::calibrate(&args),
         Some(Command::Convoy(args)) => commands::simulate::convoy(&args),
         Some(Command::Doctor) => commands::doctor::run(),
+        Some(Command::Completions { shell }) => commands::completions::run(shell),
+        Some(Command::Man) => commands::completions::man(),
         Some(Command::Worker) => unreachable!("handled before parsing"),
     }
 }

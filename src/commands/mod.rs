@@ -1,4 +1,5 @@
 //! One module per subcommand: parse → run → report, returning the process exit code.
+pub mod completions;
 pub mod countdown;
 pub mod doctor;
 pub mod pool;

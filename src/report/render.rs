@@ -176,7 +176,8 @@ fn table<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
 /// unit ("5.0 ms" stays on one line).
 pub fn wrap(text: &str, width: usize) -> String {
     let options = textwrap::Options::new(width)
-        .word_separator(textwrap::WordSeparator::Custom(unit_aware_words));
+        .word_separator(textwrap::WordSeparator::Custom(unit_aware_words))
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     text.split('\n')
         .map(|paragraph| textwrap::fill(paragraph, &options))
         .collect::<Vec<_>>()
@@ -295,5 +296,6 @@ mod tests {
         assert_eq!(wrap("aaa bbb ccc", 7), "aaa bbb\nccc");
         assert_eq!(wrap("it took 5.0 ms", 10), "it took\n5.0 ms");
         assert_eq!(wrap("x 12 %", 4), "x\n12 %");
+        assert_eq!(wrap("215 hand-offs", 10), "215\nhand-offs");
     }
 }

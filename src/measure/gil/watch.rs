@@ -18,7 +18,7 @@ pub enum GilSampling {
     #[default]
     Separate,
     /// The sampler (≥ 10 kHz) runs during the timed runs too: shares and timings from the same
-    /// runs, but each wake-up slows the workload (see docs/figures.md)
+    /// runs, but each wake-up slows the workload (see docs/methodology.md)
     Continuous,
     /// Only the exact hand-off counter and per-thread scheduler times; no sampler thread
     Counter,

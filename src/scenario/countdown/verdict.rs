@@ -231,7 +231,7 @@ fn threads_paragraph(
         match comparison {
             Comparison::Undetermined => new_gil,
             Comparison::Equal => new_gil
-                + " That is why this is not Beazley's 1.8× slowdown (Python 2.6): the old GIL let the releasing thread grab it straight back, and the threads fought over it across cores.",
+                + " That is why this is not the 1.8× slowdown David Beazley measured in his 2009 talk \"Inside the Python GIL\" (Python 2.6): the old GIL let the releasing thread grab it straight back, and the threads fought over it across cores.",
             Comparison::Slower => {
                 let extra = (ratio - 1.0) * 100.0;
                 let cause = if many.ns_per_iteration > one.ns_per_iteration * 1.03 {

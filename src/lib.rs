@@ -3,6 +3,11 @@
 //! Pipeline: CLI (`cli`) → a scenario builds trials (`scenario`) → the runner executes each in
 //! a fresh worker process (`runner`, `worker`) embedding Python (`embed`) or running the Rust
 //! twin (`native`) and measuring it (`measure`) → statistics (`stats`) → report (`report`).
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "gilsim runs on Linux only: it reads /proc, uses prctl and Linux scheduling statistics"
+);
+
 pub mod cli;
 pub mod commands;
 pub mod embed;

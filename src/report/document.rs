@@ -61,7 +61,7 @@ impl Host {
                 self.cpus,
                 if self.cpus == 1 { "" } else { "s" }
             ),
-            None => format!("{} CPUs", self.cpus),
+            None => format!("{} CPU{}", self.cpus, if self.cpus == 1 { "" } else { "s" }),
         }
     }
 }

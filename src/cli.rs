@@ -94,6 +94,9 @@ pub struct CountdownArgs {
     /// depend on the length of the run)
     #[arg(long, value_name = "N", value_parser = positive_u64, allow_hyphen_values = true)]
     pub sampled_count: Option<u64>,
+    /// Untimed sampled runs per Python row (at most --repeat); the held shares are their medians
+    #[arg(long, value_name = "N", default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    pub sampled_runs: usize,
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
     #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]
     pub probe_interval: Option<f64>,

@@ -62,8 +62,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 const DEMO_RUNS: &str = "3";
 
 /// The demo: the study note's countdown (50,000,000 iterations; 1 and 2 threads, 2 processes,
-/// Rust), with no warm-up (every trial is a fresh process) and held shares sampled from short
-/// untimed runs.
+/// Rust), with no warm-up (every trial is a fresh process) and held shares sampled from one
+/// short untimed run per Python row.
 fn demo_args() -> gilsim::cli::CountdownArgs {
     let demo = [
         "gilsim",
@@ -73,7 +73,9 @@ fn demo_args() -> gilsim::cli::CountdownArgs {
         "--warmup",
         "0",
         "--sampled-count",
-        "2500000",
+        "5000000",
+        "--sampled-runs",
+        "1",
     ];
     match Cli::parse_from(demo).command {
         Some(Command::Countdown(args)) => args,

@@ -58,7 +58,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
     }
     let (params, path) = calibrate::run(args)?;
     write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
-    println!(
+    let text = format!(
         "Calibrated: {:.2} ns per iteration ({:.2} with other threads alive), {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
         params.iteration_s * 1e9,
         params.threaded_iteration_s.unwrap_or(params.iteration_s) * 1e9,
@@ -66,6 +66,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
         seconds(params.timeout_latency_s),
         seconds(params.switch_cost_s),
         path.display()
+    );
+    println!(
+        "{}",
+        crate::report::render::wrap(&text, crate::report::render::WIDTH)
     );
     Ok(0)
 }

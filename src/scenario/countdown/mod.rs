@@ -39,9 +39,6 @@ pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
     out
 }
 
-/// At most this many sampled runs per Python row (`--gil-sampling separate`).
-const SAMPLED_RUNS: usize = 3;
-
 pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let trials = trials(args);
@@ -50,7 +47,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     // held shares (medians; one run alone can be unfair at short intervals). They run after the
     // timed ones, so those see the same history as without them.
     let sampled_rows = args.gil_sampling() == GilSampling::Separate;
-    let per_row = args.repeat.min(SAMPLED_RUNS);
+    let per_row = args.repeat.min(args.sampled_runs);
     let sampled_runs = if sampled_rows {
         per_row * trials.iter().filter(|t| t.runtime.is_python()).count()
     } else {
@@ -100,6 +97,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             "gil_stats": !args.no_gil_stats,
             "gil_sampling": args.gil_sampling().name(),
             "sampled_count": args.sampled_count.unwrap_or(args.count),
+            "sampled_runs": per_row,
             "probe_interval_s": args.probe_interval,
             "threads": args.threads,
             "processes": args.processes,

@@ -260,8 +260,8 @@ pub struct SimulateArgs {
     /// I/O threads (each a request loop that releases the GIL around its system calls)
     #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=64), allow_hyphen_values = true)]
     pub io_threads: u32,
-    /// GIL policy
-    #[arg(long, value_enum, default_value = "new")]
+    /// GIL policy: new (3.2+), old (3.1 and before), none (free-threaded)
+    #[arg(long, default_value = "new", value_parser = gil_policy())]
     pub gil: crate::sim::Policy,
     /// Parameters from `gilsim calibrate` (default: the saved calibration, else documented defaults)
     #[arg(long, value_name = "FILE")]
@@ -379,6 +379,13 @@ pub struct RunArgs {
     /// Arguments for the script: everything after it, as with `python SCRIPT ARGS...`
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// The model's GIL policies by name (the model crate knows nothing of clap).
+fn gil_policy() -> impl clap::builder::TypedValueParser<Value = crate::sim::Policy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::sim::Policy::ALL.map(crate::sim::Policy::name))
+        .map(|name| name.parse().expect("a listed policy"))
 }
 
 fn whole_number(text: &str, what: &str) -> Result<u64, String> {

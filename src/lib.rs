@@ -17,7 +17,8 @@ pub mod paths;
 pub mod report;
 pub mod runner;
 pub mod scenario;
-pub mod sim;
+/// The GIL model, a crate of its own (`crates/gilsim-sim`).
+pub use gilsim_sim as sim;
 pub mod stats;
 pub mod usage;
 pub mod worker;

@@ -12,13 +12,7 @@ pub fn countdown(n: u64) {
     }
 }
 
-/// Shares of `count` that add up to it exactly, as even as possible.
-pub fn split(count: u64, workers: usize) -> Vec<u64> {
-    let w = workers as u64;
-    (0..w)
-        .map(|i| count / w + u64::from(i < count % w))
-        .collect()
-}
+pub use gilsim_sim::split;
 
 /// Runs the countdown on `workers` threads (the calling thread when `workers == 1`, like the
 /// seed's single-thread script) and returns each thread's own CPU time.

@@ -14,15 +14,7 @@ pub enum LaneState {
     Off,
 }
 
-/// One recorded change of the GIL's (and the threads') state.
-#[derive(Clone, Copy, Debug)]
-pub struct Change {
-    pub t: f64,
-    pub locked: bool,
-    /// Index of the holding thread, if it is a registered one.
-    pub holder: Option<usize>,
-    pub running: u64,
-}
+pub use crate::sim::Change;
 
 pub struct Timeline<'a> {
     pub title: &'a str,

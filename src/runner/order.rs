@@ -5,19 +5,17 @@
 //! 4-thread points one after another) share a slow phase and look slower than the 1-thread
 //! points they are compared with; a fresh random order each round spreads the phases over
 //! every setting (figures in docs/methodology.md).
-use crate::sim::rng::Rng;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
 
 /// `repeat` rounds, each a fresh permutation of the indices `0..settings`, concatenated.
 pub fn shuffled_rounds(settings: usize, repeat: usize, seed: u64) -> Vec<usize> {
-    let mut rng = Rng::new(seed);
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let mut order = Vec::with_capacity(settings * repeat);
     for _ in 0..repeat {
         let mut round: Vec<usize> = (0..settings).collect();
-        // Fisher-Yates.
-        for i in (1..round.len()).rev() {
-            let j = ((rng.uniform() * (i + 1) as f64) as usize).min(i);
-            round.swap(i, j);
-        }
+        round.shuffle(&mut rng);
         order.extend(round);
     }
     order

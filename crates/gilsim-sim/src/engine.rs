@@ -14,12 +14,12 @@
 //! `none` runs every thread at once, sharing `cores` (processor sharing).
 use super::params::Params;
 use super::rng::Rng;
-use crate::report::timeline_svg::Change;
+use crate::timeline::Change;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// CPython 3.2+: timed wait, drop request, forced hand-off
@@ -28,6 +28,30 @@ pub enum Policy {
     Old,
     /// Free-threaded: no GIL
     None,
+}
+
+impl Policy {
+    pub const ALL: [Policy; 3] = [Policy::New, Policy::Old, Policy::None];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::New => "new",
+            Policy::Old => "old",
+            Policy::None => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for Policy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Policy, String> {
+        Policy::ALL
+            .into_iter()
+            .find(|p| p.name() == text)
+            .ok_or_else(|| format!("unknown GIL policy '{text}' (new, old or none)"))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -44,7 +68,7 @@ pub struct Scenario {
     pub duration_s: Option<f64>,
     /// Keep every GIL state change (for pictures).
     pub record: bool,
-    /// Model the main thread that starts the CPU threads and joins them, as the seed's
+    /// Model the main thread that starts the CPU threads and joins them, as the study note's
     /// script does (`t.start()` waits for the new thread to run, `t.join()` wakes as each one
     /// ends): the hand-offs that costs dominate the count at long switch intervals.
     pub main_thread: bool,
@@ -177,7 +201,7 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
     if s.policy == Policy::None {
         return simulate_free_threaded(p, s);
     }
-    let per_thread = crate::native::countdown::split(s.count, s.cpu_threads.max(1));
+    let per_thread = crate::split(s.count, s.cpu_threads.max(1));
     let mut threads: Vec<Thread> = Vec::new();
     let iteration = if s.cpu_threads + s.io_threads > 1 {
         p.threaded_iteration_s.unwrap_or(p.iteration_s)
@@ -622,7 +646,7 @@ impl Engine<'_> {
         } else {
             0.9
         };
-        let delay = self.p.io_outside_s * share * -(1.0 - self.rng.uniform()).ln();
+        let delay = self.rng.exponential(self.p.io_outside_s * share);
         let th = &mut self.threads[tid];
         th.state = State::Outside;
         self.push(self.now + delay, What::Ready(tid));
@@ -670,11 +694,8 @@ impl Engine<'_> {
         self.locked = false;
         self.holder = None;
         self.threads[h].gen += 1;
-        let pick = (self.rng.uniform() * self.waiters.len() as f64) as usize;
-        let w = self
-            .waiters
-            .remove(pick.min(self.waiters.len() - 1))
-            .expect("a waiter");
+        let pick = self.rng.below(self.waiters.len());
+        let w = self.waiters.remove(pick).expect("a waiter");
         self.take(w);
         // The old holder keeps asking (it does not wait for anyone).
         self.want(h, self.now);
@@ -684,7 +705,7 @@ impl Engine<'_> {
 /// No GIL: every runnable thread progresses, sharing `cores`.
 fn simulate_free_threaded(p: &Params, s: &Scenario) -> Outcome {
     let n = s.cpu_threads;
-    let per_thread = crate::native::countdown::split(s.count, n.max(1));
+    let per_thread = crate::split(s.count, n.max(1));
     let mut left: Vec<f64> = (0..n)
         .map(|i| per_thread[i] as f64 * p.iteration_s)
         .collect();

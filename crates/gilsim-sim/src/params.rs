@@ -93,15 +93,3 @@ impl Default for Params {
 fn default_thread_start_s() -> f64 {
     60e-6
 }
-
-/// The calibration at `path`; None when `explicit` is false and there is none.
-pub fn load(path: &std::path::Path, explicit: bool) -> anyhow::Result<Option<Params>> {
-    use anyhow::Context;
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
-            format!("{} is not a gilsim calibration", path.display())
-        })?)),
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading the calibration {}", path.display())),
-    }
-}

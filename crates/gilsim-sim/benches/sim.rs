@@ -1,7 +1,7 @@
 //! The simulator's speed: events per second, and the 60 s, 8-thread, 1 ms scenario (target:
 //! well under a second).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gilsim::sim::{simulate, Params, Policy, Scenario};
+use gilsim_sim::{simulate, Params, Policy, Scenario};
 
 fn scenario() -> Scenario {
     let p = Params::default();

@@ -1,9 +1,7 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
+use crate::domain::{PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod};
 use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
-use crate::worker::protocol::{
-    PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod,
-};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -10,6 +10,7 @@ compile_error!(
 
 pub mod cli;
 pub mod commands;
+pub mod domain;
 pub mod embed;
 pub mod measure;
 pub mod native;

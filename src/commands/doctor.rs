@@ -1,10 +1,10 @@
 //! `gilsim doctor`: which interpreter is embedded, and whether its pieces agree.
+use crate::domain::PythonInfo;
 use crate::embed::home::{self, Venv};
 use crate::embed::interpreter::{
     CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION,
 };
 use crate::scenario::host;
-use crate::worker::protocol::PythonInfo;
 use anyhow::{Context, Result};
 use std::time::Duration;
 

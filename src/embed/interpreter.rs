@@ -1,7 +1,7 @@
 //! Starting the embedded interpreter with gilsim's fix-ups, and describing it.
+use crate::domain::PythonInfo;
 use crate::embed::{error::python_error, home, modules};
 use crate::measure::maps::mapped_libpython;
-use crate::worker::protocol::PythonInfo;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 

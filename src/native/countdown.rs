@@ -1,6 +1,6 @@
 //! The seed's countdown loop in Rust, on real OS threads.
+use crate::domain::ThreadUsage;
 use crate::measure::rusage::{Usage, Who};
-use crate::worker::protocol::ThreadUsage;
 use std::hint::black_box;
 
 /// `while n > 0: n -= 1`. `black_box` on every step keeps the compiler from folding the loop

@@ -2,7 +2,7 @@
 //! timed wait of one switch interval, drop request, drop at the next check and forced hand-off
 //! (`FORCE_SWITCHING`). It shows that the lock protocol, not Python, serialises the work: the
 //! threads are as fast as Rust, yet only one runs at a time.
-use crate::worker::protocol::ThreadUsage;
+use crate::domain::ThreadUsage;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};

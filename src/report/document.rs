@@ -1,5 +1,5 @@
 //! The stable JSON shape (`gilsim.v1`) shared by every command.
-use crate::worker::protocol::PythonInfo;
+use crate::domain::PythonInfo;
 use serde::Serialize;
 
 pub const SCHEMA: &str = "gilsim.v1";

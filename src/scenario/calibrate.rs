@@ -12,13 +12,14 @@
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
 //!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
 use crate::cli::CalibrateArgs;
+use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
-use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
+use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Result};
 use std::time::Duration;
 

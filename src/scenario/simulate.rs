@@ -1,6 +1,7 @@
 //! `gilsim simulate`: the model's prediction for one scenario, and `--validate`: the model
 //! against the real embedded countdown at every point of a grid.
 use crate::cli::SimulateArgs;
+use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
@@ -11,7 +12,7 @@ use crate::scenario::host;
 use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
 use crate::stats::{fast_half, fast_half_mean, median, Summary};
-use crate::worker::protocol::{CountdownTrial, Runtime};
+use crate::worker::protocol::CountdownTrial;
 use anyhow::Result;
 use serde::Serialize;
 use serde_json::json;

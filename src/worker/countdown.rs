@@ -1,11 +1,12 @@
 //! One countdown trial inside the worker: the timed region, the process tree's usage and,
 //! for Python trials, the GIL's own figures.
+use crate::domain::{Runtime, ThreadUsage};
 use crate::embed::json_result::to_json;
 use crate::embed::{error::python_error, interpreter, modules};
 use crate::measure::gil::{probe::Probe, stats::GilStats, watch};
 use crate::measure::rusage::Usage;
 use crate::native;
-use crate::worker::protocol::{CountdownTrial, Runtime, ThreadUsage, TrialMeasurement};
+use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::{Duration, Instant};

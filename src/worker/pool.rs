@@ -1,10 +1,11 @@
 //! One pool-map trial inside the worker.
+use crate::domain::{PoolMethod, PoolRuntime, StartMethod};
 use crate::embed::json_result::to_json;
 use crate::embed::{interpreter, modules};
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::pool;
-use crate::worker::protocol::{PoolMethod, PoolRuntime, PoolTrial, Record, StartMethod};
+use crate::worker::protocol::{PoolTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;

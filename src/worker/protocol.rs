@@ -1,4 +1,8 @@
 //! What the parent asks a worker process to do, and the one record the worker sends back.
+use crate::domain::{
+    PoolMethod, PoolRuntime, PythonInfo, QueueRuntime, QueueVariant, Runtime, StartMethod,
+    ThreadUsage,
+};
 use crate::measure::gil::probe::ProbeStats;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::rusage::Usage;
@@ -8,60 +12,6 @@ use serde::{Deserialize, Serialize};
 pub const JOB_ENV: &str = "GILSIM_JOB";
 /// File descriptor on which the worker writes its record (one JSON line).
 pub const RECORD_FD: i32 = 3;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Runtime {
-    /// `threading.Thread` workers in the embedded interpreter
-    PythonThreads,
-    /// `multiprocessing.Process` workers forked from the embedded interpreter
-    PythonProcesses,
-    /// The same loop on Rust `std::thread`s
-    RustThreads,
-    /// Rust threads that must hold a Rust implementation of the new-GIL protocol
-    RustGil,
-}
-
-impl Runtime {
-    pub fn name(self) -> &'static str {
-        match self {
-            Runtime::PythonThreads => "python-threads",
-            Runtime::PythonProcesses => "python-processes",
-            Runtime::RustThreads => "rust-threads",
-            Runtime::RustGil => "rust-gil",
-        }
-    }
-
-    pub fn is_python(self) -> bool {
-        matches!(self, Runtime::PythonThreads | Runtime::PythonProcesses)
-    }
-
-    pub fn uses_threads(self) -> bool {
-        !matches!(self, Runtime::PythonProcesses)
-    }
-}
-
-/// multiprocessing's ways of starting a child process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum StartMethod {
-    /// A fresh interpreter that imports the main module and unpickles the target
-    Spawn,
-    /// Children forked from a clean single-threaded server process
-    Forkserver,
-    /// A copy of the parent's memory (Linux's default up to 3.13)
-    Fork,
-}
-
-impl StartMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            StartMethod::Spawn => "spawn",
-            StartMethod::Forkserver => "forkserver",
-            StartMethod::Fork => "fork",
-        }
-    }
-}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
@@ -107,50 +57,6 @@ pub struct ShareTrial {
     pub size: usize,
 }
 
-/// Who runs a sender/receiver pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum QueueRuntime {
-    /// The seed's Python variants (see --variant)
-    Python,
-    /// std::sync::mpsc between threads, stopped with an AtomicBool
-    RustThreads,
-    /// A child process writing to a pipe, stopped with kill
-    RustProcesses,
-}
-
-impl QueueRuntime {
-    pub fn name(self) -> &'static str {
-        match self {
-            QueueRuntime::Python => "python",
-            QueueRuntime::RustThreads => "rust-threads",
-            QueueRuntime::RustProcesses => "rust-processes",
-        }
-    }
-}
-
-/// The seed's three sender/receiver programs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum QueueVariant {
-    /// multiprocessing.Queue, sender Process stopped with terminate()
-    Process,
-    /// The class-based version (the sender nested in __init__)
-    ProcessClass,
-    /// queue.Queue, sender Thread stopped with an Event and join()
-    Thread,
-}
-
-impl QueueVariant {
-    pub fn name(self) -> &'static str {
-        match self {
-            QueueVariant::Process => "process",
-            QueueVariant::ProcessClass => "process-class",
-            QueueVariant::Thread => "thread",
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QueueTrial {
     pub runtime: QueueRuntime,
@@ -159,47 +65,6 @@ pub struct QueueTrial {
     pub start_method: Option<StartMethod>,
     pub messages: usize,
     pub interval_s: f64,
-}
-
-/// Who runs a pool map.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum PoolRuntime {
-    /// The seed's multiprocessing.Pool in the embedded interpreter
-    PythonProcesses,
-    /// A Rust thread pool
-    RustThreads,
-    /// A pool of gilsim child processes fed over pipes
-    RustProcesses,
-}
-
-impl PoolRuntime {
-    pub fn name(self) -> &'static str {
-        match self {
-            PoolRuntime::PythonProcesses => "python-processes",
-            PoolRuntime::RustThreads => "rust-threads",
-            PoolRuntime::RustProcesses => "rust-processes",
-        }
-    }
-}
-
-/// The seed's two ways of using a Pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum PoolMethod {
-    /// Method 1: p = Pool(n); p.map(...); p.close(); p.join()
-    CloseJoin,
-    /// Method 2: with Pool(n) as p: p.map(...)
-    With,
-}
-
-impl PoolMethod {
-    pub fn name(self) -> &'static str {
-        match self {
-            PoolMethod::CloseJoin => "close-join",
-            PoolMethod::With => "with",
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -254,48 +119,6 @@ pub enum Record {
         message: String,
         traceback: Option<String>,
     },
-}
-
-/// The embedded interpreter as the worker sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct PythonInfo {
-    /// `platform.python_version()`.
-    pub version: String,
-    /// `sys.version`.
-    pub sys_version: String,
-    pub implementation: String,
-    pub prefix: String,
-    pub executable: String,
-    /// The libpython file mapped into the worker (`/proc/self/maps`).
-    pub libpython: Option<String>,
-    /// The libpython the standard library says it belongs to (`sysconfig` LIBDIR/INSTSONAME).
-    pub stdlib_libpython: Option<String>,
-    /// Where `os.py` was imported from.
-    pub stdlib_dir: String,
-    pub gil_enabled: bool,
-    pub switch_interval_s: f64,
-    pub start_methods: Vec<String>,
-    pub default_start_method: String,
-    pub cpu_count: usize,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ThreadUsage {
-    pub name: String,
-    pub cpu_s: f64,
-    pub voluntary: i64,
-    pub involuntary: i64,
-}
-
-impl ThreadUsage {
-    pub fn new(name: &str, usage: Usage) -> ThreadUsage {
-        ThreadUsage {
-            name: name.to_string(),
-            cpu_s: usage.cpu_s(),
-            voluntary: usage.voluntary,
-            involuntary: usage.involuntary,
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,9 +1,10 @@
 //! One sender/receiver run inside the worker.
+use crate::domain::{QueueRuntime, StartMethod};
 use crate::embed::{error::python_error, interpreter, modules};
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::queue;
-use crate::worker::protocol::{QueueRuntime, QueueTrial, Record, StartMethod};
+use crate::worker::protocol::{QueueTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;

@@ -133,7 +133,7 @@ pub fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasure
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::protocol::Runtime;
+    use crate::domain::Runtime;
     use clap::Parser;
 
     #[test]

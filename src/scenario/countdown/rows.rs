@@ -1,10 +1,11 @@
 //! Condensing repeated countdown trials into one row per (runtime, workers).
+use crate::domain::Runtime;
 use crate::measure::gil::probe::{Latencies, ProbeStats};
 use crate::measure::gil::stats::{aggregate, GilStats};
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use crate::stats::{median, Summary};
-use crate::worker::protocol::{CountdownTrial, Runtime, TrialMeasurement};
+use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]

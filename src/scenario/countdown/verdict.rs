@@ -7,10 +7,10 @@
 //! never for less than 2 % (a floor: five runs can show less spread than a shared host's
 //! run-to-run drift). With fewer than `MIN_RUNS_FOR_SPREAD` runs nothing is decided.
 use super::rows::CountdownRow;
+use crate::domain::{PythonInfo, Runtime};
 use crate::measure::gil::stats::GilStats;
 use crate::report::units::{seconds, thousands};
 use crate::stats::MIN_RUNS_FOR_SPREAD;
-use crate::worker::protocol::{PythonInfo, Runtime};
 
 const FLOOR: f64 = 0.02;
 const STANDARD_ERRORS: f64 = 2.0;

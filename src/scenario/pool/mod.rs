@@ -6,10 +6,11 @@ mod verdict;
 pub use rows::PoolRow;
 
 use crate::cli::PoolArgs;
+use crate::domain::PoolRuntime;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
-use crate::worker::protocol::{Job, PoolRuntime, PoolTrial};
+use crate::worker::protocol::{Job, PoolTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

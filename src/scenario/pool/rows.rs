@@ -1,11 +1,12 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
+use crate::domain::PoolRuntime;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::Outcome;
 use crate::stats::{median, Summary};
-use crate::worker::protocol::{PoolRuntime, PoolTrial};
+use crate::worker::protocol::PoolTrial;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]

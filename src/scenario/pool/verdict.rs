@@ -1,8 +1,8 @@
 //! The pool verdict: what each start method cost, measured, and whether processes paid off.
 use super::rows::PoolRow;
+use crate::domain::PoolRuntime;
 use crate::report::units::seconds;
 use crate::scenario::dedup;
-use crate::worker::protocol::PoolRuntime;
 
 fn total(row: &PoolRow) -> Option<f64> {
     row.total_s.as_ref().map(|t| t.median)

@@ -6,10 +6,11 @@ mod verdict;
 pub use rows::QueueRow;
 
 use crate::cli::QueueArgs;
+use crate::domain::{QueueRuntime, QueueVariant};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
-use crate::worker::protocol::{Job, QueueRuntime, QueueTrial, QueueVariant};
+use crate::worker::protocol::{Job, QueueTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

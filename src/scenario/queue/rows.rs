@@ -1,11 +1,12 @@
 //! One row per sender/receiver configuration.
+use crate::domain::{QueueRuntime, QueueVariant};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::units::{opt_seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::Outcome;
 use crate::stats::{median, percentile};
-use crate::worker::protocol::{QueueRuntime, QueueTrial, QueueVariant};
+use crate::worker::protocol::QueueTrial;
 use serde::Serialize;
 
 /// Values are listed in full up to this many messages.

@@ -1,0 +1,267 @@
+//! The vocabulary every layer shares: who runs a workload (runtimes), how a child process is
+//! started, the embedded interpreter's description and one thread's CPU usage. Lower layers
+//! (measure, native, embed) and upper ones (scenarios, reports) import these from here.
+use crate::measure::rusage::Usage;
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Runtime {
+    /// `threading.Thread` workers in the embedded interpreter
+    PythonThreads,
+    /// `multiprocessing.Process` workers forked from the embedded interpreter
+    PythonProcesses,
+    /// The same loop on Rust `std::thread`s
+    RustThreads,
+    /// Rust threads that must hold a Rust implementation of the new-GIL protocol
+    RustGil,
+}
+
+impl Runtime {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn is_python(self) -> bool {
+        matches!(self, Runtime::PythonThreads | Runtime::PythonProcesses)
+    }
+
+    pub fn uses_threads(self) -> bool {
+        !matches!(self, Runtime::PythonProcesses)
+    }
+}
+
+/// multiprocessing's ways of starting a child process.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum StartMethod {
+    /// A fresh interpreter that imports the main module and unpickles the target
+    Spawn,
+    /// Children forked from a clean single-threaded server process
+    Forkserver,
+    /// A copy of the parent's memory (Linux's default up to 3.13)
+    Fork,
+}
+
+impl StartMethod {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Who runs a sender/receiver pair.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum QueueRuntime {
+    /// The study note's Python variants (see --variant)
+    Python,
+    /// std::sync::mpsc between threads, stopped with an AtomicBool
+    RustThreads,
+    /// A child process writing to a pipe, stopped with kill
+    RustProcesses,
+}
+
+impl QueueRuntime {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The study note's three sender/receiver programs.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum QueueVariant {
+    /// multiprocessing.Queue, sender Process stopped with terminate()
+    Process,
+    /// The class-based version (the sender nested in __init__)
+    ProcessClass,
+    /// queue.Queue, sender Thread stopped with an Event and join()
+    Thread,
+}
+
+impl QueueVariant {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Who runs a pool map.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum PoolRuntime {
+    /// The study note's multiprocessing.Pool in the embedded interpreter
+    PythonProcesses,
+    /// A Rust thread pool
+    RustThreads,
+    /// A pool of gilsim child processes fed over pipes
+    RustProcesses,
+}
+
+impl PoolRuntime {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The study note's two ways of using a Pool.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum PoolMethod {
+    /// Method 1: p = Pool(n); p.map(...); p.close(); p.join()
+    CloseJoin,
+    /// Method 2: with Pool(n) as p: p.map(...)
+    With,
+}
+
+impl PoolMethod {
+    /// The name used on the command line, in JSON and in tables.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The embedded interpreter as the worker sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PythonInfo {
+    /// `platform.python_version()`.
+    pub version: String,
+    /// `sys.version`.
+    pub sys_version: String,
+    pub implementation: String,
+    pub prefix: String,
+    pub executable: String,
+    /// The libpython file mapped into the worker (`/proc/self/maps`).
+    pub libpython: Option<String>,
+    /// The libpython the standard library says it belongs to (`sysconfig` LIBDIR/INSTSONAME).
+    pub stdlib_libpython: Option<String>,
+    /// Where `os.py` was imported from.
+    pub stdlib_dir: String,
+    pub gil_enabled: bool,
+    pub switch_interval_s: f64,
+    pub start_methods: Vec<String>,
+    pub default_start_method: String,
+    pub cpu_count: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThreadUsage {
+    pub name: String,
+    pub cpu_s: f64,
+    pub voluntary: i64,
+    pub involuntary: i64,
+}
+
+impl ThreadUsage {
+    pub fn new(name: &str, usage: Usage) -> ThreadUsage {
+        ThreadUsage {
+            name: name.to_string(),
+            cpu_s: usage.cpu_s(),
+            voluntary: usage.voluntary,
+            involuntary: usage.involuntary,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// One name per value: the command line's, JSON's and the tables' agree.
+    fn names_agree<T: ValueEnum + Serialize + Copy + Into<&'static str>>() {
+        for v in T::value_variants() {
+            let cli = v.to_possible_value().unwrap().get_name().to_string();
+            let json = serde_json::to_value(v).unwrap();
+            let name: &'static str = (*v).into();
+            assert_eq!(json, serde_json::json!(cli));
+            assert_eq!(name, cli);
+        }
+    }
+
+    #[test]
+    fn every_name_is_the_same_everywhere() {
+        names_agree::<Runtime>();
+        names_agree::<StartMethod>();
+        names_agree::<QueueRuntime>();
+        names_agree::<QueueVariant>();
+        names_agree::<PoolRuntime>();
+        names_agree::<PoolMethod>();
+    }
+}

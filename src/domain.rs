@@ -239,6 +239,73 @@ impl ThreadUsage {
     }
 }
 
+// What each workload measured, as its worker reports it.
+
+/// One `Pool.map` (or its Rust twin) from pool creation to shutdown.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PoolOutcome {
+    /// Pool created → last worker ready (None where no worker reported).
+    pub startup_s: Option<f64>,
+    pub workers_ready: usize,
+    pub map_s: f64,
+    pub total_s: f64,
+    /// The same calls made one after another in the parent.
+    pub sequential_s: f64,
+    pub chunksize: usize,
+    /// The result equals `[f(x) for x in range(items)]`.
+    pub results_ok: bool,
+}
+
+/// One sender/receiver run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct QueueOutcome {
+    pub received: Vec<u64>,
+    /// put → get of each message.
+    pub latencies_s: Vec<f64>,
+    pub first_message_s: Option<f64>,
+    /// First to last arrival.
+    pub stream_s: Option<f64>,
+    pub shutdown_s: f64,
+    pub total_s: f64,
+}
+
+/// One mutation by a thread or a child process, as the parent sees it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ShareOutcome {
+    pub visible_in_parent: bool,
+    pub object_bytes: u64,
+    /// Bytes pickled to start the child (spawn, forkserver).
+    pub pickled_bytes: Option<u64>,
+    /// Memory the child's writes copied (fork: copy-on-write faults × page size).
+    pub child_copied_bytes: Option<u64>,
+}
+
+/// The echo server's throughput over one convoy cell.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConvoyOutcome {
+    pub requests: u64,
+    pub requests_per_s: f64,
+    /// None when no request completed.
+    pub latency_s: Option<Percentiles>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p99: f64,
+}
+
+/// A run with every GIL state change recorded.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TimelineOutcome {
+    pub gil: crate::measure::gil::stats::GilStats,
+    pub switch_interval_s: f64,
+    /// Registered threads, in the order `changes` index them.
+    pub threads: Vec<String>,
+    pub changes: Vec<crate::sim::Change>,
+    pub exit_code: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,13 +2,15 @@
 //! as a picture (SVG) and summarised on stdout.
 use crate::cli::{SummaryFormat, TimelineArgs};
 use crate::commands::run::check_script;
+use crate::domain::TimelineOutcome;
 use crate::measure::gil::stats::GilStats;
 use crate::report::output::{check_writable, write_atomically};
+use crate::report::render::{wrap, WIDTH};
 use crate::report::timeline_svg::{self, Change, Timeline};
 use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunOptions, Streams};
-use crate::worker::protocol::{Job, Record, ScriptJob, TimelineJob};
-use anyhow::{bail, Context, Result};
+use crate::worker::protocol::{Job, Measured, Record, ScriptJob, TimelineJob};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -43,8 +45,12 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         },
     };
     let finished = runner::run(&job, &options)?;
-    let (wall_s, data) = match finished.record {
-        Some(Record::Measured { wall_s, data, .. }) => (wall_s, data),
+    let (wall_s, outcome) = match finished.record {
+        Some(Record::Measured {
+            wall_s,
+            data: Measured::Timeline(outcome),
+            ..
+        }) => (wall_s, outcome),
         Some(Record::Error { message, traceback }) => {
             if let Some(tb) = traceback {
                 eprint!("{tb}");
@@ -56,12 +62,14 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             finished.exit_code
         ),
     };
-    let gil: GilStats =
-        serde_json::from_value(data["gil"].clone()).context("reading the GIL figures")?;
-    let threads: Vec<String> = serde_json::from_value(data["threads"].clone())?;
-    let changes = changes(&data["transitions"]);
+    let TimelineOutcome {
+        gil,
+        switch_interval_s: interval,
+        threads,
+        changes,
+        exit_code,
+    } = outcome;
     let run_s = wall_s.max(changes.last().map_or(0.0, |c| c.t));
-    let interval = data["switch_interval_s"].as_f64().unwrap_or(0.005);
     let window = args.window.min(run_s.max(1e-6));
     if let Some(at) = args.at.filter(|at| *at >= run_s) {
         crate::usage_bail!(
@@ -116,10 +124,13 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         ),
         SummaryFormat::Text => print!(
             "{}",
-            summary(&title, &gil, run_s, interval, args, from, window)
+            wrap(
+                &summary(&title, &gil, run_s, interval, args, from, window),
+                WIDTH
+            )
         ),
     }
-    Ok(data["exit_code"].as_i64().unwrap_or(0) as i32)
+    Ok(exit_code)
 }
 
 /// Who took the GIL when, as the sampler saw it: one entry per change of holder (a hand-off
@@ -141,24 +152,6 @@ fn holder_sequence(changes: &[Change], threads: &[String]) -> Vec<Value> {
             Some(json!({"t_s": c.t, "thread": name}))
         })
         .collect()
-}
-
-fn changes(transitions: &Value) -> Vec<Change> {
-    transitions
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter_map(|t| {
-                    Some(Change {
-                        t: t[0].as_f64()?,
-                        locked: t[1].as_bool()?,
-                        holder: t[2].as_i64().filter(|h| *h >= 0).map(|h| h as usize),
-                        running: t[3].as_u64().unwrap_or(0),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn summary(

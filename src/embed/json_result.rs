@@ -10,3 +10,18 @@ pub fn to_json(py: Python<'_>, value: PyResult<Bound<'_, PyAny>>) -> Result<Stri
         .and_then(|s| s.extract::<String>())
         .map_err(|e| crate::embed::error::python_error(py, e))
 }
+
+/// A call's result read as `T`: a Python exception keeps its traceback, and a dict that does
+/// not match `T` (a missing or misspelt key) is an error naming the field.
+pub fn typed<T: serde::de::DeserializeOwned>(
+    py: Python<'_>,
+    value: PyResult<Bound<'_, PyAny>>,
+) -> anyhow::Result<T> {
+    let json = to_json(py, value)?;
+    serde_json::from_str(&json).map_err(|e| {
+        anyhow::anyhow!(
+            "the scenario returned {json}, which does not match {}: {e}",
+            std::any::type_name::<T>()
+        )
+    })
+}

@@ -2,8 +2,8 @@
 //! talking over pipes, each timed the way the Python rows are (creation → every worker ready;
 //! map submitted → results back; creation → pool shut down).
 use super::countdown::countdown;
+use crate::domain::PoolOutcome;
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,17 +12,6 @@ use std::time::Instant;
 
 /// The hidden command line a pool child answers to.
 pub const CHILD_ARG: &str = "__pool-child";
-
-#[derive(Clone, Debug, Serialize)]
-pub struct PoolOutcome {
-    pub startup_s: Option<f64>,
-    pub workers_ready: usize,
-    pub map_s: f64,
-    pub total_s: f64,
-    pub sequential_s: f64,
-    pub chunksize: usize,
-    pub results_ok: bool,
-}
 
 /// The seed's f with a countdown of `work` first.
 fn f(work: u64, x: u64) -> u64 {

@@ -1,9 +1,9 @@
 //! Rust twins of the seed's sender/receiver: a channel between threads with an `AtomicBool`
 //! stop flag (the Event version), and a child process writing to a pipe, stopped with kill
 //! (the terminate() version). Same messages, same interval, same measurements.
+use crate::domain::QueueOutcome;
 use crate::measure::clock::monotonic_s;
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,16 +12,6 @@ use std::time::Duration;
 
 /// The hidden command line a sender child answers to.
 pub const SENDER_ARG: &str = "__queue-sender";
-
-#[derive(Clone, Debug, Serialize)]
-pub struct QueueOutcome {
-    pub received: Vec<u64>,
-    pub latencies_s: Vec<f64>,
-    pub first_message_s: Option<f64>,
-    pub stream_s: Option<f64>,
-    pub shutdown_s: f64,
-    pub total_s: f64,
-}
 
 fn pause(interval: f64) {
     if interval > 0.0 {

@@ -3,6 +3,7 @@
 //! no CPU thread at the same switch interval (split between GIL work and time outside it in
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
 use crate::cli::ConvoyArgs;
+use crate::domain::{ConvoyOutcome, Percentiles};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
@@ -19,7 +20,7 @@ pub struct ConvoyRow {
     pub cpu_threads: usize,
     pub switch_interval_s: f64,
     pub requests_per_s: Option<f64>,
-    pub latency_s: Option<serde_json::Value>,
+    pub latency_s: Option<Percentiles>,
     pub predicted_requests_per_s: Option<f64>,
     pub status: &'static str,
     pub error: Option<String>,
@@ -67,10 +68,10 @@ pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
                 status: "error",
                 error: None,
             };
-            match measure_job(&Job::Convoy(trial), timeout)? {
-                Ok((_, d)) => {
-                    row.requests_per_s = d["requests_per_s"].as_f64();
-                    row.latency_s = Some(d["latency_s"].clone());
+            match measure_job::<ConvoyOutcome>(&Job::Convoy(trial), timeout)? {
+                Ok(run) => {
+                    row.requests_per_s = Some(run.data.requests_per_s);
+                    row.latency_s = run.data.latency_s;
                     row.status = "ok";
                     if k == 0 {
                         alone = row.requests_per_s;
@@ -206,19 +207,18 @@ fn verdict(rows: &[ConvoyRow], note: &str) -> String {
 
 impl Row for ConvoyRow {
     fn cells(&self) -> Vec<Cell> {
-        let lat = |k: &str| {
+        let lat = |f: fn(&Percentiles) -> f64| {
             self.latency_s
                 .as_ref()
-                .and_then(|l| l[k].as_f64())
-                .map_or("–".into(), seconds)
+                .map_or("–".into(), |l| seconds(f(l)))
         };
         let rate = |r: Option<f64>| r.map_or("–".into(), |r| thousands(r.round() as u64));
         vec![
             Cell::new("CPU threads", self.cpu_threads.to_string()),
             Cell::new("interval", seconds(self.switch_interval_s)),
             Cell::new("req/s", rate(self.requests_per_s)),
-            Cell::new("latency p50", lat("p50")),
-            Cell::new("p99", lat("p99")),
+            Cell::new("latency p50", lat(|l| l.p50)),
+            Cell::new("p99", lat(|l| l.p99)),
             Cell::new("model req/s", rate(self.predicted_requests_per_s)),
             Cell::new(
                 "status",
@@ -228,13 +228,13 @@ impl Row for ConvoyRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        let lat = |k: &str| field(self.latency_s.as_ref().and_then(|l| l[k].as_f64()));
+        let lat = |f: fn(&Percentiles) -> f64| field(self.latency_s.as_ref().map(f));
         vec![
             ("cpu_threads", self.cpu_threads.to_string()),
             ("switch_interval_s", self.switch_interval_s.to_string()),
             ("requests_per_s", field(self.requests_per_s)),
-            ("latency_p50_s", lat("p50")),
-            ("latency_p99_s", lat("p99")),
+            ("latency_p50_s", lat(|l| l.p50)),
+            ("latency_p99_s", lat(|l| l.p99)),
             (
                 "predicted_requests_per_s",
                 field(self.predicted_requests_per_s),

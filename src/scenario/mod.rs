@@ -10,8 +10,9 @@ pub mod queue;
 pub mod share;
 pub mod simulate;
 
+use crate::measure::gil::stats::GilStats;
 use crate::runner::{self, RunError};
-use crate::worker::protocol::{Job, Record};
+use crate::worker::protocol::{Job, Measured, Record};
 use std::time::Duration;
 
 /// Runs every trial `warmup` times unmeasured, then `repeat` measured times. Trials take turns
@@ -41,15 +42,31 @@ pub fn run_interleaved<T, R>(
     Ok(results)
 }
 
-/// One trial's outcome: its wall time and data, or the error that stopped it.
-pub type Outcome = Result<(f64, serde_json::Value), String>;
+/// One trial as its worker measured it: the wall time, the parent interpreter's GIL figures
+/// where it ran Python, and the scenario's own typed data.
+#[derive(Clone, Debug)]
+pub struct Run<T> {
+    pub wall_s: f64,
+    pub gil: Option<GilStats>,
+    pub data: T,
+}
+
+/// One trial's run, or the error that stopped it.
+pub type Outcome<T> = Result<Run<T>, String>;
 
 /// Runs one trial whose worker answers with `Record::Measured`. A trial that fails (a broken
 /// pool, a pickling error, a timeout) becomes an error row rather than ending the whole
 /// comparison; only an interruption stops everything.
-pub fn measure_job(job: &Job, timeout: Duration) -> anyhow::Result<Outcome> {
+pub fn measure_job<T: TryFrom<Measured, Error = Measured>>(
+    job: &Job,
+    timeout: Duration,
+) -> anyhow::Result<Outcome<T>> {
     match runner::run_quiet(job, timeout) {
-        Ok(Record::Measured { wall_s, data, .. }) => Ok(Ok((wall_s, data))),
+        Ok(Record::Measured {
+            wall_s, gil, data, ..
+        }) => Ok(T::try_from(data)
+            .map(|data| Run { wall_s, gil, data })
+            .map_err(|other| format!("unexpected answer from the worker: {other:?}"))),
         Ok(other) => Ok(Err(format!("unexpected answer from the worker: {other:?}"))),
         Err(err @ RunError::Interrupted { .. }) => Err(err.into()),
         Err(err) => Ok(Err(err.to_string())),

@@ -1,6 +1,7 @@
 //! The seed's "objects can be shared between threads, but must be copied per process": one
 //! mutation by a thread and one by a process per start method, seen from the parent.
 use crate::cli::ShareArgs;
+use crate::domain::ShareOutcome;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::progress::Progress;
@@ -69,14 +70,14 @@ pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
             status: "error",
             error: None,
         };
-        match measure_job(&Job::Share(trial.clone()), timeout)? {
-            Ok((wall, d)) => {
-                row.visible_in_parent = d["visible_in_parent"].as_bool();
-                row.object_bytes = d["object_bytes"].as_u64();
-                row.pickled_bytes = d["pickled_bytes"].as_u64();
-                row.child_copied_bytes = d["child_copied_bytes"].as_u64();
-                row.wall_s = Some(wall);
-                row.gil = watch::from_runs([&d]);
+        match measure_job::<ShareOutcome>(&Job::Share(trial.clone()), timeout)? {
+            Ok(run) => {
+                row.visible_in_parent = Some(run.data.visible_in_parent);
+                row.object_bytes = Some(run.data.object_bytes);
+                row.pickled_bytes = run.data.pickled_bytes;
+                row.child_copied_bytes = run.data.child_copied_bytes;
+                row.wall_s = Some(run.wall_s);
+                row.gil = watch::from_runs([&run.gil]);
                 row.status = "ok";
             }
             Err(e) => row.error = Some(e),

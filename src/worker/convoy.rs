@@ -1,12 +1,12 @@
 //! One convoy cell inside the worker: the Python echo server and CPU threads, and the host
 //! client thread timing requests while the worker's main thread lets go of the GIL.
+use crate::domain::{ConvoyOutcome, Percentiles};
 use crate::embed::{error::python_error, interpreter, modules};
 use crate::native::echo_client;
 use crate::stats::percentile;
-use crate::worker::protocol::{ConvoyTrial, Record};
+use crate::worker::protocol::{ConvoyTrial, Measured, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
-use serde_json::json;
 use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
@@ -35,13 +35,14 @@ pub fn run(trial: &ConvoyTrial) -> Result<Record> {
         Ok(Record::Measured {
             wall_s: result.elapsed_s,
             usage: Default::default(),
-            data: json!({
-                "requests": result.requests,
-                "requests_per_s": result.requests as f64 / result.elapsed_s,
-                "latency_s": if lat.is_empty() { json!(null) } else { json!({
-                    "p50": percentile(lat, 50.0),
-                    "p99": percentile(lat, 99.0),
-                })},
+            gil: None,
+            data: Measured::Convoy(ConvoyOutcome {
+                requests: result.requests,
+                requests_per_s: result.requests as f64 / result.elapsed_s,
+                latency_s: (!lat.is_empty()).then(|| Percentiles {
+                    p50: percentile(lat, 50.0),
+                    p99: percentile(lat, 99.0),
+                }),
             }),
         })
     })

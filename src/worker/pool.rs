@@ -1,11 +1,12 @@
 //! One pool-map trial inside the worker.
-use crate::domain::{PoolMethod, PoolRuntime, StartMethod};
-use crate::embed::json_result::to_json;
+use crate::domain::{PoolMethod, PoolOutcome, PoolRuntime, StartMethod};
+use crate::embed::json_result::typed;
 use crate::embed::{interpreter, modules};
+use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::pool;
-use crate::worker::protocol::{PoolTrial, Record};
+use crate::worker::protocol::{Measured, PoolTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;
@@ -13,34 +14,34 @@ use std::time::Instant;
 pub fn run(trial: &PoolTrial) -> Result<Record> {
     let before = Usage::process_tree();
     let start = Instant::now();
-    let data = match trial.runtime {
-        PoolRuntime::RustThreads => serde_json::to_value(pool::thread_map(
-            trial.workers,
-            trial.items,
-            trial.chunksize,
-            trial.work,
-        ))?,
-        PoolRuntime::RustProcesses => serde_json::to_value(pool::process_map(
-            trial.workers,
-            trial.items,
-            trial.chunksize,
-            trial.work,
-        )?)?,
-        PoolRuntime::PythonProcesses => python(trial)?,
+    let (outcome, gil) = match trial.runtime {
+        PoolRuntime::RustThreads => (
+            pool::thread_map(trial.workers, trial.items, trial.chunksize, trial.work),
+            None,
+        ),
+        PoolRuntime::RustProcesses => (
+            pool::process_map(trial.workers, trial.items, trial.chunksize, trial.work)?,
+            None,
+        ),
+        PoolRuntime::PythonProcesses => {
+            let (outcome, gil) = python(trial)?;
+            (outcome, Some(gil))
+        }
     };
     Ok(Record::Measured {
         wall_s: start.elapsed().as_secs_f64(),
         usage: Usage::process_tree().since(&before),
-        data,
+        gil,
+        data: Measured::Pool(outcome),
     })
 }
 
-fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
+fn python(trial: &PoolTrial) -> Result<(PoolOutcome, GilStats)> {
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_pool")?;
-        watch::counted_json(py, || {
-            let json = to_json(
+        watch::counted(py, || {
+            typed(
                 py,
                 module.call_method1(
                     "run",
@@ -53,8 +54,7 @@ fn python(trial: &PoolTrial) -> Result<serde_json::Value> {
                         trial.work,
                     ),
                 ),
-            )?;
-            Ok(serde_json::from_str(&json)?)
+            )
         })
     })
 }

@@ -1,7 +1,7 @@
 //! What the parent asks a worker process to do, and the one record the worker sends back.
 use crate::domain::{
-    PoolMethod, PoolRuntime, PythonInfo, QueueRuntime, QueueVariant, Runtime, StartMethod,
-    ThreadUsage,
+    ConvoyOutcome, PoolMethod, PoolOutcome, PoolRuntime, PythonInfo, QueueOutcome, QueueRuntime,
+    QueueVariant, Runtime, ShareOutcome, StartMethod, ThreadUsage, TimelineOutcome,
 };
 use crate::measure::gil::probe::ProbeStats;
 use crate::measure::gil::stats::GilStats;
@@ -103,17 +103,21 @@ pub struct ScriptJob {
     pub start_method: Option<StartMethod>,
 }
 
+// One record per worker process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Record {
     Info(PythonInfo),
     Trial(TrialMeasurement),
     Script(ScriptOutcome),
-    /// A scenario's own result (its shape belongs to the scenario) and what it cost.
+    /// A scenario's own result, typed per scenario, with the parent interpreter's GIL figures
+    /// where it ran Python.
     Measured {
         wall_s: f64,
         usage: Usage,
-        data: serde_json::Value,
+        gil: Option<GilStats>,
+        data: Measured,
     },
     Error {
         message: String,
@@ -144,3 +148,38 @@ pub struct ScriptOutcome {
     #[serde(default)]
     pub gil_switches: Option<u64>,
 }
+
+/// What one scenario's worker measured. Each worker fills in its own variant and the parent
+/// reads it as that type, so every field it reads is checked by the compiler.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "scenario", rename_all = "kebab-case")]
+pub enum Measured {
+    Pool(PoolOutcome),
+    Queue(QueueOutcome),
+    Share(ShareOutcome),
+    Convoy(ConvoyOutcome),
+    Timeline(TimelineOutcome),
+}
+
+/// `Measured` → the variant a scenario expects (the other variants come back as the error).
+macro_rules! measured_variant {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl TryFrom<Measured> for $ty {
+            type Error = Measured;
+            fn try_from(m: Measured) -> Result<$ty, Measured> {
+                match m {
+                    Measured::$variant(v) => Ok(v),
+                    other => Err(other),
+                }
+            }
+        }
+    )*};
+}
+measured_variant!(
+    Pool(PoolOutcome),
+    Queue(QueueOutcome),
+    Share(ShareOutcome),
+    Convoy(ConvoyOutcome),
+    Timeline(TimelineOutcome)
+);

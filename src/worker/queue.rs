@@ -1,10 +1,11 @@
 //! One sender/receiver run inside the worker.
-use crate::domain::{QueueRuntime, StartMethod};
-use crate::embed::{error::python_error, interpreter, modules};
+use crate::domain::{QueueOutcome, QueueRuntime, StartMethod};
+use crate::embed::{error::python_error, interpreter, json_result::typed, modules};
+use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::queue;
-use crate::worker::protocol::{QueueTrial, Record};
+use crate::worker::protocol::{Measured, QueueTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;
@@ -12,56 +13,57 @@ use std::time::Instant;
 pub fn run(trial: &QueueTrial) -> Result<Record> {
     let before = Usage::process_tree();
     let start = Instant::now();
-    let data = match trial.runtime {
-        QueueRuntime::RustThreads => {
-            serde_json::to_value(queue::threads(trial.messages, trial.interval_s))?
+    let (outcome, gil) = match trial.runtime {
+        QueueRuntime::RustThreads => (queue::threads(trial.messages, trial.interval_s), None),
+        QueueRuntime::RustProcesses => (queue::process(trial.messages, trial.interval_s)?, None),
+        QueueRuntime::Python => {
+            let (outcome, gil) = python(trial)?;
+            (outcome, Some(gil))
         }
-        QueueRuntime::RustProcesses => {
-            serde_json::to_value(queue::process(trial.messages, trial.interval_s)?)?
-        }
-        QueueRuntime::Python => python(trial)?,
     };
     Ok(Record::Measured {
         wall_s: start.elapsed().as_secs_f64(),
         usage: Usage::process_tree().since(&before),
-        data,
+        gil,
+        data: Measured::Queue(outcome),
     })
 }
 
-fn python(trial: &QueueTrial) -> Result<serde_json::Value> {
+fn python(trial: &QueueTrial) -> Result<(QueueOutcome, GilStats)> {
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_queue")?;
-        watch::counted_json(py, || {
-            let json = module
-                .call_method1(
-                    "run",
-                    (
-                        trial.variant.name(),
-                        trial.start_method.unwrap_or(StartMethod::Fork).name(),
-                        trial.messages,
-                        trial.interval_s,
-                    ),
-                )
-                .and_then(|r| py.import("json")?.call_method1("dumps", (r,)))
-                .and_then(|s| s.extract::<String>())
-                .map_err(|e| {
-                    let hint = modules::load(py, "gilsim_hints").ok().and_then(|h| {
-                        h.call_method1(
-                            "for_exception",
-                            (e.value(py), trial.start_method.map(|m| m.name())),
-                        )
-                        .ok()?
-                        .extract::<Option<String>>()
-                        .ok()?
-                    });
-                    let mut err = python_error(py, e);
-                    if let Some(hint) = hint {
-                        err.message = format!("{}. Why: {hint}", err.message);
-                    }
-                    err
-                })?;
-            Ok(serde_json::from_str(&json)?)
+        watch::counted(py, || {
+            let result = module.call_method1(
+                "run",
+                (
+                    trial.variant.name(),
+                    trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                    trial.messages,
+                    trial.interval_s,
+                ),
+            );
+            // A known pitfall (e.g. an unpicklable sender under spawn) gets its explanation.
+            let result = result.map_err(|e| {
+                let hint = modules::load(py, "gilsim_hints").ok().and_then(|h| {
+                    h.call_method1(
+                        "for_exception",
+                        (e.value(py), trial.start_method.map(|m| m.name())),
+                    )
+                    .ok()?
+                    .extract::<Option<String>>()
+                    .ok()?
+                });
+                let mut err = python_error(py, e);
+                if let Some(hint) = hint {
+                    err.message = format!("{}. Why: {hint}", err.message);
+                }
+                err
+            });
+            match result {
+                Ok(value) => typed(py, Ok(value)),
+                Err(err) => Err(err.into()),
+            }
         })
     })
 }

@@ -1,9 +1,9 @@
 //! One share trial inside the worker.
-use crate::embed::json_result::to_json;
+use crate::embed::json_result::typed;
 use crate::embed::{interpreter, modules};
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
-use crate::worker::protocol::{Record, ShareTrial};
+use crate::worker::protocol::{Measured, Record, ShareTrial};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;
@@ -12,9 +12,9 @@ pub fn run(trial: &ShareTrial) -> Result<Record> {
     interpreter::start()?;
     let before = Usage::process_tree();
     let start = Instant::now();
-    let data = Python::attach(|py| -> Result<serde_json::Value> {
-        watch::counted_json(py, || {
-            let json = to_json(
+    let (outcome, gil) = Python::attach(|py| {
+        watch::counted(py, || {
+            typed(
                 py,
                 modules::load(py, "gilsim_share")?.call_method1(
                     "run",
@@ -28,13 +28,13 @@ pub fn run(trial: &ShareTrial) -> Result<Record> {
                         trial.size,
                     ),
                 ),
-            )?;
-            Ok(serde_json::from_str(&json)?)
+            )
         })
     })?;
     Ok(Record::Measured {
         wall_s: start.elapsed().as_secs_f64(),
         usage: Usage::process_tree().since(&before),
-        data,
+        gil: Some(gil),
+        data: Measured::Share(outcome),
     })
 }

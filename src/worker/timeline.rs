@@ -1,10 +1,11 @@
 //! A timeline trial: a script or a countdown with every GIL state change recorded.
+use crate::domain::TimelineOutcome;
 use crate::embed::{error::python_error, interpreter, modules, script};
 use crate::measure::gil::{locate, registry, sampler, stats::GilStats, watch};
-use crate::worker::protocol::{Record, TimelineJob};
+use crate::sim::Change;
+use crate::worker::protocol::{Measured, Record, TimelineJob};
 use anyhow::{anyhow, Result};
 use pyo3::prelude::*;
-use serde_json::json;
 use std::time::Instant;
 
 pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
@@ -47,27 +48,28 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let threads = registry::snapshot();
     let stats = GilStats::build(gil.source, switches, wall_s, &data, &threads);
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
-    // Holders as thread indices (-1: a thread state gilsim did not see registered).
-    let transitions: Vec<serde_json::Value> = data
+    // The sampler's raw transitions name a holder by its thread state; the picture by index
+    // (None: a thread state gilsim did not see registered).
+    let changes = data
         .transitions
         .iter()
-        .map(|t| {
-            let holder = holders
-                .iter()
-                .position(|&h| h == t.holder)
-                .map_or(-1, |i| i as i64);
-            json!([t.t, t.locked, holder, t.running])
+        .map(|t| Change {
+            t: t.t,
+            locked: t.locked,
+            holder: holders.iter().position(|&h| h == t.holder),
+            running: t.running,
         })
         .collect();
     let record = Record::Measured {
         wall_s,
         usage: Default::default(),
-        data: json!({
-            "gil": stats,
-            "switch_interval_s": switch_interval,
-            "threads": threads.iter().map(|t| &t.name).collect::<Vec<_>>(),
-            "transitions": transitions,
-            "exit_code": exit_code,
+        gil: Some(stats.clone()),
+        data: Measured::Timeline(TimelineOutcome {
+            gil: stats,
+            switch_interval_s: switch_interval,
+            threads: threads.iter().map(|t| t.name.clone()).collect(),
+            changes,
+            exit_code,
         }),
     };
     Ok((record, exit_code))

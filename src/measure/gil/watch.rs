@@ -109,29 +109,22 @@ impl Watch {
     }
 }
 
-/// Runs `work` (attached, before its threads start) under the exact hand-off counter alone and
-/// adds the figures to the JSON object it returns as `"gil"`: the per-row GIL figures of the
-/// scenarios whose work is mostly in other processes (pool, queue, share).
-pub fn counted_json(
+/// Runs `work` (attached, before its threads start) under the exact hand-off counter alone:
+/// the per-row GIL figures of the scenarios whose work is mostly in other processes (pool,
+/// queue, share). The watch is finished whether or not the work succeeded.
+pub fn counted<T>(
     py: Python<'_>,
-    work: impl FnOnce() -> anyhow::Result<serde_json::Value>,
-) -> anyhow::Result<serde_json::Value> {
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, GilStats)> {
     let watch = start(py, GilSampling::Counter);
     let started = std::time::Instant::now();
     let result = work();
     let (gil, _) = finish(watch, started.elapsed().as_secs_f64());
-    let mut data = result?;
-    if let Some(object) = data.as_object_mut() {
-        object.insert("gil".into(), serde_json::to_value(gil)?);
-    }
-    Ok(data)
+    Ok((result?, gil))
 }
 
-/// The `"gil"` figures of several runs' JSON (see `counted_json`), as one set of medians.
-pub fn from_runs<'a>(data: impl IntoIterator<Item = &'a serde_json::Value>) -> Option<GilStats> {
-    let runs: Vec<GilStats> = data
-        .into_iter()
-        .filter_map(|d| serde_json::from_value(d.get("gil")?.clone()).ok())
-        .collect();
+/// Several runs' GIL figures as one set of medians (None when no run had any).
+pub fn from_runs<'a>(runs: impl IntoIterator<Item = &'a Option<GilStats>>) -> Option<GilStats> {
+    let runs: Vec<GilStats> = runs.into_iter().flatten().cloned().collect();
     (!runs.is_empty()).then(|| super::stats::aggregate(&runs))
 }

@@ -6,6 +6,7 @@ mod verdict;
 pub use rows::PoolRow;
 
 use crate::cli::PoolArgs;
+use crate::domain::PoolOutcome;
 use crate::domain::PoolRuntime;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
@@ -60,7 +61,7 @@ pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
 
     // A trial that fails becomes an error row (a failing warm-up fails again when measured).
-    let outcomes: Vec<Vec<Outcome>> =
+    let outcomes: Vec<Vec<Outcome<PoolOutcome>>> =
         run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
             measure_job(&Job::Pool(t.clone()), timeout)
         })?;

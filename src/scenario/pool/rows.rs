@@ -1,4 +1,5 @@
 //! One row per pool configuration: medians over the runs, or the error that stopped it.
+use crate::domain::PoolOutcome;
 use crate::domain::PoolRuntime;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
@@ -38,7 +39,7 @@ pub struct PoolRow {
     pub error: Option<String>,
 }
 
-pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
+pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
     let mut row = PoolRow {
         runtime: trial.runtime,
         method: trial.method.map(|m| m.name()),
@@ -57,33 +58,31 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome]) -> PoolRow {
         status: "error",
         error: None,
     };
-    let mut data = Vec::new();
+    let mut runs = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok((_, d)) => data.push(d),
+            Ok(run) => runs.push(run),
             Err(message) => {
                 row.error = Some(message.clone());
                 return row;
             }
         }
     }
-    let field = |name: &str| -> Vec<f64> { data.iter().filter_map(|d| d[name].as_f64()).collect() };
-    let med = |name: &str| {
-        let values = field(name);
-        (values.len() == data.len() && !values.is_empty()).then(|| median(&values))
+    let Some(first) = runs.first() else {
+        return row;
     };
-    let totals = field("total_s");
-    row.total_s = (!totals.is_empty()).then(|| Summary::of(&totals));
-    row.startup_s = med("startup_s");
-    row.map_s = med("map_s");
-    row.sequential_s = med("sequential_s");
+    let of =
+        |f: fn(&PoolOutcome) -> f64| median(&runs.iter().map(|r| f(&r.data)).collect::<Vec<_>>());
+    let totals: Vec<f64> = runs.iter().map(|r| r.data.total_s).collect();
+    row.total_s = Some(Summary::of(&totals));
+    let startups: Vec<f64> = runs.iter().filter_map(|r| r.data.startup_s).collect();
+    row.startup_s = (startups.len() == runs.len()).then(|| median(&startups));
+    row.map_s = Some(of(|d| d.map_s));
+    row.sequential_s = Some(of(|d| d.sequential_s));
     row.items_per_s = row.map_s.map(|m| trial.items as f64 / m);
-    row.chunksize = data
-        .first()
-        .and_then(|d| d["chunksize"].as_u64())
-        .map(|c| c as usize);
-    row.results_ok = !data.is_empty() && data.iter().all(|d| d["results_ok"] == true);
-    row.gil = watch::from_runs(data.iter().copied());
+    row.chunksize = Some(first.data.chunksize);
+    row.results_ok = runs.iter().all(|r| r.data.results_ok);
+    row.gil = watch::from_runs(runs.iter().map(|r| &r.gil));
     row.status = "ok";
     row
 }

@@ -6,6 +6,7 @@ mod verdict;
 pub use rows::QueueRow;
 
 use crate::cli::QueueArgs;
+use crate::domain::QueueOutcome;
 use crate::domain::{QueueRuntime, QueueVariant};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
@@ -58,7 +59,7 @@ pub fn run(args: &QueueArgs) -> Result<Document<QueueRow>> {
     let mut progress = Progress::new(1 + trials.len() * args.repeat);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let outcomes: Vec<Vec<Outcome>> =
+    let outcomes: Vec<Vec<Outcome<QueueOutcome>>> =
         run_interleaved(&trials, 0, args.repeat, &mut progress, label, |t| {
             measure_job(&Job::Queue(t.clone()), timeout)
         })?;

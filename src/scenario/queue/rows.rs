@@ -1,4 +1,5 @@
 //! One row per sender/receiver configuration.
+use crate::domain::QueueOutcome;
 use crate::domain::{QueueRuntime, QueueVariant};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
@@ -46,7 +47,7 @@ pub struct Latency {
     pub max: f64,
 }
 
-pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
+pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow {
     let mut row = QueueRow {
         runtime: trial.runtime,
         variant: trial.variant,
@@ -64,36 +65,32 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
         status: "error",
         error: None,
     };
-    let mut data = Vec::new();
+    let mut runs = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok((_, d)) => data.push(d),
+            Ok(run) => runs.push(run),
             Err(message) => {
                 row.error = Some(message.clone());
                 return row;
             }
         }
     }
-    let Some(first) = data.first() else {
+    let Some(first) = runs.first() else {
         return row;
     };
-    let values = |d: &serde_json::Value, key: &str| -> Vec<f64> {
-        d[key].as_array().map_or(Vec::new(), |a| {
-            a.iter().filter_map(|v| v.as_f64()).collect()
-        })
-    };
-    let med = |key: &str| {
-        let v: Vec<f64> = data.iter().filter_map(|d| d[key].as_f64()).collect();
+    let med = |f: fn(&QueueOutcome) -> Option<f64>| {
+        let v: Vec<f64> = runs.iter().filter_map(|r| f(&r.data)).collect();
         (!v.is_empty()).then(|| median(&v))
     };
-    let received: Vec<u64> = first["received"].as_array().map_or(Vec::new(), |a| {
-        a.iter().filter_map(|v| v.as_u64()).collect()
-    });
+    let received = first.data.received.clone();
     row.messages_received = Some(received.len());
     if received.len() <= RECEIVED_LISTED {
         row.received = Some(received);
     }
-    let latencies: Vec<f64> = data.iter().flat_map(|d| values(d, "latencies_s")).collect();
+    let latencies: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| r.data.latencies_s.iter().copied())
+        .collect();
     if !latencies.is_empty() {
         row.latency_s = Some(Latency {
             p50: percentile(&latencies, 50.0),
@@ -101,15 +98,15 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome]) -> QueueRow {
             max: percentile(&latencies, 100.0),
         });
     }
-    let rates: Vec<f64> = data
+    let rates: Vec<f64> = runs
         .iter()
-        .filter_map(|d| Some((trial.messages - 1) as f64 / d["stream_s"].as_f64()?))
+        .filter_map(|r| Some((trial.messages - 1) as f64 / r.data.stream_s?))
         .collect();
     row.messages_per_s = (!rates.is_empty()).then(|| median(&rates));
-    row.first_message_s = med("first_message_s");
-    row.shutdown_s = med("shutdown_s");
-    row.total_s = med("total_s");
-    row.gil = watch::from_runs(data.iter().copied());
+    row.first_message_s = med(|d| d.first_message_s);
+    row.shutdown_s = med(|d| Some(d.shutdown_s));
+    row.total_s = med(|d| Some(d.total_s));
+    row.gil = watch::from_runs(runs.iter().map(|r| &r.gil));
     row.status = "ok";
     row
 }

@@ -64,12 +64,7 @@ pub fn bench_figure(
     g.finish();
 }
 
-pub fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+/// The median of owned samples (gilsim's own `stats::median`).
+pub fn median(v: Vec<f64>) -> f64 {
+    gilsim::stats::median(&v)
 }

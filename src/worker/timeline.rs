@@ -46,7 +46,7 @@ pub fn run(job: &TimelineJob) -> Result<(Record, i32)> {
     let wall_s = start.elapsed().as_secs_f64();
     let switches = gil.read().switch_number.wrapping_sub(before);
     let threads = registry::snapshot();
-    let stats = GilStats::build(gil.source, switches, wall_s, &data, &threads);
+    let stats = GilStats::build(&gil, switches, wall_s, &data, &threads);
     let holders: Vec<usize> = threads.iter().map(|t| t.tstate).collect();
     // The sampler's raw transitions name a holder by its thread state; the picture by index
     // (None: a thread state gilsim did not see registered).

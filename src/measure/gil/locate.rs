@@ -3,6 +3,9 @@
 //! the offsets of the main interpreter's GIL and of its `locked` and `last_holder`), otherwise
 //! by calibration. Either way the result is confirmed the same way before it is used.
 //!
+//! Each version's `_Py_DebugOffsets` layout is chosen by the version the header itself names
+//! (`debug_layout`); a version without a known layout is calibrated, and the figures say so.
+//!
 //! Its fields lead with `unsigned long interval` (µs), `PyThreadState *last_holder`,
 //! `int locked`, `unsigned long switch_number` in every CPython from 3.8 to 3.13 (a
 //! free-threaded build puts an `int enabled` first, which keeps the same relative offsets on
@@ -26,6 +29,8 @@ pub struct GilState {
     base: usize,
     /// `debug-offsets` or `calibrated`: the `source` of every figure read from it.
     pub source: &'static str,
+    /// Why it was found the way it was, when that needs saying.
+    pub note: Option<&'static str>,
 }
 
 /// One reading of the GIL's state.
@@ -54,6 +59,7 @@ impl GilState {
         GilState {
             base,
             source: "calibrated",
+            note: None,
         }
     }
 
@@ -80,9 +86,14 @@ pub fn find(py: Python<'_>) -> Result<GilState, String> {
         }
     }
     let runtime = runtime_address()?;
-    if let Some(found) = from_debug_offsets(py, runtime) {
-        return found;
-    }
+    let note = match from_debug_offsets(py, runtime) {
+        DebugOffsets::Found(found) => return found,
+        DebugOffsets::Absent => None,
+        DebugOffsets::UnknownLayout => Some(
+            "_Py_DebugOffsets has a layout gilsim does not know for this CPython version; \
+             the GIL state was found by calibration instead",
+        ),
+    };
     let (start, end) = readable_range(runtime)
         .ok_or_else(|| "the memory around _PyRuntime is not readable".to_string())?;
     let end = end.min(runtime + SCAN_LIMIT);
@@ -120,7 +131,13 @@ pub fn find(py: Python<'_>) -> Result<GilState, String> {
             candidates.len()
         ));
     };
-    confirm(py, GilState::at(base))
+    confirm(
+        py,
+        GilState {
+            note,
+            ..GilState::at(base)
+        },
+    )
 }
 
 /// `locked` reads 1 with `last_holder` = this thread's state while it holds the GIL, and 0
@@ -139,27 +156,76 @@ fn confirm(py: Python<'_>, state: GilState) -> Result<GilState, String> {
     Ok(state)
 }
 
-/// The GIL through `_Py_DebugOffsets` (3.13+). `None` where the interpreter has none (or they
-/// describe a layout this reader does not use); `Some(Err)` when they exist but do not confirm.
-fn from_debug_offsets(py: Python<'_>, runtime: usize) -> Option<Result<GilState, String>> {
+/// Where `_Py_DebugOffsets` keeps the GIL's offsets: indices of 8-byte words from the start of
+/// the header, by CPython version (`Include/internal/pycore_debug_offsets.h` of each). The
+/// header is cookie, version, free_threaded, runtime_state {size, finalizing,
+/// interpreters_head}, then interpreter_state {size, id, next, threads_head, [3.14+:
+/// threads_main,] gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
+/// gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder, …}.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DebugLayout {
+    ceval_gil: usize,
+    gil: usize,
+    locked: usize,
+    holder: usize,
+}
+
+fn debug_layout(version: (u8, u8)) -> Option<DebugLayout> {
+    match version {
+        (3, 13) => Some(DebugLayout {
+            ceval_gil: 14,
+            gil: 15,
+            locked: 17,
+            holder: 18,
+        }),
+        // 3.14 inserted `threads_main` after `threads_head`; 3.15 keeps 3.14's order.
+        (3, 14) | (3, 15) => Some(DebugLayout {
+            ceval_gil: 15,
+            gil: 16,
+            locked: 18,
+            holder: 19,
+        }),
+        _ => None,
+    }
+}
+
+/// What `_Py_DebugOffsets` said.
+enum DebugOffsets {
+    /// No header (before 3.13): calibrate.
+    Absent,
+    /// A header whose version this reader has no layout for: calibrate, and say so.
+    UnknownLayout,
+    /// The GIL state it points to, confirmed or not.
+    Found(Result<GilState, String>),
+}
+
+/// The GIL through `_Py_DebugOffsets` (3.13+), with the layout of the header's own version.
+fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
     if py.version_info() < (3, 13) {
-        return None;
+        return DebugOffsets::Absent;
     }
     // SAFETY: `_PyRuntime` is a static of libpython far larger than the header read here; on
-    // 3.13+ its first field is `_Py_DebugOffsets` (cookie, version, free_threaded, then
-    // runtime_state {size, finalizing, interpreters_head}, interpreter_state {size, id, next,
-    // threads_head, gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
-    // gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder}).
+    // 3.13+ its first field is `_Py_DebugOffsets`.
     let word = |i: usize| unsafe { std::ptr::read_volatile((runtime + 8 * i) as *const u64) };
     let cookie = unsafe { std::slice::from_raw_parts(runtime as *const u8, 8) };
     if cookie != b"xdebugpy" {
-        return None;
+        return DebugOffsets::Absent;
     }
-    let (ceval_gil, gil, locked, holder) = (word(14), word(15), word(17), word(18));
+    // PY_VERSION_HEX: major in the top byte, minor in the next.
+    let hex = word(1);
+    let Some(layout) = debug_layout(((hex >> 24) as u8, (hex >> 16) as u8)) else {
+        return DebugOffsets::UnknownLayout;
+    };
+    let (ceval_gil, gil, locked, holder) = (
+        word(layout.ceval_gil),
+        word(layout.gil),
+        word(layout.locked),
+        word(layout.holder),
+    );
     if locked.checked_sub(gil) != Some(LOCKED as u64)
         || holder.checked_sub(gil) != Some(LAST_HOLDER as u64)
     {
-        return None;
+        return DebugOffsets::UnknownLayout;
     }
     // SAFETY: attached; the main interpreter lives as long as the process.
     let interp = unsafe { pyo3::ffi::PyInterpreterState_Main() } as usize;
@@ -168,18 +234,19 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> Option<Result<GilState,
     // SAFETY: `ceval_gil` is a field offset inside the interpreter state.
     let base = unsafe { std::ptr::read_volatile((interp + ceval_gil as usize) as *const usize) };
     if base == 0 {
-        return Some(Err(
+        return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the interpreter has no GIL pointer".into()
         ));
     }
     if base != interp + gil as usize {
-        return Some(Err(
+        return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the GIL in use is not the interpreter's own".into(),
         ));
     }
     let state = GilState {
         base,
         source: "debug-offsets",
+        note: None,
     };
     let interval_us = py
         .import("sys")
@@ -187,12 +254,12 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> Option<Result<GilState,
         .and_then(|v| v.extract::<f64>())
         .map(|s| (s * 1e6).round() as u64);
     if interval_us.ok() != Some(state.interval_word()) {
-        return Some(Err(
+        return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the GIL's interval word does not match sys.getswitchinterval()"
                 .into(),
         ));
     }
-    Some(confirm(py, state))
+    DebugOffsets::Found(confirm(py, state))
 }
 
 fn runtime_address() -> Result<usize, String> {
@@ -235,4 +302,27 @@ fn readable_range(address: usize) -> Option<(usize, usize)> {
         end = *hi;
     }
     Some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_debug_offsets_layout_follows_the_version() {
+        let l13 = debug_layout((3, 13)).unwrap();
+        let l14 = debug_layout((3, 14)).unwrap();
+        // 3.14's `threads_main` moves every GIL field one word on.
+        assert_eq!(
+            (l13.ceval_gil, l13.gil, l13.locked, l13.holder),
+            (14, 15, 17, 18)
+        );
+        assert_eq!(
+            (l14.ceval_gil, l14.gil, l14.locked, l14.holder),
+            (15, 16, 18, 19)
+        );
+        assert_eq!(debug_layout((3, 15)), Some(l14));
+        assert_eq!(debug_layout((3, 12)), None);
+        assert_eq!(debug_layout((3, 16)), None);
+    }
 }

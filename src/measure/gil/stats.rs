@@ -1,4 +1,5 @@
 //! The GIL figures of one trial, built from the exact counter, the sampler and the registry.
+use super::locate::GilState;
 use super::registry::ThreadRecord;
 use super::sampler::SamplerData;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,10 @@ pub struct GilStats {
     /// Why the figures are unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// How the GIL state was found, when that needs saying (e.g. calibrated because the
+    /// interpreter's `_Py_DebugOffsets` has a layout gilsim does not know).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Exact hand-offs: the interpreter's `switch_number` delta over the trial.
     pub switches: Option<u64>,
     pub switches_per_s: Option<f64>,
@@ -71,7 +76,7 @@ impl GilStats {
     }
 
     pub fn build(
-        source: &str,
+        gil: &GilState,
         switches: u64,
         wall_s: f64,
         data: &SamplerData,
@@ -80,8 +85,9 @@ impl GilStats {
         let observed = data.observed_s.max(1e-9);
         let sampling_s = data.started.elapsed().as_secs_f64();
         GilStats {
-            source: source.into(),
+            source: gil.source.into(),
             reason: None,
+            note: gil.note.map(Into::into),
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
             held_fraction: Some(data.locked_s / observed),
@@ -174,6 +180,7 @@ pub fn aggregate(runs: &[GilStats]) -> GilStats {
     GilStats {
         source: first.source.clone(),
         reason: None,
+        note: first.note.clone(),
         switches: med(&|r| r.switches.map(|s| s as f64)).map(|s| s.round() as u64),
         switches_per_s: med(&|r| r.switches_per_s),
         held_fraction: med(&|r| r.held_fraction),

@@ -92,7 +92,7 @@ impl Watch {
         match data {
             Some(Some(data)) => {
                 let threads = registry::snapshot();
-                let stats = GilStats::build(self.gil.source, switches, wall_s, &data, &threads);
+                let stats = GilStats::build(&self.gil, switches, wall_s, &data, &threads);
                 (stats, data.own_usage)
             }
             Some(None) => (
@@ -101,6 +101,7 @@ impl Watch {
             ),
             None => {
                 let mut stats = GilStats::counted(self.gil.source, switches, wall_s);
+                stats.note = self.gil.note.map(Into::into);
                 stats.sampling = Some(GilSampling::Counter.name().into());
                 stats.threads = GilStats::thread_times(&registry::snapshot(), None);
                 (stats, Usage::default())

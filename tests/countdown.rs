@@ -4,18 +4,11 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// Tests that check parallelism or hand-off rates must not run beside each other on 2 cores.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn countdown_json(args: &[&str]) -> Value {
     let mut all = vec!["countdown", "--format", "json", "--warmup", "0"];
     all.extend_from_slice(args);
     let out = run(&all);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     serde_json::from_slice(&out.stdout).expect("countdown prints JSON")
 }
 
@@ -261,7 +254,7 @@ fn output_file_is_written_whole_or_not_at_all() {
         "--output",
         file.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(doc["schema"], "gilsim.v1");
     assert!(

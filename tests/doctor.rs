@@ -13,7 +13,7 @@ fn doctor_value(text: &str, key: &str) -> String {
 #[test]
 fn doctor_shows_one_consistent_interpreter() {
     let out = run(&["doctor"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let text = stdout(&out);
     let embedded = doctor_value(&text, "embedded sys.version");
     let configured = doctor_value(&text, "configured at build");

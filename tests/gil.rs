@@ -4,14 +4,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// These checks compare hand-off rates with the switch interval, which only holds on a machine
-/// with a core to spare: run them one at a time, not beside each other.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Found through `_Py_DebugOffsets` (3.13+) or by calibration: both read the GIL's own state.
 fn from_the_interpreter(gil: &Value) -> bool {
     gil["source"] == "calibrated" || gil["source"] == "debug-offsets"
@@ -43,7 +35,7 @@ fn gil_row_with(threads: &str, interval: &str, count: &str, extra: &[&str]) -> (
     ];
     args.extend_from_slice(extra);
     let out = run(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = doc["results"][0].clone();
     (row["gil"].clone(), row)
@@ -177,7 +169,7 @@ fn sleeping_threads_leave_the_gil_free() {
         let _one_at_a_time = serial();
         run(&["timeline", s.path_str(), "--format", "json"])
     };
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let held = doc["gil"]["held_fraction"].as_f64().unwrap();
     assert!(held < 0.05, "GIL held {held} while every thread slept");
@@ -240,7 +232,7 @@ fn timeline_draws_one_lane_per_thread() {
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("t.svg");
     let out = two_thread_timeline(&["--svg", svg.to_str().unwrap(), "--window", "0.05"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let text = stdout(&out);
     assert!(text.contains("The GIL changed hands"), "{text}");
     let picture = std::fs::read_to_string(&svg).unwrap();
@@ -262,7 +254,7 @@ fn timeline_draws_one_lane_per_thread() {
 fn timeline_json_lists_who_took_the_gil_when() {
     let _one_at_a_time = serial();
     let out = two_thread_timeline(&["--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let holders = doc["holders"].as_array().expect("holders");
     let exact = doc["gil"]["switches"].as_u64().unwrap();

@@ -2,12 +2,7 @@
 //! share scenarios; after each command nothing it started is alive.
 mod common;
 use common::*;
-use serde_json::Value;
 use std::time::{Duration, Instant};
-
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
-}
 
 #[test]
 fn class_based_sender_fails_under_spawn_with_the_reason() {
@@ -49,7 +44,7 @@ fn class_based_sender_works_under_fork() {
         "fork",
         &seed("queue_process_class.py"),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert_eq!(stdout(&out), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
     assert!(!stderr(&out).contains("leaked"), "{}", stderr(&out));
     assert_none_left(&tag);
@@ -116,8 +111,7 @@ fn pool_rows_return_the_right_results() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc = json_of(&out);
+    let doc = json(&out);
     assert_eq!(doc["schema"], "gilsim.v1");
     assert_eq!(doc["command"], "pool");
     let rows = doc["results"].as_array().unwrap();
@@ -170,8 +164,7 @@ fn pool_work_makes_items_cost_cpu() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc = json_of(&out);
+    let doc = json(&out);
     let row = &doc["results"][0];
     assert_eq!(row["results_ok"], true);
     // 16 × 200,000 Python iterations take tens of milliseconds at least, one after another.
@@ -189,8 +182,7 @@ fn queue_receives_0_1_2_in_every_variant() {
         "--format",
         "json",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc = json_of(&out);
+    let doc = json(&out);
     let rows = doc["results"].as_array().unwrap();
     let variants: Vec<&str> = rows
         .iter()
@@ -251,7 +243,7 @@ fn queue_class_variant_under_spawn_is_an_error_row_with_the_reason() {
         "json",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let doc = json_of(&out);
+    let doc = report_json(&out);
     let row = &doc["results"][0];
     assert_eq!(row["status"], "error");
     let error = row["error"].as_str().unwrap();
@@ -266,8 +258,7 @@ fn queue_class_variant_under_spawn_is_an_error_row_with_the_reason() {
 #[test]
 fn share_shows_threads_share_and_processes_copy() {
     let (out, tag) = run_tagged(&["share", "--size", "20000", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let doc = json_of(&out);
+    let doc = json(&out);
     let rows = doc["results"].as_array().unwrap();
     assert_eq!(rows[0]["variant"], "thread");
     assert_eq!(rows[0]["visible_in_parent"], true);
@@ -292,7 +283,7 @@ fn the_seeds_pool_script_runs_under_fork_and_its_missing_main_guard_shows_under_
         "fork",
         &seed("pool_return_values.py"),
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert_none_left(&tag);
     // Without `if __name__ == '__main__':` every spawned worker re-runs the Pool creation.
     let (out, tag) = run_tagged(&[

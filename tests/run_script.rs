@@ -11,7 +11,7 @@ fn passes_output_argv_and_file_through() {
         "import sys\nprint('hello', sys.argv[1:], __file__ == sys.argv[0], __name__)\n",
     );
     let out = run(&["run", s.path_str(), "--", "a", "-c", "b"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert_eq!(stdout(&out), "hello ['a', '-c', 'b'] True __main__\n");
     let footer = stderr(&out);
     for part in [
@@ -39,7 +39,7 @@ fn everything_after_the_script_belongs_to_it() {
         "-x",
         "b",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert_eq!(stdout(&out), "['a', '--timeout', '-x', 'b']\n");
 }
 
@@ -210,7 +210,7 @@ fn interrupt_kills_the_script_and_its_children() {
 fn scripts_can_use_every_start_method() {
     let s = script("methods.py", START_METHODS);
     let out = run(&["run", "--timeout", "120", s.path_str()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert_eq!(stdout(&out), "spawn ok\nforkserver ok\nfork ok\n");
     assert!(!stderr(&out).contains("leaked"), "{}", stderr(&out));
 }
@@ -219,7 +219,7 @@ fn scripts_can_use_every_start_method() {
 fn the_seed_countdown_scripts_run_unmodified() {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = run(&["run", &format!("{root}/python/seed/countdown_single.py")]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     assert!(stdout(&out).starts_with("Time taken in seconds - "));
 }
 
@@ -230,7 +230,7 @@ fn footer_counts_the_gils_hand_offs() {
         "import threading\ndef c(n):\n    while n > 0:\n        n -= 1\nts = [threading.Thread(target=c, args=(3_000_000,)) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\n",
     );
     let out = run(&["run", s.path_str()]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_success(&out);
     let footer = stderr(&out);
     let n: u64 = footer
         .rsplit("GIL hand-offs ")

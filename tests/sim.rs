@@ -2,19 +2,6 @@
 //! validation grid's shape, and Rust under a Rust GIL.
 mod common;
 use common::*;
-use serde_json::Value;
-
-/// The tests that measure real runs must not run beside each other on 2 cores.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn json(out: &std::process::Output) -> Value {
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
-}
 
 #[test]
 fn simulate_without_calibration_says_so_and_predicts() {

@@ -21,6 +21,29 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Asserts that a command exited 0, showing its stderr otherwise.
+pub fn assert_success(out: &Output) {
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(out));
+}
+
+/// A successful command's stdout as JSON.
+pub fn json(out: &Output) -> serde_json::Value {
+    assert_success(out);
+    report_json(out)
+}
+
+/// A command's stdout as JSON, whatever its exit code (a report with failed rows exits 1).
+pub fn report_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+/// Tests that measure timings, parallelism or hand-off rates must not run beside each other
+/// on a machine with few cores: each holds this for its duration (one lock per test binary).
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A temporary directory holding one script.
 pub struct Script {
     pub dir: tempfile::TempDir,

@@ -2,6 +2,9 @@
 use crate::domain::{PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod};
 use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
+use crate::scenario::spec::{
+    CalibrateSpec, ConvoySpec, CountdownSpec, PoolSpec, QueueSpec, ShareSpec, SimulateSpec,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -55,16 +58,46 @@ pub enum Command {
     Worker,
 }
 
+/// `--repeat`, defined once, with each command's own default (a const generic would share one
+/// default: clap derive keeps `default_value_t` in a single static).
+macro_rules! repeat_args {
+    ($($name:ident = $default:literal),*) => {$(
+        #[derive(Debug, Args, Clone)]
+        pub struct $name {
+            /// Measured runs per row (or per setting)
+            #[arg(long, default_value = $default, value_parser = repeat_count)]
+            pub repeat: usize,
+        }
+    )*};
+}
+repeat_args!(RepeatOnce = "1", RepeatFive = "5", RepeatSeven = "7");
+
+/// `--warmup`: unmeasured runs before the measured ones.
+#[derive(Debug, Args, Clone)]
+pub struct WarmupArgs {
+    /// Unmeasured runs per row before the measured ones
+    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub warmup: u32,
+}
+
+/// `--timeout`: how long one trial may take before its process group is killed.
+#[derive(Debug, Args, Clone)]
+pub struct TimeoutArgs {
+    /// Kill a trial (its whole process group) after this long
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds)]
+    pub timeout: f64,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct CountdownArgs {
     /// Total iterations, split evenly across the workers (the study note's COUNT)
-    #[arg(long, default_value = "50000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "50000000", value_parser = positive_u64)]
     pub count: u64,
     /// Thread counts to run (python-threads and rust-threads)
-    #[arg(long, value_delimiter = ',', default_value = "1,2", value_parser = worker_count, allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', default_value = "1,2", value_parser = worker_count)]
     pub threads: Vec<usize>,
     /// Process counts to run (python-processes)
-    #[arg(long, value_delimiter = ',', default_value = "2", value_parser = worker_count, allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', default_value = "2", value_parser = worker_count)]
     pub processes: Vec<usize>,
     /// Runtimes to compare
     #[arg(
@@ -73,14 +106,12 @@ pub struct CountdownArgs {
         default_value = "python-threads,python-processes,rust-threads"
     )]
     pub runtimes: Vec<Runtime>,
-    /// Measured runs per row
-    #[arg(long, default_value = "5", value_parser = repeat_count, allow_hyphen_values = true)]
-    pub repeat: usize,
-    /// Unmeasured runs per row before the measured ones
-    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(0..=100), allow_hyphen_values = true)]
-    pub warmup: u32,
+    #[command(flatten)]
+    pub repeat: RepeatFive,
+    #[command(flatten)]
+    pub warmup: WarmupArgs,
     /// sys.setswitchinterval() for the Python rows (default: the interpreter's, 0.005)
-    #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_parser = switch_interval)]
     pub switch_interval: Option<f64>,
     /// Do not read the GIL's state during Python trials
     #[arg(long)]
@@ -90,27 +121,39 @@ pub struct CountdownArgs {
     pub gil_sampling: GilSampling,
     /// Iterations for the untimed runs that sample held shares (default: --count; shares do not
     /// depend on the length of the run)
-    #[arg(long, value_name = "N", value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", value_parser = positive_u64)]
     pub sampled_count: Option<u64>,
     /// Untimed sampled runs per Python row (at most --repeat); the held shares are their medians
-    #[arg(long, value_name = "N", default_value = "3", value_parser = repeat_count, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", default_value = "3", value_parser = repeat_count)]
     pub sampled_runs: usize,
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
-    #[arg(long, value_name = "MS", value_parser = probe_ms, allow_hyphen_values = true)]
+    #[arg(long, value_name = "MS", value_parser = probe_ms)]
     pub probe_interval: Option<f64>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a trial (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
 }
 
 impl CountdownArgs {
-    pub fn gil_sampling(&self) -> GilSampling {
-        if self.no_gil_stats {
-            GilSampling::Off
-        } else {
-            self.gil_sampling
+    pub fn spec(&self) -> CountdownSpec {
+        CountdownSpec {
+            count: self.count,
+            threads: self.threads.clone(),
+            processes: self.processes.clone(),
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            warmup: self.warmup.warmup,
+            switch_interval: self.switch_interval,
+            gil_sampling: if self.no_gil_stats {
+                GilSampling::Off
+            } else {
+                self.gil_sampling
+            },
+            sampled_count: self.sampled_count,
+            sampled_runs: self.sampled_runs,
+            probe_interval: self.probe_interval,
+            timeout: self.timeout.timeout,
         }
     }
 }
@@ -118,10 +161,10 @@ impl CountdownArgs {
 #[derive(Debug, Args, Clone)]
 pub struct PoolArgs {
     /// Pool size (the study note's Pool(8))
-    #[arg(long, default_value = "8", value_parser = worker_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "8", value_parser = worker_count)]
     pub workers: usize,
     /// Items mapped (the study note's range(1024))
-    #[arg(long, default_value = "1024", value_parser = item_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "1024", value_parser = item_count)]
     pub items: usize,
     /// Start methods for the Python rows
     #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
@@ -130,10 +173,10 @@ pub struct PoolArgs {
     #[arg(long, value_delimiter = ',', default_value = "close-join,with")]
     pub method: Vec<PoolMethod>,
     /// Items per task sent to a worker (default: Pool.map's, ceil(items / (4 · workers)))
-    #[arg(long, value_parser = chunk_size, allow_hyphen_values = true)]
+    #[arg(long, value_parser = chunk_size)]
     pub chunksize: Option<usize>,
     /// Countdown iterations per item, to make the map CPU-bound (0: the study note's f, pure overhead)
-    #[arg(long, default_value = "0", value_parser = iterations, allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = iterations)]
     pub work: u64,
     /// Runtimes to compare
     #[arg(
@@ -142,17 +185,31 @@ pub struct PoolArgs {
         default_value = "python-processes,rust-threads,rust-processes"
     )]
     pub runtimes: Vec<PoolRuntime>,
-    /// Measured runs per row
-    #[arg(long, default_value = "5", value_parser = repeat_count, allow_hyphen_values = true)]
-    pub repeat: usize,
-    /// Unmeasured runs per row before the measured ones
-    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u32).range(0..=100), allow_hyphen_values = true)]
-    pub warmup: u32,
+    #[command(flatten)]
+    pub repeat: RepeatFive,
+    #[command(flatten)]
+    pub warmup: WarmupArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a trial (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl PoolArgs {
+    pub fn spec(&self) -> PoolSpec {
+        PoolSpec {
+            workers: self.workers,
+            items: self.items,
+            start_method: self.start_method.clone(),
+            method: self.method.clone(),
+            chunksize: self.chunksize,
+            work: self.work,
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            warmup: self.warmup.warmup,
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -165,10 +222,10 @@ pub struct QueueArgs {
     )]
     pub variant: Vec<QueueVariant>,
     /// Messages the receiver takes (the study note's range(10))
-    #[arg(long, default_value = "10", value_parser = message_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "10", value_parser = message_count)]
     pub messages: usize,
     /// Sleep after each put and each get (the study note's 0.5); 0 turns the run into a throughput and latency benchmark
-    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = interval_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "0.5", value_parser = interval_seconds)]
     pub interval: f64,
     /// Start methods for the process variants
     #[arg(long, value_delimiter = ',', default_value = "fork")]
@@ -180,29 +237,50 @@ pub struct QueueArgs {
         default_value = "python,rust-threads,rust-processes"
     )]
     pub runtimes: Vec<QueueRuntime>,
-    /// Measured runs per row
-    #[arg(long, default_value = "1", value_parser = repeat_count, allow_hyphen_values = true)]
-    pub repeat: usize,
+    #[command(flatten)]
+    pub repeat: RepeatOnce,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a trial (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl QueueArgs {
+    pub fn spec(&self) -> QueueSpec {
+        QueueSpec {
+            variant: self.variant.clone(),
+            messages: self.messages,
+            interval: self.interval,
+            start_method: self.start_method.clone(),
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct ShareArgs {
     /// Items in the list that is mutated
-    #[arg(long, default_value = "100000", value_parser = item_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "100000", value_parser = item_count)]
     pub size: usize,
     /// Start methods for the process rows
     #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
     pub start_method: Vec<StartMethod>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a trial (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl ShareArgs {
+    pub fn spec(&self) -> ShareSpec {
+        ShareSpec {
+            size: self.size,
+            start_method: self.start_method.clone(),
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -216,47 +294,46 @@ pub struct TimelineArgs {
     #[arg(long, value_enum, conflicts_with = "script")]
     pub scenario: Option<TimelineScenario>,
     /// Threads for --scenario countdown
-    #[arg(long, default_value = "2", value_parser = worker_count, allow_hyphen_values = true)]
+    #[arg(long, default_value = "2", value_parser = worker_count)]
     pub threads: usize,
     /// Total iterations for --scenario countdown, split across the threads
-    #[arg(long, default_value = "20000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "20000000", value_parser = positive_u64)]
     pub count: u64,
     /// sys.setswitchinterval() before the run
-    #[arg(long, value_name = "SECONDS", value_parser = switch_interval, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_parser = switch_interval)]
     pub switch_interval: Option<f64>,
     /// Write the picture here (SVG)
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// How much of the run the picture shows
-    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = window_seconds)]
     pub window: f64,
     /// Where the window starts, seconds into the run (default: centred on the run)
-    #[arg(long, value_name = "SECONDS", value_parser = start_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_parser = start_seconds)]
     pub at: Option<f64>,
     /// The summary on stdout as text or JSON
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
-    /// Kill the run (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct SimulateArgs {
     /// CPU-bound threads (0 with --io-threads: the I/O threads alone; with --validate: a list)
-    #[arg(long, value_delimiter = ',', value_parser = thread_count_or_zero, allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', value_parser = thread_count_or_zero)]
     pub threads: Vec<usize>,
     /// Cores (default: this machine's)
-    #[arg(long, value_parser = worker_count, allow_hyphen_values = true)]
+    #[arg(long, value_parser = worker_count)]
     pub cores: Option<usize>,
     /// Switch interval (with --validate: a list)
-    #[arg(long, value_name = "SECONDS", value_delimiter = ',', value_parser = switch_interval, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_delimiter = ',', value_parser = switch_interval)]
     pub switch_interval: Vec<f64>,
     /// Countdown iterations, split across the CPU threads (default 50,000,000; --validate 20,000,000)
-    #[arg(long, value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, value_parser = positive_u64)]
     pub count: Option<u64>,
     /// I/O threads (each a request loop that releases the GIL around its system calls)
-    #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=64), allow_hyphen_values = true)]
+    #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=64))]
     pub io_threads: u32,
     /// GIL policy: new (3.2+), old (3.1 and before), none (free-threaded)
     #[arg(long, default_value = "new", value_parser = gil_policy())]
@@ -268,46 +345,74 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "1")]
     pub seed: u64,
     /// Stop after this much simulated time (needed with I/O threads only)
-    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_parser = window_seconds)]
     pub duration: Option<f64>,
     /// Draw the simulated run like `gilsim timeline`
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// How much of the run the picture shows
-    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "0.05", value_parser = window_seconds)]
     pub window: f64,
     /// Run the real embedded countdown at every grid point and compare with the model
     #[arg(long)]
     pub validate: bool,
-    /// Measured runs per grid point (--validate)
-    #[arg(long, default_value = "7", value_parser = repeat_count, allow_hyphen_values = true)]
-    pub repeat: usize,
+    #[command(flatten)]
+    pub repeat: RepeatSeven,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a real trial (its whole process group) after this long (--validate)
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl SimulateArgs {
+    pub fn spec(&self) -> SimulateSpec {
+        SimulateSpec {
+            threads: self.threads.clone(),
+            cores: self.cores,
+            switch_interval: self.switch_interval.clone(),
+            count: self.count,
+            io_threads: self.io_threads,
+            gil: self.gil,
+            calibration: self.calibration.clone(),
+            seed: self.seed,
+            duration: self.duration,
+            record: self.svg.is_some(),
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct ConvoyArgs {
     /// CPU-bound Python threads beside the echo server
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2", value_parser = thread_count_or_zero, allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2", value_parser = thread_count_or_zero)]
     pub cpu_threads: Vec<usize>,
     /// Switch intervals
-    #[arg(long, value_name = "SECONDS", value_delimiter = ',', default_value = "0.005,0.001,0.0001", value_parser = switch_interval, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_delimiter = ',', default_value = "0.005,0.001,0.0001", value_parser = switch_interval)]
     pub switch_interval: Vec<f64>,
     /// How long the client sends requests in each cell
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = window_seconds)]
     pub duration: f64,
     /// Parameters from `gilsim calibrate` (default: the saved calibration, else documented defaults)
     #[arg(long, value_name = "FILE")]
     pub calibration: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Kill a cell (its whole process group) after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl ConvoyArgs {
+    pub fn spec(&self) -> ConvoySpec {
+        ConvoySpec {
+            cpu_threads: self.cpu_threads.clone(),
+            switch_interval: self.switch_interval.clone(),
+            duration: self.duration,
+            calibration: self.calibration.clone(),
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -316,14 +421,23 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Countdown iterations per calibration run
-    #[arg(long, default_value = "20000000", value_parser = positive_u64, allow_hyphen_values = true)]
+    #[arg(long, default_value = "20000000", value_parser = positive_u64)]
     pub count: u64,
-    /// Runs per setting
-    #[arg(long, default_value = "7", value_parser = repeat_count, allow_hyphen_values = true)]
-    pub repeat: usize,
-    /// Kill a trial after this long
-    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds, allow_hyphen_values = true)]
-    pub timeout: f64,
+    #[command(flatten)]
+    pub repeat: RepeatSeven,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+impl CalibrateArgs {
+    pub fn spec(&self) -> CalibrateSpec {
+        CalibrateSpec {
+            output: self.output.clone(),
+            count: self.count,
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -364,7 +478,7 @@ impl OutputArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Kill the script and everything it started after this long (exit 124)
-    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds, allow_hyphen_values = true)]
+    #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds)]
     pub timeout: Option<f64>,
     /// Leave out the measurement footer on stderr
     #[arg(long)]
@@ -377,6 +491,38 @@ pub struct RunArgs {
     /// Arguments for the script: everything after it, as with `python SCRIPT ARGS...`
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// The command line as gilsim parses it: every option that takes a value accepts one that
+/// starts with '-' ("--count -1"), so a negative number gets gilsim's own message rather than
+/// clap's "unexpected argument".
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommands(|sub| {
+        sub.mut_args(|arg| {
+            if arg.get_action().takes_values() && !arg.is_positional() {
+                arg.allow_hyphen_values(true)
+            } else {
+                arg
+            }
+        })
+    })
+}
+
+/// Parses the process's arguments (exits with clap's message and code 2 on a usage error).
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os())
+}
+
+/// Parses the given arguments as `parse` does.
+pub fn parse_from<I, T>(args: I) -> Cli
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches;
+    let matches = command().get_matches_from(args);
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// The model's GIL policies by name (the model crate knows nothing of clap).
@@ -516,27 +662,44 @@ fn timeout_seconds(text: &str) -> Result<f64, String> {
     positive_seconds(text, "the timeout")
 }
 
+fn window_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the length")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use crate::domain::Runtime;
 
     #[test]
     fn cli_definition_is_consistent() {
-        Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    fn try_parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        use clap::FromArgMatches;
+        Cli::from_arg_matches(&command().try_get_matches_from(args)?)
     }
 
     #[test]
-    fn bad_values_are_rejected() {
+    fn bad_values_are_rejected_with_gilsims_own_message() {
         for bad in [
             vec!["gilsim", "countdown", "--threads", "0"],
             vec!["gilsim", "countdown", "--count", "-1"],
             vec!["gilsim", "countdown", "--switch-interval", "0"],
             vec!["gilsim", "countdown", "--runtimes", "java"],
+            vec!["gilsim", "pool", "--repeat", "0"],
         ] {
-            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?} was accepted");
+            assert!(try_parse(&bad).is_err(), "{bad:?} was accepted");
         }
-        let ok = Cli::try_parse_from([
+        let negative = try_parse(&["gilsim", "countdown", "--count", "-1"]).unwrap_err();
+        assert!(
+            negative
+                .to_string()
+                .contains("count must be a whole number"),
+            "{negative}"
+        );
+        let ok = try_parse(&[
             "gilsim",
             "countdown",
             "--count",
@@ -545,5 +708,43 @@ mod tests {
             "1,4",
         ]);
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn the_countdown_defaults_are_the_study_notes() {
+        let Some(Command::Countdown(args)) = try_parse(&["gilsim", "countdown"]).unwrap().command
+        else {
+            panic!("not a countdown")
+        };
+        let spec = args.spec();
+        assert_eq!(spec.count, 50_000_000);
+        assert_eq!(spec.threads, vec![1, 2]);
+        assert_eq!(spec.processes, vec![2]);
+        assert_eq!(
+            spec.runtimes,
+            vec![
+                Runtime::PythonThreads,
+                Runtime::PythonProcesses,
+                Runtime::RustThreads
+            ]
+        );
+        assert_eq!((spec.repeat, spec.warmup, spec.timeout), (5, 1, 300.0));
+    }
+
+    #[test]
+    fn each_command_keeps_its_own_repeat_default() {
+        let repeat = |cmd: &str| match try_parse(&["gilsim", cmd]).unwrap().command {
+            Some(Command::Countdown(a)) => a.spec().repeat,
+            Some(Command::Pool(a)) => a.spec().repeat,
+            Some(Command::Queue(a)) => a.spec().repeat,
+            Some(Command::Simulate(a)) => a.spec().repeat,
+            Some(Command::Calibrate(a)) => a.spec().repeat,
+            _ => unreachable!(),
+        };
+        let got: Vec<usize> = ["countdown", "pool", "queue", "simulate", "calibrate"]
+            .iter()
+            .map(|c| repeat(c))
+            .collect();
+        assert_eq!(got, vec![5, 5, 1, 7, 7]);
     }
 }

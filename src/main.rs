@@ -1,4 +1,3 @@
-use clap::Parser;
 use gilsim::cli::{Cli, Command};
 use gilsim::embed::python_mode;
 use gilsim::runner::{signals, RunError};
@@ -21,7 +20,7 @@ fn main() {
     if args.get(1).is_some_and(|a| a == native::queue::SENDER_ARG) {
         native::queue::sender_main(&args);
     }
-    let cli = Cli::parse();
+    let cli = gilsim::cli::parse();
     signals::install();
     let code = match dispatch(cli) {
         Ok(code) => code,
@@ -48,8 +47,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Timeline(args)) => commands::timeline::run(&args),
         Some(Command::Simulate(args)) => commands::simulate::run(&args),
-        Some(Command::Calibrate(args)) => commands::simulate::calibrate(&args),
-        Some(Command::Convoy(args)) => commands::simulate::convoy(&args),
+        Some(Command::Calibrate(args)) => commands::calibrate::run(&args),
+        Some(Command::Convoy(args)) => commands::convoy::run(&args),
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Completions { shell }) => commands::completions::run(shell),
         Some(Command::Man) => commands::completions::man(),
@@ -77,7 +76,7 @@ fn demo_args() -> gilsim::cli::CountdownArgs {
         "--sampled-runs",
         "1",
     ];
-    match Cli::parse_from(demo).command {
+    match gilsim::cli::parse_from(demo).command {
         Some(Command::Countdown(args)) => args,
         _ => unreachable!("the demo's arguments parse as a countdown"),
     }

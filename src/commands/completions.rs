@@ -1,16 +1,15 @@
 //! `gilsim completions SHELL` and `gilsim man`: generated from the clap definition, so they
 //! always match the commands and flags.
-use crate::cli::Cli;
+use crate::cli::command;
 use anyhow::{Context, Result};
-use clap::CommandFactory;
 
 pub fn run(shell: clap_complete::Shell) -> Result<i32> {
-    clap_complete::generate(shell, &mut Cli::command(), "gilsim", &mut std::io::stdout());
+    clap_complete::generate(shell, &mut command(), "gilsim", &mut std::io::stdout());
     Ok(0)
 }
 
 pub fn man() -> Result<i32> {
-    clap_mangen::Man::new(Cli::command())
+    clap_mangen::Man::new(command())
         .render(&mut std::io::stdout())
         .context("writing the manual page")?;
     Ok(0)

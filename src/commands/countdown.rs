@@ -6,7 +6,7 @@ use anyhow::Result;
 pub fn run(args: &CountdownArgs) -> Result<i32> {
     let output = args.output.spec();
     output.check()?;
-    let doc = countdown::run(args)?;
+    let doc = countdown::run(&args.spec())?;
     output.emit(&doc)?;
     Ok(0)
 }

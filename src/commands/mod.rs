@@ -1,5 +1,7 @@
 //! One module per subcommand: parse → run → report, returning the process exit code.
+pub mod calibrate;
 pub mod completions;
+pub mod convoy;
 pub mod countdown;
 pub mod doctor;
 pub mod pool;

@@ -1,27 +1,27 @@
-//! `gilsim simulate` and `gilsim calibrate`.
-use crate::cli::{CalibrateArgs, SimulateArgs};
+//! `gilsim simulate`: the model alone, or against real runs (`--validate`).
+use crate::cli::SimulateArgs;
 use crate::report::output::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Timeline};
 use crate::report::units::seconds;
-use crate::scenario::{calibrate, simulate};
+use crate::scenario::simulate;
 use anyhow::Result;
 
 pub fn run(args: &SimulateArgs) -> Result<i32> {
-    args.output.spec().check()?;
+    let output = args.output.spec();
+    output.check()?;
     if let Some(svg) = &args.svg {
         check_writable(svg, "the picture")?;
     }
+    let spec = args.spec();
     if args.validate && args.gil == crate::sim::Policy::Old {
-        let doc = crate::scenario::old_gil::validate(args)?;
-        args.output.spec().emit(&doc)?;
+        output.emit(&crate::scenario::old_gil::validate(&spec)?)?;
         return Ok(0);
     }
     if args.validate {
-        let doc = simulate::validate(args)?;
-        args.output.spec().emit(&doc)?;
+        output.emit(&simulate::validate(&spec)?)?;
         return Ok(0);
     }
-    let (doc, outcome, scenario) = simulate::one(args)?;
+    let (doc, outcome, scenario) = simulate::one(&spec)?;
     if let Some(svg) = &args.svg {
         let row = &doc.results[0];
         let names: Vec<String> = row.threads_detail.iter().map(|t| t.name.clone()).collect();
@@ -48,35 +48,6 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
         });
         write_atomically(svg, &picture)?;
     }
-    args.output.spec().emit(&doc)?;
+    output.emit(&doc)?;
     Ok(0)
-}
-
-pub fn calibrate(args: &CalibrateArgs) -> Result<i32> {
-    if let Some(path) = &args.output {
-        check_writable(path, "the calibration")?;
-    }
-    let (params, path) = calibrate::run(args)?;
-    write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
-    let text = format!(
-        "Calibrated: {:.2} ns per iteration ({:.2} with other threads alive), {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
-        params.iteration_s * 1e9,
-        params.threaded_iteration_s.unwrap_or(params.iteration_s) * 1e9,
-        seconds(params.wakeup_s),
-        seconds(params.timeout_latency_s),
-        seconds(params.switch_cost_s),
-        path.display()
-    );
-    println!(
-        "{}",
-        crate::report::render::wrap(&text, crate::report::render::WIDTH)
-    );
-    Ok(0)
-}
-
-pub fn convoy(args: &crate::cli::ConvoyArgs) -> Result<i32> {
-    args.output.spec().check()?;
-    let doc = crate::scenario::convoy::run(args)?;
-    args.output.spec().emit(&doc)?;
-    Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

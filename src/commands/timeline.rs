@@ -37,7 +37,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         switch_interval_s: args.switch_interval,
     });
     let options = RunOptions {
-        timeout: Some(Duration::from_secs_f64(args.timeout)),
+        timeout: Some(Duration::from_secs_f64(args.timeout.timeout)),
         streams: if args.script.is_some() {
             Streams::Inherit
         } else {

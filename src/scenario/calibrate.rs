@@ -11,12 +11,12 @@
 //!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
 //!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
-use crate::cli::CalibrateArgs;
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
+use crate::scenario::spec::CalibrateSpec;
 use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
@@ -25,13 +25,13 @@ use std::time::Duration;
 
 const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
 
-pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let mut progress = Progress::new((1 + INTERVALS.len()) * args.repeat + INTERVALS.len());
+pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
+    let timeout = Duration::from_secs_f64(spec.timeout);
+    let mut progress = Progress::new((1 + INTERVALS.len()) * spec.repeat + INTERVALS.len());
     let trial = |workers, interval, gil| CountdownTrial {
         runtime: Runtime::PythonThreads,
         workers,
-        count: args.count,
+        count: spec.count,
         switch_interval_s: Some(interval),
         gil,
         probe_interval_s: None,
@@ -41,19 +41,19 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     let mut single = Vec::new();
     let mut runs: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); INTERVALS.len()];
     let settings = 1 + INTERVALS.len();
-    for (i, k) in shuffled_rounds(settings, args.repeat, 1)
+    for (i, k) in shuffled_rounds(settings, spec.repeat, 1)
         .into_iter()
         .enumerate()
     {
         let round = i / settings + 1;
         if k == 0 {
-            progress.start(&format!("1 thread, run {round}/{}", args.repeat));
+            progress.start(&format!("1 thread, run {round}/{}", spec.repeat));
             single.push(measure(&trial(1, 0.005, GilSampling::Counter), timeout)?.wall_s);
         } else {
             let interval = INTERVALS[k - 1];
             progress.start(&format!(
                 "2 threads at {interval} s, run {round}/{}",
-                args.repeat
+                spec.repeat
             ));
             runs[k - 1].push(measure(&trial(2, interval, GilSampling::Counter), timeout)?);
         }
@@ -77,7 +77,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
     // Walls as `simulate --validate` measures them: the fastest half of each setting's runs
     // (see `stats::fast_half`), hand-offs from the same runs.
     let single_wall = fast_half_mean(&single);
-    let iteration_s = single_wall / args.count as f64;
+    let iteration_s = single_wall / spec.count as f64;
     let switches =
         |m: &TrialMeasurement| m.gil.as_ref().and_then(|g| g.switches).unwrap_or(0) as f64;
     if runs.iter().flatten().any(|m| switches(m) == 0.0) || free_per_switch.is_empty() {
@@ -121,14 +121,14 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         .collect();
     let (intercept, per_switch) = fit_wall_against_hand_offs(&points, single_wall);
     // The intercept: 2 threads' wall with no hand-offs at all.
-    let threaded_iteration_s = intercept / args.count as f64;
+    let threaded_iteration_s = intercept / spec.count as f64;
     let switch_cost_s = (per_switch - wakeup_s).max(0.0);
     let params = Params {
         source: format!(
             "calibrated {} (count {}, {} runs per setting)",
             date_now(),
-            args.count,
-            args.repeat
+            spec.count,
+            spec.repeat
         ),
         iteration_s,
         threaded_iteration_s: Some(threaded_iteration_s),
@@ -139,7 +139,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(Params, std::path::PathBuf)> {
         measured,
         ..Params::default()
     };
-    let path = match &args.output {
+    let path = match &spec.output {
         Some(p) => p.clone(),
         None => crate::paths::default_calibration()?,
     };

@@ -2,11 +2,11 @@
 //! and predicted by the model. The model's per-request times come from the measured cell with
 //! no CPU thread at the same switch interval (split between GIL work and time outside it in
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
-use crate::cli::ConvoyArgs;
 use crate::domain::{ConvoyOutcome, Percentiles};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
+use crate::scenario::spec::ConvoySpec;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::worker::protocol::{ConvoyTrial, Job};
@@ -26,15 +26,15 @@ pub struct ConvoyRow {
     pub error: Option<String>,
 }
 
-pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
-    let timeout = Duration::from_secs_f64(args.timeout + args.duration);
-    let mut cpu = dedup(&args.cpu_threads);
+pub fn run(spec: &ConvoySpec) -> Result<Document<ConvoyRow>> {
+    let timeout = Duration::from_secs_f64(spec.timeout + spec.duration);
+    let mut cpu = dedup(&spec.cpu_threads);
     cpu.sort_unstable();
-    let intervals = dedup(&args.switch_interval);
+    let intervals = dedup(&spec.switch_interval);
     let mut progress = Progress::new(1 + cpu.len() * intervals.len());
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let (base, note) = match crate::paths::load_calibration(args.calibration.as_deref())? {
+    let (base, note) = match crate::paths::load_calibration(spec.calibration.as_deref())? {
         Some(p) => {
             let note = format!("Model parameters: {}.", p.source);
             (p, note)
@@ -57,7 +57,7 @@ pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
             let trial = ConvoyTrial {
                 cpu_threads: k,
                 switch_interval_s: interval,
-                duration_s: args.duration,
+                duration_s: spec.duration,
             };
             let mut row = ConvoyRow {
                 cpu_threads: k,
@@ -79,7 +79,7 @@ pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
                 }
                 Err(e) => row.error = Some(e),
             }
-            row.predicted_requests_per_s = Some(predict(&base, alone, k, interval, args.duration));
+            row.predicted_requests_per_s = Some(predict(&base, alone, k, interval, spec.duration));
             rows.push(row);
         }
     }
@@ -91,7 +91,7 @@ pub fn run(args: &ConvoyArgs) -> Result<Document<ConvoyRow>> {
         params: json!({
             "cpu_threads": cpu,
             "switch_interval_s": intervals,
-            "duration_s": args.duration,
+            "duration_s": spec.duration,
             "model": base,
         }),
         host: Host::new(Some(&python)),

@@ -9,6 +9,7 @@ pub mod pool;
 pub mod queue;
 pub mod share;
 pub mod simulate;
+pub mod spec;
 
 use crate::measure::gil::stats::GilStats;
 use crate::runner::{self, RunError};

@@ -2,12 +2,12 @@
 //! Python 2.7 (pyenv's 2.7.18, where present) runs the seed's countdown on 1 and 2 threads as a
 //! subprocess, measured from outside (wall, CPU, context switches from `wait4`). Its 1-thread
 //! time calibrates the model's time per iteration; the 2-thread time is then predicted.
-use crate::cli::SimulateArgs;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{Cell, Document, Host, Row};
 use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
+use crate::scenario::spec::SimulateSpec;
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
@@ -52,24 +52,24 @@ pub fn python27() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
+pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
     let Some(python) = python27() else {
         bail!("the old GIL is validated against ~/.pyenv/versions/2.7.18, which is not installed here");
     };
-    let count = args.count.unwrap_or(20_000_000);
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let threads = if args.threads.is_empty() {
+    let count = spec.count.unwrap_or(20_000_000);
+    let timeout = Duration::from_secs_f64(spec.timeout);
+    let threads = if spec.threads.is_empty() {
         vec![1, 2]
     } else {
-        args.threads.clone()
+        spec.threads.clone()
     };
     if !threads.contains(&1) {
         crate::usage_bail!("--threads must include 1: the 1-thread run calibrates the model");
     }
-    let mut progress = Progress::new(threads.len() * args.repeat);
+    let mut progress = Progress::new(threads.len() * spec.repeat);
     // Settings take turns in a fresh random order each round (see `runner::order`).
     let mut measured: Vec<(usize, Vec<_>)> = threads.iter().map(|&n| (n, Vec::new())).collect();
-    for (i, k) in shuffled_rounds(threads.len(), args.repeat, args.seed)
+    for (i, k) in shuffled_rounds(threads.len(), spec.repeat, spec.seed)
         .into_iter()
         .enumerate()
     {
@@ -78,7 +78,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
             "Python 2.7, {n} thread{}, run {}/{}",
             if n == 1 { "" } else { "s" },
             i / threads.len() + 1,
-            args.repeat
+            spec.repeat
         ));
         let mut cmd = Command::new(&python);
         cmd.args(["-c", COUNTDOWN, &count.to_string(), &n.to_string()]);
@@ -110,12 +110,12 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
                     cpu_threads: *n,
                     count,
                     io_threads: 0,
-                    cores: args.cores.unwrap_or_else(|| {
+                    cores: spec.cores.unwrap_or_else(|| {
                         std::thread::available_parallelism().map_or(1, |c| c.get())
                     }),
                     switch_interval_s: 0.005,
                     policy: Policy::Old,
-                    seed: args.seed,
+                    seed: spec.seed,
                     duration_s: None,
                     record: false,
                     main_thread: false,
@@ -169,7 +169,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<OldRow>> {
     Ok(Document {
         schema: crate::report::document::SCHEMA,
         command: "simulate-validate-old".into(),
-        params: json!({"count": count, "threads": threads, "repeat": args.repeat, "model": params}),
+        params: json!({"count": count, "threads": threads, "repeat": spec.repeat, "model": params}),
         host: Host::new(None),
         results: rows,
         verdict,

@@ -1,12 +1,12 @@
 //! The seed's "objects can be shared between threads, but must be copied per process": one
 //! mutation by a thread and one by a process per start method, seen from the parent.
-use crate::cli::ShareArgs;
 use crate::domain::ShareOutcome;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
+use crate::scenario::spec::ShareSpec;
 use crate::scenario::{dedup, host, measure_job};
 use crate::worker::protocol::{Job, ShareTrial};
 use anyhow::{Context, Result};
@@ -36,15 +36,15 @@ pub struct ShareRow {
     pub error: Option<String>,
 }
 
-pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
-    let timeout = Duration::from_secs_f64(args.timeout);
+pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
+    let timeout = Duration::from_secs_f64(spec.timeout);
     let mut trials = vec![ShareTrial {
         start_method: None,
-        size: args.size,
+        size: spec.size,
     }];
-    trials.extend(dedup(&args.start_method).into_iter().map(|sm| ShareTrial {
+    trials.extend(dedup(&spec.start_method).into_iter().map(|sm| ShareTrial {
         start_method: Some(sm),
-        size: args.size,
+        size: spec.size,
     }));
     let mut progress = Progress::new(1 + trials.len());
     progress.start("starting the embedded interpreter");
@@ -90,9 +90,9 @@ pub fn run(args: &ShareArgs) -> Result<Document<ShareRow>> {
         schema: crate::report::document::SCHEMA,
         command: "share".into(),
         params: json!({
-            "size": args.size,
-            "start_method": dedup(&args.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "timeout_s": args.timeout,
+            "size": spec.size,
+            "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "timeout_s": spec.timeout,
         }),
         host: Host::new(Some(&python)),
         results,

@@ -1,6 +1,5 @@
 //! `gilsim simulate`: the model's prediction for one scenario, and `--validate`: the model
 //! against the real embedded countdown at every point of a grid.
-use crate::cli::SimulateArgs;
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
@@ -9,6 +8,7 @@ use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
+use crate::scenario::spec::SimulateSpec;
 use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Outcome, Params, Policy, Scenario};
 use crate::stats::{fast_half, fast_half_mean, median, Summary};
@@ -49,8 +49,8 @@ pub struct SimThread {
 }
 
 /// The parameters to use, and a sentence saying where they come from.
-pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
-    match crate::paths::load_calibration(args.calibration.as_deref())? {
+pub fn parameters(spec: &SimulateSpec) -> Result<(Params, String)> {
+    match crate::paths::load_calibration(spec.calibration.as_deref())? {
         Some(p) => {
             let note = format!("Parameters: {}.", p.source);
             Ok((p, note))
@@ -69,32 +69,32 @@ pub fn parameters(args: &SimulateArgs) -> Result<(Params, String)> {
     }
 }
 
-pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)> {
-    if args.threads.len() > 1 || args.switch_interval.len() > 1 {
+pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)> {
+    if spec.threads.len() > 1 || spec.switch_interval.len() > 1 {
         crate::usage_bail!("lists of --threads or --switch-interval go with --validate");
     }
-    let (params, note) = parameters(args)?;
-    let threads = args.threads.first().copied().unwrap_or(2);
-    let cores = args
+    let (params, note) = parameters(spec)?;
+    let threads = spec.threads.first().copied().unwrap_or(2);
+    let cores = spec
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let scenario = Scenario {
         cpu_threads: threads,
-        count: args.count.unwrap_or(50_000_000),
-        io_threads: args.io_threads as usize,
+        count: spec.count.unwrap_or(50_000_000),
+        io_threads: spec.io_threads as usize,
         cores,
-        switch_interval_s: args.switch_interval.first().copied().unwrap_or(0.005),
-        policy: args.gil,
-        seed: args.seed,
-        duration_s: args.duration,
-        record: args.svg.is_some(),
+        switch_interval_s: spec.switch_interval.first().copied().unwrap_or(0.005),
+        policy: spec.gil,
+        seed: spec.seed,
+        duration_s: spec.duration,
+        record: spec.record,
         // The seed's script: one thread runs in the main thread, several are started by it.
-        main_thread: threads > 1 && args.gil == Policy::New,
+        main_thread: threads > 1 && spec.gil == Policy::New,
     };
-    if threads == 0 && args.io_threads == 0 {
+    if threads == 0 && spec.io_threads == 0 {
         crate::usage_bail!("nothing to simulate: give --threads or --io-threads at least 1");
     }
-    if threads == 0 && args.io_threads > 0 && args.duration.is_none() {
+    if threads == 0 && spec.io_threads > 0 && spec.duration.is_none() {
         crate::usage_bail!("with only I/O threads the run never ends by itself: give --duration");
     }
     let started = Instant::now();
@@ -106,7 +106,7 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
         seconds(row.predicted_wall_s),
         threads,
         if threads == 1 { "" } else { "s" },
-        format!("{:?}", args.gil).to_lowercase(),
+        format!("{:?}", spec.gil).to_lowercase(),
         seconds(scenario.switch_interval_s),
         cores,
         thousands(row.predicted_switches),
@@ -126,9 +126,9 @@ pub fn one(args: &SimulateArgs) -> Result<(Document<SimRow>, Outcome, Scenario)>
             "cores": cores,
             "switch_interval_s": scenario.switch_interval_s,
             "count": scenario.count,
-            "io_threads": args.io_threads,
-            "gil": args.gil,
-            "seed": args.seed,
+            "io_threads": spec.io_threads,
+            "gil": spec.gil,
+            "seed": spec.seed,
             "model": params,
         }),
         host: Host::new(None),
@@ -245,39 +245,39 @@ pub struct ValidateRow {
     pub meets_target: Option<bool>,
 }
 
-pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
-    let (params, note) = parameters(args)?;
-    let threads = if args.threads.is_empty() {
+pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
+    let (params, note) = parameters(spec)?;
+    let threads = if spec.threads.is_empty() {
         vec![1, 2, 4]
     } else {
-        args.threads.clone()
+        spec.threads.clone()
     };
-    let intervals = if args.switch_interval.is_empty() {
+    let intervals = if spec.switch_interval.is_empty() {
         vec![0.0001, 0.001, 0.005, 0.05]
     } else {
-        args.switch_interval.clone()
+        spec.switch_interval.clone()
     };
     if threads.contains(&0) {
         crate::usage_bail!(
             "--validate runs the countdown on each --threads value: they must be at least 1"
         );
     }
-    let count = args.count.unwrap_or(20_000_000);
-    let cores = args
+    let count = spec.count.unwrap_or(20_000_000);
+    let cores = spec
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let timeout = Duration::from_secs_f64(args.timeout);
+    let timeout = Duration::from_secs_f64(spec.timeout);
     // Grid points take turns in a fresh random order each round (see `runner::order`).
     let points: Vec<(usize, f64)> = threads
         .iter()
         .flat_map(|&n| intervals.iter().map(move |&i| (n, i)))
         .collect();
-    let mut progress = Progress::new(1 + points.len() * args.repeat);
+    let mut progress = Progress::new(1 + points.len() * spec.repeat);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout)?;
     let mut walls: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
     let mut counted: Vec<Vec<Option<f64>>> = vec![Vec::new(); points.len()];
-    for (i, k) in shuffled_rounds(points.len(), args.repeat, args.seed)
+    for (i, k) in shuffled_rounds(points.len(), spec.repeat, spec.seed)
         .into_iter()
         .enumerate()
     {
@@ -286,7 +286,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         progress.start(&format!(
             "{n} thread{} at {interval} s, run {round}/{}",
             if n == 1 { "" } else { "s" },
-            args.repeat
+            spec.repeat
         ));
         let m = measure(
             &CountdownTrial {
@@ -311,7 +311,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
         cores,
         switch_interval_s: interval,
         policy: Policy::New,
-        seed: args.seed,
+        seed: spec.seed,
         duration_s: None,
         record: false,
         // As the measured countdown: N > 1 threads started and joined by the main one.
@@ -397,7 +397,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
             worst * 100.0
         );
     }
-    verdict += &noise_sentence(&rows, args.repeat);
+    verdict += &noise_sentence(&rows, spec.repeat);
     verdict += &two_thread_drift_sentence(&rows, &params);
     verdict += &format!(" {note}");
     Ok(Document {
@@ -407,7 +407,7 @@ pub fn validate(args: &SimulateArgs) -> Result<Document<ValidateRow>> {
             "threads": threads,
             "switch_interval_s": intervals,
             "count": count,
-            "repeat": args.repeat,
+            "repeat": spec.repeat,
             "cores": cores,
             "model": params,
         }),

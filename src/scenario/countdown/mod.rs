@@ -4,11 +4,11 @@ mod verdict;
 
 pub use rows::CountdownRow;
 
-use crate::cli::CountdownArgs;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
+use crate::scenario::spec::CountdownSpec;
 use crate::scenario::{dedup, host, run_interleaved};
 use crate::worker::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
 use anyhow::{Context, Result};
@@ -16,49 +16,49 @@ use serde_json::json;
 use std::time::Duration;
 
 /// Every (runtime, workers) pair the options ask for, in the order given, without repeats.
-pub fn trials(args: &CountdownArgs) -> Vec<CountdownTrial> {
+pub fn trials(spec: &CountdownSpec) -> Vec<CountdownTrial> {
     let mut out = Vec::new();
-    for runtime in dedup(&args.runtimes) {
+    for runtime in dedup(&spec.runtimes) {
         let mut counts = dedup(if runtime.uses_threads() {
-            &args.threads
+            &spec.threads
         } else {
-            &args.processes
+            &spec.processes
         });
         counts.sort_unstable();
         for workers in counts {
             out.push(CountdownTrial {
                 runtime,
                 workers,
-                count: args.count,
-                switch_interval_s: args.switch_interval,
-                gil: args.gil_sampling().timed(),
-                probe_interval_s: args.probe_interval,
+                count: spec.count,
+                switch_interval_s: spec.switch_interval,
+                gil: spec.gil_sampling.timed(),
+                probe_interval_s: spec.probe_interval,
             });
         }
     }
     out
 }
 
-pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let trials = trials(args);
-    let warmup = args.warmup as usize;
+pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
+    let timeout = Duration::from_secs_f64(spec.timeout);
+    let trials = trials(spec);
+    let warmup = spec.warmup as usize;
     // With `separate`, each Python row gets up to 3 more runs, untimed, with the sampler: its
     // held shares (medians; one run alone can be unfair at short intervals). They run after the
     // timed ones, so those see the same history as without them.
-    let sampled_rows = args.gil_sampling() == GilSampling::Separate;
-    let per_row = args.repeat.min(args.sampled_runs);
+    let sampled_rows = spec.gil_sampling == GilSampling::Separate;
+    let per_row = spec.repeat.min(spec.sampled_runs);
     let sampled_runs = if sampled_rows {
         per_row * trials.iter().filter(|t| t.runtime.is_python()).count()
     } else {
         0
     };
-    let mut progress = Progress::new(1 + trials.len() * (warmup + args.repeat) + sampled_runs);
+    let mut progress = Progress::new(1 + trials.len() * (warmup + spec.repeat) + sampled_runs);
 
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
 
-    let measurements = run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
+    let measurements = run_interleaved(&trials, warmup, spec.repeat, &mut progress, label, |t| {
         measure(t, timeout)
     })?;
     let mut sampled: Vec<Vec<TrialMeasurement>> = trials.iter().map(|_| Vec::new()).collect();
@@ -74,7 +74,7 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
             ));
             let sampling = CountdownTrial {
                 gil: GilSampling::Continuous,
-                count: args.sampled_count.unwrap_or(t.count),
+                count: spec.sampled_count.unwrap_or(t.count),
                 ..t.clone()
             };
             runs.push(measure(&sampling, timeout)?);
@@ -83,27 +83,27 @@ pub fn run(args: &CountdownArgs) -> Result<Document<CountdownRow>> {
     progress.finish();
 
     let results = rows::build(&trials, &measurements, &sampled);
-    let runtime_names: Vec<&str> = dedup(&args.runtimes).iter().map(|r| r.name()).collect();
-    let switch_interval = args.switch_interval.unwrap_or(python.switch_interval_s);
-    let verdict = verdict::write(&results, &python, switch_interval, args.count);
+    let runtime_names: Vec<&str> = dedup(&spec.runtimes).iter().map(|r| r.name()).collect();
+    let switch_interval = spec.switch_interval.unwrap_or(python.switch_interval_s);
+    let verdict = verdict::write(&results, &python, switch_interval, spec.count);
     Ok(Document {
         schema: crate::report::document::SCHEMA,
         command: "countdown".into(),
         params: json!({
-            "count": args.count,
-            "repeat": args.repeat,
-            "warmup": args.warmup,
+            "count": spec.count,
+            "repeat": spec.repeat,
+            "warmup": spec.warmup,
             "switch_interval_s": switch_interval,
-            "gil_stats": !args.no_gil_stats,
-            "gil_sampling": args.gil_sampling().name(),
-            "sampled_count": args.sampled_count.unwrap_or(args.count),
+            "gil_stats": spec.gil_sampling != GilSampling::Off,
+            "gil_sampling": spec.gil_sampling.name(),
+            "sampled_count": spec.sampled_count.unwrap_or(spec.count),
             "sampled_runs": per_row,
-            "probe_interval_s": args.probe_interval,
-            "threads": args.threads,
-            "processes": args.processes,
+            "probe_interval_s": spec.probe_interval,
+            "threads": spec.threads,
+            "processes": spec.processes,
             "runtimes": runtime_names,
             "start_method": "fork",
-            "timeout_s": args.timeout,
+            "timeout_s": spec.timeout,
         }),
         host: Host::new(Some(&python)),
         results,
@@ -134,15 +134,29 @@ pub fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasure
 mod tests {
     use super::*;
     use crate::domain::Runtime;
-    use clap::Parser;
 
     #[test]
-    fn default_trials_follow_the_seed() {
-        let cli = crate::cli::Cli::parse_from(["gilsim", "countdown"]);
-        let Some(crate::cli::Command::Countdown(args)) = cli.command else {
-            panic!("not a countdown")
+    fn trials_follow_the_spec_in_order_without_repeats() {
+        let spec = CountdownSpec {
+            count: 1_000,
+            threads: vec![2, 1, 2],
+            processes: vec![2],
+            runtimes: vec![
+                Runtime::PythonThreads,
+                Runtime::PythonProcesses,
+                Runtime::RustThreads,
+                Runtime::PythonThreads,
+            ],
+            repeat: 1,
+            warmup: 0,
+            switch_interval: None,
+            gil_sampling: GilSampling::Counter,
+            sampled_count: None,
+            sampled_runs: 1,
+            probe_interval: None,
+            timeout: 1.0,
         };
-        let got: Vec<(Runtime, usize)> = trials(&args)
+        let got: Vec<(Runtime, usize)> = trials(&spec)
             .iter()
             .map(|t| (t.runtime, t.workers))
             .collect();
@@ -156,6 +170,6 @@ mod tests {
                 (Runtime::RustThreads, 2),
             ]
         );
-        assert_eq!(args.count, 50_000_000);
+        assert!(trials(&spec).iter().all(|t| t.count == 1_000));
     }
 }

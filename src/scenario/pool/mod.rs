@@ -5,32 +5,32 @@ mod verdict;
 
 pub use rows::PoolRow;
 
-use crate::cli::PoolArgs;
 use crate::domain::PoolOutcome;
 use crate::domain::PoolRuntime;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::scenario::spec::PoolSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use crate::worker::protocol::{Job, PoolTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;
 
-pub fn trials(args: &PoolArgs) -> Vec<PoolTrial> {
+pub fn trials(spec: &PoolSpec) -> Vec<PoolTrial> {
     let mut out = Vec::new();
-    for runtime in dedup(&args.runtimes) {
+    for runtime in dedup(&spec.runtimes) {
         let base = PoolTrial {
             runtime,
             method: None,
             start_method: None,
-            workers: args.workers,
-            items: args.items,
-            chunksize: args.chunksize,
-            work: args.work,
+            workers: spec.workers,
+            items: spec.items,
+            chunksize: spec.chunksize,
+            work: spec.work,
         };
         if runtime == PoolRuntime::PythonProcesses {
-            for start_method in dedup(&args.start_method) {
-                for method in dedup(&args.method) {
+            for start_method in dedup(&spec.start_method) {
+                for method in dedup(&spec.method) {
                     out.push(PoolTrial {
                         method: Some(method),
                         start_method: Some(start_method),
@@ -52,17 +52,17 @@ pub fn label(t: &PoolTrial) -> String {
     }
 }
 
-pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let trials = trials(args);
-    let warmup = args.warmup as usize;
-    let mut progress = Progress::new(1 + trials.len() * (warmup + args.repeat));
+pub fn run(spec: &PoolSpec) -> Result<Document<PoolRow>> {
+    let timeout = Duration::from_secs_f64(spec.timeout);
+    let trials = trials(spec);
+    let warmup = spec.warmup as usize;
+    let mut progress = Progress::new(1 + trials.len() * (warmup + spec.repeat));
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
 
     // A trial that fails becomes an error row (a failing warm-up fails again when measured).
     let outcomes: Vec<Vec<Outcome<PoolOutcome>>> =
-        run_interleaved(&trials, warmup, args.repeat, &mut progress, label, |t| {
+        run_interleaved(&trials, warmup, spec.repeat, &mut progress, label, |t| {
             measure_job(&Job::Pool(t.clone()), timeout)
         })?;
     progress.finish();
@@ -77,16 +77,16 @@ pub fn run(args: &PoolArgs) -> Result<Document<PoolRow>> {
         schema: crate::report::document::SCHEMA,
         command: "pool".into(),
         params: json!({
-            "workers": args.workers,
-            "items": args.items,
-            "start_method": dedup(&args.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "method": dedup(&args.method).iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "chunksize": args.chunksize,
-            "work": args.work,
-            "runtimes": dedup(&args.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
-            "repeat": args.repeat,
-            "warmup": args.warmup,
-            "timeout_s": args.timeout,
+            "workers": spec.workers,
+            "items": spec.items,
+            "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "method": dedup(&spec.method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "chunksize": spec.chunksize,
+            "work": spec.work,
+            "runtimes": dedup(&spec.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
+            "repeat": spec.repeat,
+            "warmup": spec.warmup,
+            "timeout_s": spec.timeout,
         }),
         host: Host::new(Some(&python)),
         results,

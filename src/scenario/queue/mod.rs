@@ -5,34 +5,34 @@ mod verdict;
 
 pub use rows::QueueRow;
 
-use crate::cli::QueueArgs;
 use crate::domain::QueueOutcome;
 use crate::domain::{QueueRuntime, QueueVariant};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::scenario::spec::QueueSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use crate::worker::protocol::{Job, QueueTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;
 
-pub fn trials(args: &QueueArgs) -> Vec<QueueTrial> {
+pub fn trials(spec: &QueueSpec) -> Vec<QueueTrial> {
     let mut out = Vec::new();
     let trial = |runtime, variant, start_method| QueueTrial {
         runtime,
         variant,
         start_method,
-        messages: args.messages,
-        interval_s: args.interval,
+        messages: spec.messages,
+        interval_s: spec.interval,
     };
-    for runtime in dedup(&args.runtimes) {
+    for runtime in dedup(&spec.runtimes) {
         match runtime {
             QueueRuntime::Python => {
-                for variant in dedup(&args.variant) {
+                for variant in dedup(&spec.variant) {
                     if variant == QueueVariant::Thread {
                         out.push(trial(runtime, variant, None));
                     } else {
-                        for sm in dedup(&args.start_method) {
+                        for sm in dedup(&spec.start_method) {
                             out.push(trial(runtime, variant, Some(sm)));
                         }
                     }
@@ -53,14 +53,14 @@ fn label(t: &QueueTrial) -> String {
     text
 }
 
-pub fn run(args: &QueueArgs) -> Result<Document<QueueRow>> {
-    let timeout = Duration::from_secs_f64(args.timeout);
-    let trials = trials(args);
-    let mut progress = Progress::new(1 + trials.len() * args.repeat);
+pub fn run(spec: &QueueSpec) -> Result<Document<QueueRow>> {
+    let timeout = Duration::from_secs_f64(spec.timeout);
+    let trials = trials(spec);
+    let mut progress = Progress::new(1 + trials.len() * spec.repeat);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
     let outcomes: Vec<Vec<Outcome<QueueOutcome>>> =
-        run_interleaved(&trials, 0, args.repeat, &mut progress, label, |t| {
+        run_interleaved(&trials, 0, spec.repeat, &mut progress, label, |t| {
             measure_job(&Job::Queue(t.clone()), timeout)
         })?;
     progress.finish();
@@ -69,18 +69,18 @@ pub fn run(args: &QueueArgs) -> Result<Document<QueueRow>> {
         .zip(&outcomes)
         .map(|(t, o)| rows::build(t, o))
         .collect();
-    let verdict = verdict::write(&results, args);
+    let verdict = verdict::write(&results, spec);
     Ok(Document {
         schema: crate::report::document::SCHEMA,
         command: "queue".into(),
         params: json!({
-            "variant": dedup(&args.variant).iter().map(|v| v.name()).collect::<Vec<_>>(),
-            "messages": args.messages,
-            "interval_s": args.interval,
-            "start_method": dedup(&args.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "runtimes": dedup(&args.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
-            "repeat": args.repeat,
-            "timeout_s": args.timeout,
+            "variant": dedup(&spec.variant).iter().map(|v| v.name()).collect::<Vec<_>>(),
+            "messages": spec.messages,
+            "interval_s": spec.interval,
+            "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "runtimes": dedup(&spec.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
+            "repeat": spec.repeat,
+            "timeout_s": spec.timeout,
         }),
         host: Host::new(Some(&python)),
         results,

@@ -1,8 +1,8 @@
 //! The queue verdict: what was received, how each sender was stopped and what that cost, and
 //! (with --interval 0) how fast each queue moves messages.
 use super::rows::QueueRow;
-use crate::cli::QueueArgs;
 use crate::report::units::seconds;
+use crate::scenario::spec::QueueSpec;
 
 fn name(row: &QueueRow) -> String {
     let mut text = format!("{} {}", row.runtime.name(), row.variant.name());
@@ -12,23 +12,23 @@ fn name(row: &QueueRow) -> String {
     text
 }
 
-pub fn write(rows: &[QueueRow], args: &QueueArgs) -> String {
+pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
     let mut paragraphs = Vec::new();
     let ok: Vec<&QueueRow> = rows.iter().filter(|r| r.status == "ok").collect();
-    let expected: Vec<u64> = (0..args.messages as u64).collect();
+    let expected: Vec<u64> = (0..spec.messages as u64).collect();
     let in_order: Vec<String> = ok
         .iter()
         .filter(|r| {
             r.received.as_ref() == Some(&expected)
-                || (r.received.is_none() && r.messages_received == Some(args.messages))
+                || (r.received.is_none() && r.messages_received == Some(spec.messages))
         })
         .map(|r| name(r))
         .collect();
     if !in_order.is_empty() {
         paragraphs.push(format!(
             "Received 0 to {} in order ({} messages) in: {}.",
-            args.messages - 1,
-            args.messages,
+            spec.messages - 1,
+            spec.messages,
             in_order.join(", ")
         ));
     }
@@ -40,17 +40,17 @@ pub fn write(rows: &[QueueRow], args: &QueueArgs) -> String {
             "{} received {:?}, not 0 to {}.",
             name(r),
             r.received,
-            args.messages - 1
+            spec.messages - 1
         ));
     }
-    if args.interval > 0.0 {
+    if spec.interval > 0.0 {
         if let Some(total) = ok.first().and_then(|r| r.total_s) {
             paragraphs.push(format!(
                 "Each run took about {} (the first row: {}): the receiver sleeps {} s after each of its {} gets, as in the seed.",
                 seconds(total),
                 name(ok[0]),
-                args.interval,
-                args.messages
+                spec.interval,
+                spec.messages
             ));
         }
     }
@@ -75,10 +75,10 @@ pub fn write(rows: &[QueueRow], args: &QueueArgs) -> String {
     {
         paragraphs.push(format!(
             "Threads need the event because Python gives no way to stop a thread from outside (no terminate() or kill()): the sender must check a flag itself, so it stops only at its next check, after its current sleep{}. A process can be killed from outside, which is why the seed's process versions use terminate() on a sender that never ends.",
-            if args.interval > 0.0 { format!(" (up to {} s)", args.interval) } else { String::new() }
+            if spec.interval > 0.0 { format!(" (up to {} s)", spec.interval) } else { String::new() }
         ));
     }
-    if args.interval == 0.0 {
+    if spec.interval == 0.0 {
         let mut ranked: Vec<&&QueueRow> =
             ok.iter().filter(|r| r.messages_per_s.is_some()).collect();
         ranked.sort_by(|a, b| {

@@ -1,0 +1,10 @@
+//! `gilsim convoy`: an echo server beside CPU-bound threads, measured and modelled.
+use crate::cli::ConvoyArgs;
+use anyhow::Result;
+
+pub fn run(args: &ConvoyArgs) -> Result<i32> {
+    args.output.spec().check()?;
+    let doc = crate::scenario::convoy::run(&args.spec())?;
+    args.output.spec().emit(&doc)?;
+    Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
+}

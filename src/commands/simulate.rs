@@ -18,7 +18,7 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
         return Ok(0);
     }
     if args.validate {
-        output.emit(&simulate::validate(&spec)?)?;
+        output.emit(&crate::scenario::validate::validate(&spec)?)?;
         return Ok(0);
     }
     let (doc, outcome, scenario) = simulate::one(&spec)?;

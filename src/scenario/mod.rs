@@ -10,6 +10,7 @@ pub mod queue;
 pub mod share;
 pub mod simulate;
 pub mod spec;
+pub mod validate;
 
 use crate::measure::gil::stats::GilStats;
 use crate::runner::{self, RunError};

@@ -11,6 +11,8 @@
 //!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
 //!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
+mod fit;
+
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
@@ -21,6 +23,7 @@ use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Result};
+use fit::fit_wall_against_hand_offs;
 use std::time::Duration;
 
 const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
@@ -146,53 +149,7 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
     Ok((params, path))
 }
 
-/// Least squares of wall time against hand-offs: (wall with no hand-off, extra wall per
-/// hand-off). Two threads doing one thread's work one at a time cannot finish sooner than one
-/// thread doing it (`single`): when noise puts the free fit's intercept below that, the line
-/// is fitted through (0, `single`) instead.
-fn fit_wall_against_hand_offs(points: &[(f64, f64)], single: f64) -> (f64, f64) {
-    let n = points.len() as f64;
-    let (mx, my) = (
-        points.iter().map(|p| p.0).sum::<f64>() / n,
-        points.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    let intercept = my - slope * mx;
-    if intercept >= single {
-        return (intercept, slope.max(0.0));
-    }
-    let sx2: f64 = points.iter().map(|p| p.0 * p.0).sum();
-    let sxy0: f64 = points.iter().map(|p| p.0 * (p.1 - single)).sum();
-    let slope = if sx2 > 0.0 { sxy0 / sx2 } else { 0.0 };
-    (single, slope.max(0.0))
-}
-
 /// YYYY-MM-DD from the system clock (UTC).
 fn date_now() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_fit_recovers_a_line_and_never_starts_below_one_thread() {
-        // wall = 0.5 s + 20 µs per hand-off.
-        let line: Vec<(f64, f64)> = [30.0, 100.0, 500.0, 3000.0]
-            .iter()
-            .map(|&x| (x, 0.5 + 20e-6 * x))
-            .collect();
-        let (a, b) = fit_wall_against_hand_offs(&line, 0.45);
-        assert!(
-            (a - 0.5).abs() < 1e-9 && (b - 20e-6).abs() < 1e-12,
-            "{a} {b}"
-        );
-        // The same points against a one-thread wall of 0.52 s: the intercept is held there.
-        let (a, b) = fit_wall_against_hand_offs(&line, 0.52);
-        assert_eq!(a, 0.52);
-        assert!(b > 0.0 && b < 20e-6, "{b}");
-    }
 }

@@ -2,16 +2,19 @@
 //! Python 2.7 (pyenv's 2.7.18, where present) runs the seed's countdown on 1 and 2 threads as a
 //! subprocess, measured from outside (wall, CPU, context switches from `wait4`). Its 1-thread
 //! time calibrates the model's time per iteration; the 2-thread time is then predicted.
+mod rows;
+
+pub use rows::OldRow;
+
 use crate::report::progress::Progress;
-use crate::report::units::{seconds, thousands};
-use crate::report::{Cell, Document, Host, Row};
+use crate::report::units::seconds;
+use crate::report::{Document, Host};
 use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::spec::SimulateSpec;
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
-use serde::Serialize;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::Command;
@@ -32,19 +35,6 @@ else:
     for t in ts: t.start()
     for t in ts: t.join()
 "#;
-
-#[derive(Clone, Debug, Serialize)]
-pub struct OldRow {
-    pub python: String,
-    pub threads: usize,
-    pub measured_wall_s: f64,
-    pub measured_cpu_s: f64,
-    pub ctx_switches: (i64, i64),
-    pub predicted_wall_s: f64,
-    pub wall_error: f64,
-    /// Measured wall / the 1-thread wall.
-    pub slowdown: f64,
-}
 
 pub fn python27() -> Option<PathBuf> {
     let home = std::env::var_os("HOME")?;
@@ -174,40 +164,4 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         results: rows,
         verdict,
     })
-}
-
-impl Row for OldRow {
-    fn cells(&self) -> Vec<Cell> {
-        vec![
-            Cell::new("python", self.python.clone()),
-            Cell::new("threads", self.threads.to_string()),
-            Cell::new("measured wall", seconds(self.measured_wall_s)),
-            Cell::new("CPU", seconds(self.measured_cpu_s)),
-            Cell::wide(
-                "ctx vol/invol",
-                format!(
-                    "{} / {}",
-                    thousands(self.ctx_switches.0.max(0) as u64),
-                    thousands(self.ctx_switches.1.max(0) as u64)
-                ),
-            ),
-            Cell::new("× 1 thread", format!("×{:.2}", self.slowdown)),
-            Cell::new("predicted", seconds(self.predicted_wall_s)),
-            Cell::new("error", format!("{:+.1} %", self.wall_error * 100.0)),
-        ]
-    }
-
-    fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("python", self.python.clone()),
-            ("threads", self.threads.to_string()),
-            ("measured_wall_s", self.measured_wall_s.to_string()),
-            ("measured_cpu_s", self.measured_cpu_s.to_string()),
-            ("ctx_voluntary", self.ctx_switches.0.to_string()),
-            ("ctx_involuntary", self.ctx_switches.1.to_string()),
-            ("predicted_wall_s", self.predicted_wall_s.to_string()),
-            ("wall_error", self.wall_error.to_string()),
-            ("slowdown", self.slowdown.to_string()),
-        ]
-    }
 }

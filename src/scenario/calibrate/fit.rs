@@ -1,0 +1,47 @@
+//! The straight line through wall time against hand-offs that calibration fits.
+
+/// Least squares of wall time against hand-offs: (wall with no hand-off, extra wall per
+/// hand-off). Two threads doing one thread's work one at a time cannot finish sooner than one
+/// thread doing it (`single`): when noise puts the free fit's intercept below that, the line
+/// is fitted through (0, `single`) instead.
+pub fn fit_wall_against_hand_offs(points: &[(f64, f64)], single: f64) -> (f64, f64) {
+    let n = points.len() as f64;
+    let (mx, my) = (
+        points.iter().map(|p| p.0).sum::<f64>() / n,
+        points.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let intercept = my - slope * mx;
+    if intercept >= single {
+        return (intercept, slope.max(0.0));
+    }
+    let sx2: f64 = points.iter().map(|p| p.0 * p.0).sum();
+    let sxy0: f64 = points.iter().map(|p| p.0 * (p.1 - single)).sum();
+    let slope = if sx2 > 0.0 { sxy0 / sx2 } else { 0.0 };
+    (single, slope.max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fit_recovers_a_line_and_never_starts_below_one_thread() {
+        // wall = 0.5 s + 20 µs per hand-off.
+        let line: Vec<(f64, f64)> = [30.0, 100.0, 500.0, 3000.0]
+            .iter()
+            .map(|&x| (x, 0.5 + 20e-6 * x))
+            .collect();
+        let (a, b) = fit_wall_against_hand_offs(&line, 0.45);
+        assert!(
+            (a - 0.5).abs() < 1e-9 && (b - 20e-6).abs() < 1e-12,
+            "{a} {b}"
+        );
+        // The same points against a one-thread wall of 0.52 s: the intercept is held there.
+        let (a, b) = fit_wall_against_hand_offs(&line, 0.52);
+        assert_eq!(a, 0.52);
+        assert!(b > 0.0 && b < 20e-6, "{b}");
+    }
+}

@@ -1,0 +1,104 @@
+//! `gilsim simulate`: the model's prediction for one scenario (`--validate` is the sibling
+//! `validate` scenario).
+mod rows;
+
+pub use rows::{SimRow, SimThread};
+
+use crate::report::units::{seconds, thousands};
+use crate::report::{Document, Host};
+use crate::scenario::spec::SimulateSpec;
+use crate::sim::{self, Outcome, Params, Policy, Scenario};
+use anyhow::Result;
+use rows::row;
+use serde_json::json;
+use std::time::Instant;
+
+/// The parameters to use, and a sentence saying where they come from.
+pub fn parameters(spec: &SimulateSpec) -> Result<(Params, String)> {
+    match crate::paths::load_calibration(spec.calibration.as_deref())? {
+        Some(p) => {
+            let note = format!("Parameters: {}.", p.source);
+            Ok((p, note))
+        }
+        None => Ok((
+            Params::default(),
+            format!(
+                "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} timer lateness, {} per hand-off).",
+                crate::paths::default_calibration()?.display(),
+                Params::default().iteration_s * 1e9,
+                seconds(Params::default().wakeup_s),
+                seconds(Params::default().timeout_latency_s),
+                seconds(Params::default().switch_cost_s)
+            ),
+        )),
+    }
+}
+
+pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)> {
+    if spec.threads.len() > 1 || spec.switch_interval.len() > 1 {
+        crate::usage_bail!("lists of --threads or --switch-interval go with --validate");
+    }
+    let (params, note) = parameters(spec)?;
+    let threads = spec.threads.first().copied().unwrap_or(2);
+    let cores = spec
+        .cores
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let scenario = Scenario {
+        cpu_threads: threads,
+        count: spec.count.unwrap_or(50_000_000),
+        io_threads: spec.io_threads as usize,
+        cores,
+        switch_interval_s: spec.switch_interval.first().copied().unwrap_or(0.005),
+        policy: spec.gil,
+        seed: spec.seed,
+        duration_s: spec.duration,
+        record: spec.record,
+        // The seed's script: one thread runs in the main thread, several are started by it.
+        main_thread: threads > 1 && spec.gil == Policy::New,
+    };
+    if threads == 0 && spec.io_threads == 0 {
+        crate::usage_bail!("nothing to simulate: give --threads or --io-threads at least 1");
+    }
+    if threads == 0 && spec.io_threads > 0 && spec.duration.is_none() {
+        crate::usage_bail!("with only I/O threads the run never ends by itself: give --duration");
+    }
+    let started = Instant::now();
+    let outcome = sim::simulate(&params, &scenario);
+    let took = started.elapsed().as_secs_f64();
+    let row = row(&scenario, &outcome, took);
+    let verdict = format!(
+        "The model predicts {} for {} thread{} ({} policy, {} switch interval, {} cores): {} hand-offs ({:.0} per second){}. {note} Simulated {} events in {}.",
+        seconds(row.predicted_wall_s),
+        threads,
+        if threads == 1 { "" } else { "s" },
+        format!("{:?}", spec.gil).to_lowercase(),
+        seconds(scenario.switch_interval_s),
+        cores,
+        thousands(row.predicted_switches),
+        row.switches_per_s,
+        row.requests_per_s.map_or(String::new(), |r| format!(
+            "; the I/O threads served {} requests/s",
+            thousands(r.round() as u64)
+        )),
+        thousands(row.events),
+        seconds(took)
+    );
+    let doc = Document {
+        schema: crate::report::document::SCHEMA,
+        command: "simulate".into(),
+        params: json!({
+            "threads": threads,
+            "cores": cores,
+            "switch_interval_s": scenario.switch_interval_s,
+            "count": scenario.count,
+            "io_threads": spec.io_threads,
+            "gil": spec.gil,
+            "seed": spec.seed,
+            "model": params,
+        }),
+        host: Host::new(None),
+        results: vec![row],
+        verdict,
+    };
+    Ok((doc, outcome, scenario))
+}

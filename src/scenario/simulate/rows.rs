@@ -1,0 +1,120 @@
+//! One simulated run as a table row.
+use crate::report::units::{seconds, thousands};
+use crate::report::{field, Cell, Row};
+use crate::sim::{Outcome, Policy, Scenario};
+use crate::stats::Summary;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimRow {
+    pub policy: Policy,
+    pub threads: usize,
+    pub io_threads: u32,
+    pub cores: usize,
+    pub switch_interval_s: f64,
+    pub count: u64,
+    pub predicted_wall_s: f64,
+    pub predicted_switches: u64,
+    pub switches_per_s: f64,
+    pub gil_held_fraction: Option<f64>,
+    pub threads_detail: Vec<SimThread>,
+    pub requests_per_s: Option<f64>,
+    pub events: u64,
+    /// How long the simulation itself took.
+    pub simulated_in_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SimThread {
+    pub name: String,
+    pub held_fraction: f64,
+    pub wait_s: f64,
+}
+
+pub(super) fn row(s: &Scenario, o: &Outcome, took: f64) -> SimRow {
+    SimRow {
+        policy: s.policy,
+        threads: s.cpu_threads,
+        io_threads: s.io_threads as u32,
+        cores: s.cores,
+        switch_interval_s: s.switch_interval_s,
+        count: s.count,
+        predicted_wall_s: o.wall_s,
+        predicted_switches: o.switches,
+        switches_per_s: o.switches as f64 / o.wall_s.max(1e-12),
+        gil_held_fraction: (s.policy != Policy::None).then(|| o.gil_held_s / o.wall_s.max(1e-12)),
+        threads_detail: o
+            .threads
+            .iter()
+            .map(|t| SimThread {
+                name: t.name.clone(),
+                held_fraction: t.held_s / o.wall_s.max(1e-12),
+                wait_s: t.wait_s,
+            })
+            .collect(),
+        requests_per_s: (s.io_threads > 0).then(|| o.requests as f64 / o.wall_s.max(1e-12)),
+        events: o.events,
+        simulated_in_s: took,
+    }
+}
+
+impl Row for SimRow {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::new("gil", format!("{:?}", self.policy).to_lowercase()),
+            Cell::new("threads", self.threads.to_string()),
+            Cell::new("io", self.io_threads.to_string()),
+            Cell::new("cores", self.cores.to_string()),
+            Cell::new("interval", seconds(self.switch_interval_s)),
+            Cell::new("predicted wall", seconds(self.predicted_wall_s)),
+            Cell::new("hand-offs", thousands(self.predicted_switches)),
+            Cell::new("per s", thousands(self.switches_per_s.round() as u64)),
+            Cell::new(
+                "GIL held",
+                self.gil_held_fraction
+                    .map_or("–".into(), |h| format!("{:.1} %", h * 100.0)),
+            ),
+            Cell::wide("held per thread", shares_text(&self.threads_detail)),
+            Cell::new(
+                "req/s",
+                self.requests_per_s
+                    .map_or("–".into(), |r| thousands(r.round() as u64)),
+            ),
+        ]
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("gil", format!("{:?}", self.policy).to_lowercase()),
+            ("threads", self.threads.to_string()),
+            ("io_threads", self.io_threads.to_string()),
+            ("cores", self.cores.to_string()),
+            ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("count", self.count.to_string()),
+            ("predicted_wall_s", self.predicted_wall_s.to_string()),
+            ("predicted_switches", self.predicted_switches.to_string()),
+            ("gil_held_fraction", field(self.gil_held_fraction)),
+            ("requests_per_s", field(self.requests_per_s)),
+        ]
+    }
+}
+
+/// Each thread's held share in percent ("49 + 51"); with many threads, min / median / max.
+fn shares_text(threads: &[SimThread]) -> String {
+    let shares: Vec<f64> = threads.iter().map(|t| t.held_fraction * 100.0).collect();
+    match shares.len() {
+        0 => "–".into(),
+        1..=4 => shares
+            .iter()
+            .map(|h| format!("{h:.0}"))
+            .collect::<Vec<_>>()
+            .join(" + "),
+        _ => {
+            let s = Summary::of(&shares);
+            format!(
+                "{:.0} / {:.0} / {:.0} (min / median / max)",
+                s.min, s.median, s.max
+            )
+        }
+    }
+}

@@ -27,19 +27,6 @@ fn rust_countdown(c: &mut Criterion) {
     group.finish();
 }
 
-/// The configured interpreter, as `gilsim doctor` reports it (sys.executable).
-fn configured_python() -> String {
-    let out = Command::new(GILSIM)
-        .arg("doctor")
-        .output()
-        .expect("gilsim doctor runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("sys.executable"))
-        .map(|s| s.trim().to_string())
-        .expect("doctor names sys.executable")
-}
-
 static SAMPLES: Mutex<Vec<(f64, f64)>> = Mutex::new(Vec::new());
 
 fn time_command(program: &str, args: &[&str]) -> Duration {
@@ -59,7 +46,7 @@ fn time_command(program: &str, args: &[&str]) -> Duration {
 /// give the ratio.
 fn embedding_overhead(c: &mut Criterion) {
     assert!(Path::new(SCRIPT).is_file());
-    let python = configured_python();
+    let python = common::embedded_python();
     let mut group = c.benchmark_group("embedding_overhead");
     group
         .sample_size(10)

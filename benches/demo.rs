@@ -27,21 +27,8 @@ fn seconds(program: &str, args: &[&str]) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-/// The interpreter gilsim embeds, as `gilsim doctor` names it.
-fn embedded_python() -> String {
-    let out = Command::new(GILSIM)
-        .arg("doctor")
-        .output()
-        .expect("gilsim doctor runs");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("sys.executable"))
-        .map(|s| s.trim().to_string())
-        .expect("doctor names sys.executable")
-}
-
 fn demo(c: &mut Criterion) {
-    let python = embedded_python();
+    let python = common::embedded_python();
     let mut group = c.benchmark_group("demo");
     // Each sample is one pair: criterion's ramp would run the demo for many minutes.
     group

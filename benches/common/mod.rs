@@ -64,6 +64,19 @@ pub fn bench_figure(
     g.finish();
 }
 
+/// The interpreter gilsim embeds, as `gilsim doctor` names it (its sys.executable).
+pub fn embedded_python() -> String {
+    let out = Command::new(GILSIM)
+        .arg("doctor")
+        .output()
+        .expect("gilsim doctor runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("sys.executable"))
+        .map(|s| s.trim().to_string())
+        .expect("doctor names sys.executable")
+}
+
 /// The median of owned samples (gilsim's own `stats::median`).
 pub fn median(v: Vec<f64>) -> f64 {
     gilsim::stats::median(&v)

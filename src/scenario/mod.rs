@@ -56,6 +56,14 @@ pub struct Run<T> {
 /// One trial's run, or the error that stopped it.
 pub type Outcome<T> = Result<Run<T>, String>;
 
+/// Every run of a trial, or the first error (a row reports one error, not a mix).
+pub fn all_runs<T>(outcomes: &[Outcome<T>]) -> Result<Vec<&Run<T>>, String> {
+    outcomes
+        .iter()
+        .map(|o| o.as_ref().map_err(Clone::clone))
+        .collect()
+}
+
 /// Runs one trial whose worker answers with `Record::Measured`. A trial that fails (a broken
 /// pool, a pickling error, a timeout) becomes an error row rather than ending the whole
 /// comparison; only an interruption stops everything.

@@ -5,7 +5,7 @@ use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
-use crate::scenario::Outcome;
+use crate::scenario::{all_runs, Outcome};
 use crate::stats::{median, Summary};
 use crate::worker::protocol::PoolTrial;
 use serde::Serialize;
@@ -58,16 +58,13 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
         status: "error",
         error: None,
     };
-    let mut runs = Vec::new();
-    for outcome in outcomes {
-        match outcome {
-            Ok(run) => runs.push(run),
-            Err(message) => {
-                row.error = Some(message.clone());
-                return row;
-            }
+    let runs = match all_runs(outcomes) {
+        Ok(runs) => runs,
+        Err(message) => {
+            row.error = Some(message);
+            return row;
         }
-    }
+    };
     let Some(first) = runs.first() else {
         return row;
     };

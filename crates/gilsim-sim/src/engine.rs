@@ -128,6 +128,8 @@ struct Thread {
     wait_s: f64,
     saved_switch: u64,
     done_at: Option<f64>,
+    /// This thread's own draws for the lateness of its timed waits.
+    timeout_rng: Rng,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -209,10 +211,18 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         p.iteration_s
     };
     for &iterations in per_thread.iter().take(s.cpu_threads) {
-        threads.push(Thread::new(Kind::Cpu, iterations as f64 * iteration));
+        threads.push(Thread::new(
+            Kind::Cpu,
+            iterations as f64 * iteration,
+            Rng::stream(s.seed, threads.len()),
+        ));
     }
     for _ in 0..s.io_threads {
-        threads.push(Thread::new(Kind::Io, p.io_request_cpu_s / 2.0));
+        threads.push(Thread::new(
+            Kind::Io,
+            p.io_request_cpu_s / 2.0,
+            Rng::stream(s.seed, threads.len()),
+        ));
     }
     let mut e = Engine {
         p,
@@ -244,7 +254,9 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
     }
     if s.main_thread && s.cpu_threads > 0 {
         // The main thread holds the GIL and starts the CPU threads one by one.
-        e.threads.push(Thread::new(Kind::Main, 0.0));
+        let index = e.threads.len();
+        e.threads
+            .push(Thread::new(Kind::Main, 0.0, Rng::stream(s.seed, index)));
         let m = e.threads.len() - 1;
         e.main = Some(m);
         e.want(m, 0.0);
@@ -295,7 +307,7 @@ fn thread_name(s: &Scenario, i: usize) -> String {
 }
 
 impl Thread {
-    fn new(kind: Kind, burst_s: f64) -> Thread {
+    fn new(kind: Kind, burst_s: f64, timeout_rng: Rng) -> Thread {
         Thread {
             kind,
             state: State::Outside,
@@ -308,6 +320,7 @@ impl Thread {
             wait_s: 0.0,
             saved_switch: 0,
             done_at: None,
+            timeout_rng,
         }
     }
 }
@@ -389,7 +402,7 @@ impl Engine<'_> {
         self.waiters.push_back(tid);
         match self.s.policy {
             Policy::New => {
-                let at = t + self.timed_wait();
+                let at = t + self.timed_wait(tid);
                 self.push(at, What::Timeout(tid, gen));
             }
             _ => {
@@ -534,13 +547,17 @@ impl Engine<'_> {
         th.saved_switch = switches;
         th.gen += 1;
         let gen = th.gen;
-        let at = self.now + self.timed_wait();
+        let at = self.now + self.timed_wait(tid);
         self.push(at, What::Timeout(tid, gen));
     }
 
-    /// One switch interval, plus the timer's lateness in waking the waiter.
-    fn timed_wait(&mut self) -> f64 {
-        self.s.switch_interval_s + self.rng.jitter(self.p.timeout_latency_s, self.p.jitter)
+    /// One switch interval, plus the timer's lateness in waking the waiter (from the waiter's
+    /// own stream).
+    fn timed_wait(&mut self, tid: usize) -> f64 {
+        let lateness = self.threads[tid]
+            .timeout_rng
+            .jitter(self.p.timeout_latency_s, self.p.jitter);
+        self.s.switch_interval_s + lateness
     }
 
     fn on_wake(&mut self, tid: usize, gen: u64) {
@@ -565,7 +582,7 @@ impl Engine<'_> {
         th.gen += 1;
         let gen = th.gen;
         if self.s.policy == Policy::New {
-            let at = self.now + self.timed_wait();
+            let at = self.now + self.timed_wait(tid);
             self.push(at, What::Timeout(tid, gen));
         }
     }

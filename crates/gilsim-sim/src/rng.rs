@@ -4,11 +4,19 @@ use rand::{Rng as _, SeedableRng};
 use rand_distr::{Distribution, Exp1, Geometric};
 use rand_pcg::Pcg64Mcg;
 
+#[derive(Clone, Debug)]
 pub struct Rng(Pcg64Mcg);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(Pcg64Mcg::seed_from_u64(seed))
+    }
+
+    /// Stream `index` of `seed`: independent of the main stream and of every other index, so a
+    /// thread's own draws do not depend on what other threads drew before it.
+    pub fn stream(seed: u64, index: usize) -> Rng {
+        let mixed = seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Rng(Pcg64Mcg::seed_from_u64(mixed.rotate_left(17)))
     }
 
     /// Uniform in [0, 1).

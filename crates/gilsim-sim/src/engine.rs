@@ -12,6 +12,14 @@
 //! release costs `old_release_cost_s`, and a waiter wins with `old_win_probability`.
 //!
 //! `none` runs every thread at once, sharing `cores` (processor sharing).
+//!
+//! Timed waits are kept lazily. A waiter's timeouts depend only on its own stream of draws, so
+//! they are not events: each waiter keeps a cursor (its next timeout), and cursors are moved on
+//! before every event (`catch_up`). A timeout changes nothing but the waiter's place in line
+//! and its saved switch count, except the one that finds no switch since the waiter's last
+//! wait: it sets the drop request. Only the earliest such timeout is a live event
+//! (`DropTimeout`), so the events per hand-off do not grow with the number of waiters, and the
+//! answers are those of an engine that scheduled every timeout (tests/equivalence.rs).
 use super::params::Params;
 use super::rng::Rng;
 use crate::timeline::Change;
@@ -130,11 +138,17 @@ struct Thread {
     done_at: Option<f64>,
     /// This thread's own draws for the lateness of its timed waits.
     timeout_rng: Rng,
+    /// New GIL, while waiting: when its pending timed wait ends.
+    next_timeout: f64,
+    /// Its place in line: when (and, for equal times, in which order) it last went to the back.
+    queued_at: (f64, u64),
 }
 
 #[derive(Clone, Copy, Debug)]
 enum What {
-    Timeout(usize, u64),
+    /// New GIL: the earliest timed wait that finds no switch since the waiter's last wait ends
+    /// (valid while the token is the engine's current one).
+    DropTimeout(usize, u64),
     Wake(usize, u64),
     Finish(usize, u64),
     DropCheck(usize, u64),
@@ -182,7 +196,14 @@ struct Engine<'a> {
     last_holder: Option<usize>,
     switches: u64,
     drop_request: bool,
+    /// Threads waiting for the GIL. Old GIL: in line order. New GIL: a set; the line order is
+    /// each waiter's `queued_at`.
     waiters: VecDeque<usize>,
+    /// New GIL: the live `DropTimeout` (time, waiter) and its token.
+    drop_timeout: Option<(f64, usize)>,
+    drop_token: u64,
+    /// Order of trips to the back of the line at equal times.
+    queue_seq: u64,
     dropping: Option<usize>,
     gil_held_s: f64,
     requests: u64,
@@ -237,6 +258,9 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         switches: 0,
         drop_request: false,
         waiters: VecDeque::new(),
+        drop_timeout: None,
+        drop_token: 0,
+        queue_seq: 0,
         dropping: None,
         gil_held_s: 0.0,
         requests: 0,
@@ -321,6 +345,8 @@ impl Thread {
             saved_switch: 0,
             done_at: None,
             timeout_rng,
+            next_timeout: f64::INFINITY,
+            queued_at: (0.0, 0),
         }
     }
 }
@@ -342,16 +368,22 @@ impl Engine<'_> {
     }
 
     fn run(&mut self) {
+        if self.s.policy == Policy::New {
+            self.schedule_drop_timeout();
+        }
         while let Some(ev) = self.queue.pop() {
             self.events += 1;
             // A guard, not a limit anyone should meet: a 60 s, 8-thread, 1 ms run needs ~0.7M.
             if self.events > 200_000_000 {
                 return;
             }
+            if self.s.policy == Policy::New {
+                self.catch_up(ev.t);
+            }
             self.now = ev.t;
             match ev.what {
                 What::Stop => return,
-                What::Timeout(tid, gen) => self.on_timeout(tid, gen),
+                What::DropTimeout(tid, token) => self.on_drop_timeout(tid, token),
                 What::Wake(tid, gen) => self.on_wake(tid, gen),
                 What::Finish(tid, gen) => self.on_finish(tid, gen),
                 What::DropCheck(tid, gen) => {
@@ -367,6 +399,9 @@ impl Engine<'_> {
                 What::Ready(tid) => self.on_ready(tid),
                 What::Started(tid) => self.want(tid, self.now),
                 What::OldHandoff(gen) => self.on_old_handoff(gen),
+            }
+            if self.s.policy == Policy::New {
+                self.schedule_drop_timeout();
             }
             if !self.cpu_left() && self.s.cpu_threads > 0 && self.s.duration_s.is_none() {
                 return;
@@ -392,20 +427,15 @@ impl Engine<'_> {
             return;
         }
         let old_first_waiter = self.waiters.is_empty();
-        let switches = self.switches;
         let th = &mut self.threads[tid];
         th.state = State::Waiting;
         th.since = t;
-        th.saved_switch = switches;
         th.gen += 1;
-        let gen = th.gen;
         self.waiters.push_back(tid);
         match self.s.policy {
-            Policy::New => {
-                let at = t + self.timed_wait(tid);
-                self.push(at, What::Timeout(tid, gen));
-            }
+            Policy::New => self.wait_again(tid, t),
             _ => {
+                self.threads[tid].saved_switch = self.switches;
                 if old_first_waiter {
                     self.old_contention_changed();
                 }
@@ -504,7 +534,11 @@ impl Engine<'_> {
         self.holder = None;
         self.threads[tid].gen += 1;
         self.record();
-        if let Some(w) = self.waiters.pop_front() {
+        let next = match self.s.policy {
+            Policy::New => self.first_in_line(),
+            _ => self.waiters.pop_front(),
+        };
+        if let Some(w) = next {
             // COND_SIGNAL wakes one waiter; its pending timeout no longer matters.
             self.threads[w].gen += 1;
             let gen = self.threads[w].gen;
@@ -525,30 +559,90 @@ impl Engine<'_> {
         self.threads.iter().any(|t| t.state == State::Waiting)
     }
 
-    fn on_timeout(&mut self, tid: usize, gen: u64) {
+    /// New GIL: a waiter goes (back) to the end of the line and starts a timed wait of one
+    /// switch interval (`pthread_cond_timedwait`), remembering the switch count.
+    fn wait_again(&mut self, tid: usize, t: f64) {
+        self.queue_seq += 1;
+        let (switches, seq) = (self.switches, self.queue_seq);
+        let lateness = self.timed_wait(tid);
+        let th = &mut self.threads[tid];
+        th.saved_switch = switches;
+        th.queued_at = (t, seq);
+        th.next_timeout = t + lateness;
+    }
+
+    /// New GIL: every timed wait that ended before `t` (none of them found a switch-free wait:
+    /// that one is the live `DropTimeout`), so each waiter is back in line where it belongs.
+    fn catch_up(&mut self, t: f64) {
+        for i in 0..self.waiters.len() {
+            let w = self.waiters[i];
+            while self.threads[w].next_timeout < t {
+                // Waiting again is a new pthread_cond_timedwait: glibc puts it in the newest
+                // waiter group, behind every thread already waiting.
+                let at = self.threads[w].next_timeout;
+                self.wait_again(w, at);
+            }
+        }
+    }
+
+    /// New GIL: the waiter a signal wakes, the one longest in line.
+    fn first_in_line(&mut self) -> Option<usize> {
+        let (i, _) = self.waiters.iter().enumerate().min_by(|(_, &a), (_, &b)| {
+            let (qa, qb) = (self.threads[a].queued_at, self.threads[b].queued_at);
+            qa.0.total_cmp(&qb.0).then(qa.1.cmp(&qb.1))
+        })?;
+        self.waiters.remove(i)
+    }
+
+    /// New GIL: the earliest timed wait that will find the GIL locked, no drop request and no
+    /// switch since the waiter last began waiting, as the state stands now.
+    fn schedule_drop_timeout(&mut self) {
+        let mut best: Option<(f64, usize)> = None;
+        if self.locked && !self.drop_request {
+            for &w in &self.waiters {
+                let th = &self.threads[w];
+                let at = if th.saved_switch == self.switches {
+                    th.next_timeout
+                } else {
+                    // That wait ends finding a switch; the one after it counts. Drawn from a
+                    // copy of the stream: the waiter draws it for real when it gets there.
+                    let mut rng = th.timeout_rng.clone();
+                    let lateness = rng.jitter(self.p.timeout_latency_s, self.p.jitter);
+                    th.next_timeout + (self.s.switch_interval_s + lateness)
+                };
+                if best.is_none_or(|(t, _)| at < t) {
+                    best = Some((at, w));
+                }
+            }
+        }
+        if best != self.drop_timeout {
+            self.drop_timeout = best;
+            self.drop_token += 1;
+            if let Some((at, w)) = best {
+                self.push(at, What::DropTimeout(w, self.drop_token));
+            }
+        }
+    }
+
+    /// New GIL: a timed wait ends with no switch since the waiter began it: it sets the drop
+    /// request (the holder sees it at its next eval-breaker check) and waits again.
+    fn on_drop_timeout(&mut self, tid: usize, token: u64) {
+        if token != self.drop_token {
+            return;
+        }
+        self.drop_timeout = None;
         let th = &self.threads[tid];
-        if th.gen != gen || th.state != State::Waiting {
+        if th.state != State::Waiting || th.next_timeout != self.now {
             return;
         }
         if self.locked && self.switches == th.saved_switch && !self.drop_request {
             self.drop_request = true;
             if let Some(h) = self.holder {
-                // The holder sees the request at its next eval-breaker check.
                 let hgen = self.threads[h].gen;
                 self.push(self.now + self.p.iteration_s, What::DropCheck(h, hgen));
             }
         }
-        // Waiting again is a new pthread_cond_timedwait: glibc puts it in the newest waiter
-        // group, behind every thread already waiting, so a signal wakes those first.
-        self.waiters.retain(|&w| w != tid);
-        self.waiters.push_back(tid);
-        let switches = self.switches;
-        let th = &mut self.threads[tid];
-        th.saved_switch = switches;
-        th.gen += 1;
-        let gen = th.gen;
-        let at = self.now + self.timed_wait(tid);
-        self.push(at, What::Timeout(tid, gen));
+        self.wait_again(tid, self.now);
     }
 
     /// One switch interval, plus the timer's lateness in waking the waiter (from the waiter's
@@ -571,19 +665,13 @@ impl Engine<'_> {
         }
         // Another thread took the GIL first. New GIL: the take_gil loop waits again, behind
         // the threads already waiting (as after a timeout); old GIL: it stays first in line.
+        self.threads[tid].gen += 1;
         if self.s.policy == Policy::New {
             self.waiters.push_back(tid);
+            self.wait_again(tid, self.now);
         } else {
             self.waiters.push_front(tid);
-        }
-        let switches = self.switches;
-        let th = &mut self.threads[tid];
-        th.saved_switch = switches;
-        th.gen += 1;
-        let gen = th.gen;
-        if self.s.policy == Policy::New {
-            let at = self.now + self.timed_wait(tid);
-            self.push(at, What::Timeout(tid, gen));
+            self.threads[tid].saved_switch = self.switches;
         }
     }
 

@@ -356,6 +356,10 @@ pub struct SimulateArgs {
     /// Run the real embedded countdown at every grid point and compare with the model
     #[arg(long)]
     pub validate: bool,
+    /// Simulate every event to the end (by default a long CPU-bound run is fast-forwarded at
+    /// its steady rates once they agree, and the answer says by how much and how surely)
+    #[arg(long)]
+    pub exact: bool,
     #[command(flatten)]
     pub repeat: RepeatSeven,
     #[command(flatten)]
@@ -377,6 +381,7 @@ impl SimulateArgs {
             seed: self.seed,
             duration: self.duration,
             record: self.svg.is_some(),
+            exact: self.exact,
             repeat: self.repeat.repeat,
             timeout: self.timeout.timeout,
         }

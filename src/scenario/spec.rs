@@ -83,6 +83,8 @@ pub struct SimulateSpec {
     pub duration: Option<f64>,
     /// Keep every GIL state change (for a picture).
     pub record: bool,
+    /// Simulate every event (no steady-state fast-forward).
+    pub exact: bool,
     pub repeat: usize,
     pub timeout: f64,
 }

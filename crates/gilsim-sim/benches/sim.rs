@@ -1,28 +1,30 @@
-//! The simulator's speed: events per second, and the 60 s, 8-thread, 1 ms scenario (target:
-//! well under a second).
+//! The simulator's speed: events per second on a 60 s, 8-thread, 1 ms run, and the wall time
+//! it takes to answer for one simulated hour of 8 and 64 CPU threads at 1 ms and 5 ms, exact
+//! (every event) and by default (steady state fast-forwarded). Goal: an hour of 64 threads at
+//! 1 ms in under a second.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use gilsim_sim::{simulate, Params, Policy, Scenario};
 
-fn scenario() -> Scenario {
+fn scenario(threads: usize, interval: f64, seconds: f64, exact: bool) -> Scenario {
     let p = Params::default();
     Scenario {
-        cpu_threads: 8,
-        // 60 s of work at the default 21 ns per iteration.
-        count: (60.0 / p.iteration_s) as u64,
+        cpu_threads: threads,
+        count: (seconds / p.iteration_s) as u64,
         io_threads: 0,
         cores: 2,
-        switch_interval_s: 0.001,
+        switch_interval_s: interval,
         policy: Policy::New,
         seed: 1,
         duration_s: None,
         record: false,
-        main_thread: false,
+        main_thread: true,
+        exact,
     }
 }
 
 fn sixty_seconds(c: &mut Criterion) {
     let p = Params::default();
-    let s = scenario();
+    let s = scenario(8, 0.001, 60.0, true);
     let events = simulate(&p, &s).events;
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10).throughput(Throughput::Elements(events));
@@ -30,5 +32,40 @@ fn sixty_seconds(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sixty_seconds);
+fn one_hour(c: &mut Criterion) {
+    let p = Params::default();
+    let mut g = c.benchmark_group("one_simulated_hour");
+    g.sample_size(10);
+    for threads in [8, 64] {
+        for interval in [0.001, 0.005] {
+            for exact in [false, true] {
+                let s = scenario(threads, interval, 3600.0, exact);
+                let o = simulate(&p, &s);
+                println!(
+                    "{threads} threads at {} ms{}: predicted {:.1} s, {} hand-offs, {} events, {}",
+                    interval * 1e3,
+                    if exact { ", exact" } else { "" },
+                    o.wall_s,
+                    o.switches,
+                    o.events,
+                    o.extrapolated
+                        .as_ref()
+                        .map_or("every event simulated".into(), |x| format!(
+                            "{:.0} s fast-forwarded, ±{:.3} s",
+                            x.skipped_s, x.wall_bound_s
+                        ))
+                );
+                let name = format!(
+                    "{threads}_threads_{}ms{}",
+                    interval * 1e3,
+                    if exact { "_exact" } else { "" }
+                );
+                g.bench_function(name, |b| b.iter(|| simulate(&p, &s)));
+            }
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, sixty_seconds, one_hour);
 criterion_main!(benches);

@@ -80,6 +80,10 @@ pub struct Scenario {
     /// script does (`t.start()` waits for the new thread to run, `t.join()` wakes as each one
     /// ends): the hand-offs that costs dominate the count at long switch intervals.
     pub main_thread: bool,
+    /// Simulate every event to the end. Otherwise a long CPU-bound run is simulated until its
+    /// hand-off statistics are steady, fast-forwarded at those rates, and its end simulated
+    /// again event by event (`Outcome::extrapolated` says by how much and how surely).
+    pub exact: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,8 +103,53 @@ pub struct Outcome {
     /// Completed I/O requests.
     pub requests: u64,
     pub events: u64,
+    /// False when the event limit stopped the run: the figures then cover only `wall_s` of
+    /// simulated time, not the whole work.
+    pub complete: bool,
+    /// The most events one run may take.
+    pub event_limit: u64,
+    /// Set when part of the run was fast-forwarded at its steady rates.
+    pub extrapolated: Option<Extrapolation>,
     #[serde(skip)]
     pub changes: Vec<Change>,
+}
+
+/// How much of a run was fast-forwarded, and how far that can move its wall time.
+#[derive(Clone, Debug, Serialize)]
+pub struct Extrapolation {
+    /// Simulated time when the fast-forward began, and how much time it skipped.
+    pub from_s: f64,
+    pub skipped_s: f64,
+    /// The measurement windows the rates came from, and their hand-offs each.
+    pub windows: usize,
+    pub window_hand_offs: u64,
+    /// The largest relative difference of the work rate between those windows.
+    pub rate_spread: f64,
+    /// ± on `wall_s`: the skipped time × that spread.
+    pub wall_bound_s: f64,
+}
+
+/// A run may take at most this many events (with timed waits kept lazily, about five per
+/// hand-off); one that reaches it says so (`complete: false`).
+pub const EVENT_LIMIT: u64 = 200_000_000;
+
+/// Steady state: windows of this many hand-offs, the last `STEADY_WINDOWS` of which must agree
+/// on the work rate within `STEADY_TOLERANCE`, and at least this many more windows of work left.
+const WINDOW_HAND_OFFS: u64 = 2_000;
+const STEADY_WINDOWS: usize = 3;
+const STEADY_TOLERANCE: f64 = 0.005;
+const MIN_WINDOWS_LEFT: f64 = 20.0;
+
+/// The state of a run at the end of a measurement window.
+#[derive(Clone, Debug)]
+struct Snapshot {
+    t: f64,
+    switches: u64,
+    gil_held_s: f64,
+    /// Per thread: work left, held and waited so far.
+    left: Vec<f64>,
+    held: Vec<f64>,
+    waited: Vec<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,6 +253,12 @@ struct Engine<'a> {
     drop_token: u64,
     /// Order of trips to the back of the line at equal times.
     queue_seq: u64,
+    /// Steady-state bookkeeping (non-exact CPU-bound runs): window snapshots, and the
+    /// fast-forward once made.
+    snapshots: Vec<Snapshot>,
+    extrapolated: Option<Extrapolation>,
+    complete: bool,
+    event_limit: u64,
     dropping: Option<usize>,
     gil_held_s: f64,
     requests: u64,
@@ -221,6 +276,11 @@ struct Engine<'a> {
 
 /// Runs the model to the end of the CPU work (or `duration_s`).
 pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
+    simulate_with_limit(p, s, EVENT_LIMIT)
+}
+
+/// `simulate` stopping after `limit` events (the answer then says it is incomplete).
+pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
     if s.policy == Policy::None {
         return simulate_free_threaded(p, s);
     }
@@ -261,6 +321,10 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         drop_timeout: None,
         drop_token: 0,
         queue_seq: 0,
+        snapshots: Vec::new(),
+        extrapolated: None,
+        complete: true,
+        event_limit: limit,
         dropping: None,
         gil_held_s: 0.0,
         requests: 0,
@@ -318,6 +382,9 @@ pub fn simulate(p: &Params, s: &Scenario) -> Outcome {
         threads,
         requests: e.requests,
         events: e.events,
+        complete: e.complete,
+        event_limit: limit,
+        extrapolated: e.extrapolated,
         changes: e.changes,
     }
 }
@@ -361,6 +428,147 @@ impl Engine<'_> {
         });
     }
 
+    fn steady_state_allowed(&self) -> bool {
+        !self.s.exact
+            && self.extrapolated.is_none()
+            && self.s.policy != Policy::None
+            && self.s.io_threads == 0
+            && self.s.duration_s.is_none()
+            && self.s.cpu_threads >= 2
+            && !self.s.record
+    }
+
+    /// Work a thread has left now, without touching its accounts (the holder's current slice
+    /// counted as far as it has gone).
+    fn work_left(&self, tid: usize) -> f64 {
+        let th = &self.threads[tid];
+        if self.holder != Some(tid) {
+            return th.burst_s;
+        }
+        let held = self.now - th.since;
+        let warm = (th.warm_until.min(self.now) - th.since).max(0.0);
+        (th.burst_s - (held - warm * 0.5) * self.holder_rate()).max(0.0)
+    }
+
+    /// Held and waited so far, the current stretch included.
+    fn so_far(&self, tid: usize) -> (f64, f64) {
+        let th = &self.threads[tid];
+        let open = self.now - th.since;
+        match th.state {
+            State::Holding => (th.held_s + open, th.wait_s),
+            State::Waiting => (th.held_s, th.wait_s + open),
+            _ => (th.held_s, th.wait_s),
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let n = self.threads.len();
+        let open_held = self
+            .holder
+            .map_or(0.0, |h| self.now - self.threads[h].since);
+        Snapshot {
+            t: self.now,
+            switches: self.switches,
+            gil_held_s: self.gil_held_s + open_held,
+            left: (0..n).map(|i| self.work_left(i)).collect(),
+            held: (0..n).map(|i| self.so_far(i).0).collect(),
+            waited: (0..n).map(|i| self.so_far(i).1).collect(),
+        }
+    }
+
+    /// A measurement window ends (at a hand-off): when the last windows agree on the work rate
+    /// and much work is left, fast-forward through most of it at the steady rates.
+    fn window_ends(&mut self) {
+        self.snapshots.push(self.snapshot());
+        let k = self.snapshots.len();
+        if k < STEADY_WINDOWS + 2 {
+            // The first window includes the start-up (threads being started): not steady.
+            return;
+        }
+        let recent = &self.snapshots[k - STEADY_WINDOWS - 1..];
+        let work =
+            |a: &Snapshot, b: &Snapshot| a.left.iter().sum::<f64>() - b.left.iter().sum::<f64>();
+        let rates: Vec<f64> = recent
+            .windows(2)
+            .map(|w| work(&w[0], &w[1]) / (w[1].t - w[0].t))
+            .collect();
+        let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+            || (hi - lo) / lo > STEADY_TOLERANCE
+        {
+            return;
+        }
+        let (first, last) = (recent[0].clone(), recent[STEADY_WINDOWS].clone());
+        let (first, last) = (&first, &last);
+        let span = last.t - first.t;
+        let window_s = span / STEADY_WINDOWS as f64;
+        // The CPU threads share the GIL evenly in the steady state (a few windows cannot tell
+        // a real difference from the luck of the draws): each does `rate / n` of work per
+        // second. The fast-forward stops while the thread with the least work left still has
+        // `MIN_WINDOWS_LEFT / 2` windows of it, so the end is simulated event by event.
+        let cpu: Vec<usize> = (0..self.s.cpu_threads)
+            .filter(|&i| self.threads[i].state != State::Done)
+            .collect();
+        let n = cpu.len() as f64;
+        if cpu.is_empty() {
+            return;
+        }
+        let rate = work(first, last) / span;
+        let least_left = cpu
+            .iter()
+            .map(|&i| last.left[i])
+            .fold(f64::INFINITY, f64::min);
+        let skip = least_left / (rate / n) - MIN_WINDOWS_LEFT / 2.0 * window_s;
+        if skip < MIN_WINDOWS_LEFT * window_s {
+            return;
+        }
+        let mean = |v: &dyn Fn(usize) -> f64| cpu.iter().map(|&i| v(i)).sum::<f64>() / n / span;
+        let held_rate = mean(&|i| last.held[i] - first.held[i]);
+        let wait_rate = mean(&|i| last.waited[i] - first.waited[i]);
+        let per_s = |f: &dyn Fn(&Snapshot) -> f64| (f(last) - f(first)) / span;
+        let switch_rate = per_s(&|s| s.switches as f64);
+        let gil_rate = per_s(&|s| s.gil_held_s);
+        let from = self.now;
+        // Everything moves on by `skip`: clocks, pending events, and each thread's accounts.
+        self.advance_holder();
+        for (i, th) in self.threads.iter_mut().enumerate() {
+            if cpu.contains(&i) {
+                th.burst_s = (th.burst_s - rate / n * skip).max(0.0);
+                th.held_s += held_rate * skip;
+                th.wait_s += wait_rate * skip;
+            }
+            th.since += skip;
+            th.warm_until += skip;
+            th.next_timeout += skip;
+            th.queued_at.0 += skip;
+        }
+        self.switches += (switch_rate * skip).round() as u64;
+        self.gil_held_s += gil_rate * skip;
+        self.now += skip;
+        let events: Vec<Event> = std::mem::take(&mut self.queue).into_vec();
+        for mut ev in events {
+            ev.t += skip;
+            self.queue.push(ev);
+        }
+        if let Some((t, w)) = self.drop_timeout {
+            self.drop_timeout = Some((t + skip, w));
+        }
+        // The holder's burst changed: its finish moves.
+        if let Some(h) = self.holder {
+            self.threads[h].gen += 1;
+            self.schedule_finish(h);
+        }
+        self.extrapolated = Some(Extrapolation {
+            from_s: from,
+            skipped_s: skip,
+            windows: STEADY_WINDOWS,
+            window_hand_offs: WINDOW_HAND_OFFS,
+            rate_spread: (hi - lo) / lo,
+            wall_bound_s: skip * (hi - lo) / lo,
+        });
+    }
+
     fn cpu_left(&self) -> bool {
         self.threads
             .iter()
@@ -373,8 +581,8 @@ impl Engine<'_> {
         }
         while let Some(ev) = self.queue.pop() {
             self.events += 1;
-            // A guard, not a limit anyone should meet: a 60 s, 8-thread, 1 ms run needs ~0.7M.
-            if self.events > 200_000_000 {
+            if self.events > self.event_limit {
+                self.complete = false;
                 return;
             }
             if self.s.policy == Policy::New {
@@ -448,7 +656,8 @@ impl Engine<'_> {
         self.locked = true;
         self.holder = Some(tid);
         let mut warm_up = 0.0;
-        if self.last_holder.is_some_and(|l| l != tid) {
+        let handed_off = self.last_holder.is_some_and(|l| l != tid);
+        if handed_off {
             self.switches += 1;
             warm_up = 2.0 * self.p.switch_cost_s;
         }
@@ -478,6 +687,12 @@ impl Engine<'_> {
         self.schedule_finish(tid);
         if self.s.policy == Policy::Old {
             self.old_contention_changed();
+        }
+        if handed_off
+            && self.switches.is_multiple_of(WINDOW_HAND_OFFS)
+            && self.steady_state_allowed()
+        {
+            self.window_ends();
         }
     }
 
@@ -863,6 +1078,9 @@ fn simulate_free_threaded(p: &Params, s: &Scenario) -> Outcome {
             .collect(),
         requests: (io_rate * wall) as u64 * s.io_threads as u64,
         events,
+        complete: true,
+        event_limit: EVENT_LIMIT,
+        extrapolated: None,
         changes: Vec::new(),
     }
 }
@@ -883,6 +1101,7 @@ mod tests {
             duration_s: None,
             record: false,
             main_thread: false,
+            exact: false,
         }
     }
 
@@ -903,6 +1122,7 @@ mod tests {
                 &p,
                 &Scenario {
                     main_thread: true,
+                    exact: false,
                     ..scenario(threads, Policy::New, 0.05)
                 },
             );
@@ -933,6 +1153,7 @@ mod tests {
             &Params::default(),
             &Scenario {
                 main_thread: true,
+                exact: false,
                 record: true,
                 ..scenario(2, Policy::New, 0.05)
             },

@@ -10,7 +10,7 @@ pub mod params;
 pub mod rng;
 pub mod timeline;
 
-pub use engine::{simulate, Outcome, Policy, Scenario};
+pub use engine::{simulate, simulate_with_limit, Extrapolation, Outcome, Policy, Scenario};
 pub use params::Params;
 pub use timeline::Change;
 

@@ -24,6 +24,7 @@ fn corpus() -> Vec<Scenario> {
                         duration_s: None,
                         record: false,
                         main_thread: main_thread && policy == Policy::New && threads > 1,
+                        exact: true,
                     });
                 }
             }
@@ -43,6 +44,7 @@ fn corpus() -> Vec<Scenario> {
                     duration_s: Some(0.2),
                     record: false,
                     main_thread: false,
+                    exact: true,
                 });
             }
         }

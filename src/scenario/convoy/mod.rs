@@ -113,6 +113,7 @@ fn predict(base: &Params, alone: Option<f64>, k: usize, interval: f64, duration:
         duration_s: Some(duration),
         record: false,
         main_thread: false,
+        exact: true,
     };
     let o = sim::simulate(&p, &s);
     o.requests as f64 / o.wall_s.max(1e-12)

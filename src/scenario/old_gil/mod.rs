@@ -109,6 +109,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
                     duration_s: None,
                     record: false,
                     main_thread: false,
+                    exact: true,
                 },
             )
             .wall_s;

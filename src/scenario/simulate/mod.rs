@@ -55,6 +55,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         record: spec.record,
         // The seed's script: one thread runs in the main thread, several are started by it.
         main_thread: threads > 1 && spec.gil == Policy::New,
+        exact: spec.exact,
     };
     if threads == 0 && spec.io_threads == 0 {
         crate::usage_bail!("nothing to simulate: give --threads or --io-threads at least 1");
@@ -65,7 +66,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
     let started = Instant::now();
     let outcome = sim::simulate(&params, &scenario);
     let took = started.elapsed().as_secs_f64();
-    let row = row(&scenario, &outcome, took);
+    let row = row(&params, &scenario, &outcome, took);
     let verdict = format!(
         "The model predicts {} for {} thread{} ({} policy, {} switch interval, {} cores): {} hand-offs ({:.0} per second){}. {note} Simulated {} events in {}.",
         seconds(row.predicted_wall_s),
@@ -82,7 +83,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         )),
         thousands(row.events),
         seconds(took)
-    );
+    ) + &how_complete(&row);
     let doc = Document {
         schema: crate::report::document::SCHEMA,
         command: "simulate".into(),
@@ -94,6 +95,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
             "io_threads": spec.io_threads,
             "gil": spec.gil,
             "seed": spec.seed,
+            "exact": spec.exact,
             "model": params,
         }),
         host: Host::new(None),
@@ -101,4 +103,84 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         verdict,
     };
     Ok((doc, outcome, scenario))
+}
+
+/// What the prediction rests on: every event, a fast-forward with its bound, or a run the
+/// event limit cut short (then it is no prediction at all).
+fn how_complete(row: &SimRow) -> String {
+    if !row.complete {
+        return format!(
+            " INCOMPLETE: the run reached the limit of {} events at {} of simulated time, so {} is only how far it got, not the predicted wall (the work alone takes at least {}); use fewer iterations or no --exact.",
+            thousands(row.event_limit),
+            seconds(row.simulated_to_s),
+            seconds(row.predicted_wall_s),
+            seconds(row.serial_floor_s)
+        );
+    }
+    match &row.extrapolated {
+        Some(x) => format!(
+            " Extrapolated: after {} of simulated time the last {} windows of {} hand-offs agreed on the work rate within {:.2} %, so {} were fast-forwarded at those rates and the end simulated again; the predicted wall is within ±{} of an event-by-event run at that spread (--exact simulates every event).",
+            seconds(x.from_s),
+            x.windows,
+            thousands(x.window_hand_offs),
+            x.rate_spread * 100.0,
+            seconds(x.skipped_s),
+            seconds(x.wall_bound_s.max(1e-6))
+        ),
+        None => " Every event was simulated.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(exact: bool) -> Scenario {
+        Scenario {
+            cpu_threads: 8,
+            count: 3_000_000_000,
+            io_threads: 0,
+            cores: 2,
+            switch_interval_s: 0.001,
+            policy: Policy::New,
+            seed: 1,
+            duration_s: None,
+            record: false,
+            main_thread: true,
+            exact,
+        }
+    }
+
+    #[test]
+    fn a_cut_run_is_never_presented_as_the_prediction() {
+        let p = Params::default();
+        let s = scenario(true);
+        let cut = row(&p, &s, &sim::simulate_with_limit(&p, &s, 5_000), 0.0);
+        assert!(!cut.complete);
+        let text = how_complete(&cut);
+        assert!(
+            text.contains("INCOMPLETE") && text.contains("not the predicted wall"),
+            "{text}"
+        );
+        let cells = crate::report::Row::cells(&cut);
+        assert!(cells.iter().any(|c| c.text.contains("(cut)")));
+        let fields = crate::report::Row::fields(&cut);
+        assert!(fields.contains(&("complete", "false".to_string())));
+    }
+
+    #[test]
+    fn the_answer_says_how_it_was_reached() {
+        let p = Params::default();
+        let s = scenario(true);
+        let exact = row(&p, &s, &sim::simulate(&p, &s), 0.0);
+        assert!(how_complete(&exact).contains("Every event was simulated"));
+        let long = Scenario {
+            count: 100_000_000_000,
+            ..scenario(false)
+        };
+        let fast = row(&p, &long, &sim::simulate(&p, &long), 0.0);
+        assert!(fast.extrapolated.is_some());
+        assert!(how_complete(&fast).contains("fast-forwarded"));
+        assert!(fast.predicted_wall_s >= fast.serial_floor_s);
+    }
 }

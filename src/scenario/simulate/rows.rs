@@ -1,7 +1,7 @@
 //! One simulated run as a table row.
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
-use crate::sim::{Outcome, Policy, Scenario};
+use crate::sim::{Extrapolation, Outcome, Params, Policy, Scenario};
 use crate::stats::Summary;
 use serde::Serialize;
 
@@ -22,6 +22,15 @@ pub struct SimRow {
     pub events: u64,
     /// How long the simulation itself took.
     pub simulated_in_s: f64,
+    /// False when the event limit stopped the run: `predicted_wall_s` is then only the
+    /// simulated time reached (`simulated_to_s`), not a prediction.
+    pub complete: bool,
+    pub simulated_to_s: f64,
+    pub event_limit: u64,
+    /// Set when part of the run was fast-forwarded at its steady rates (`--exact` turns it off).
+    pub extrapolated: Option<Extrapolation>,
+    /// The work itself, one thread at a time: the least wall time any GIL policy can take.
+    pub serial_floor_s: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -31,7 +40,7 @@ pub struct SimThread {
     pub wait_s: f64,
 }
 
-pub(super) fn row(s: &Scenario, o: &Outcome, took: f64) -> SimRow {
+pub(super) fn row(p: &Params, s: &Scenario, o: &Outcome, took: f64) -> SimRow {
     SimRow {
         policy: s.policy,
         threads: s.cpu_threads,
@@ -55,6 +64,15 @@ pub(super) fn row(s: &Scenario, o: &Outcome, took: f64) -> SimRow {
         requests_per_s: (s.io_threads > 0).then(|| o.requests as f64 / o.wall_s.max(1e-12)),
         events: o.events,
         simulated_in_s: took,
+        complete: o.complete,
+        simulated_to_s: o.wall_s,
+        event_limit: o.event_limit,
+        extrapolated: o.extrapolated.clone(),
+        serial_floor_s: if s.cpu_threads > 0 && s.count < u64::MAX / 8 {
+            s.count as f64 * p.iteration_s
+        } else {
+            0.0
+        },
     }
 }
 
@@ -63,12 +81,23 @@ impl Row for SimRow {
         vec![
             Cell::new("gil", format!("{:?}", self.policy).to_lowercase()),
             Cell::new("threads", self.threads.to_string()),
-            Cell::new("io", self.io_threads.to_string()),
+            Cell::wide("io", self.io_threads.to_string()),
             Cell::new("cores", self.cores.to_string()),
             Cell::new("interval", seconds(self.switch_interval_s)),
-            Cell::new("predicted wall", seconds(self.predicted_wall_s)),
+            Cell::new(
+                "predicted wall",
+                match (&self.extrapolated, self.complete) {
+                    (_, false) => format!("≥ {} (cut)", seconds(self.predicted_wall_s)),
+                    (Some(x), true) => format!(
+                        "{} ± {}",
+                        seconds(self.predicted_wall_s),
+                        seconds(x.wall_bound_s.max(1e-6))
+                    ),
+                    (None, true) => seconds(self.predicted_wall_s),
+                },
+            ),
             Cell::new("hand-offs", thousands(self.predicted_switches)),
-            Cell::new("per s", thousands(self.switches_per_s.round() as u64)),
+            Cell::wide("per s", thousands(self.switches_per_s.round() as u64)),
             Cell::new(
                 "GIL held",
                 self.gil_held_fraction
@@ -95,6 +124,15 @@ impl Row for SimRow {
             ("predicted_switches", self.predicted_switches.to_string()),
             ("gil_held_fraction", field(self.gil_held_fraction)),
             ("requests_per_s", field(self.requests_per_s)),
+            ("complete", self.complete.to_string()),
+            (
+                "extrapolated_s",
+                field(self.extrapolated.as_ref().map(|x| x.skipped_s)),
+            ),
+            (
+                "wall_bound_s",
+                field(self.extrapolated.as_ref().map(|x| x.wall_bound_s)),
+            ),
         ]
     }
 }

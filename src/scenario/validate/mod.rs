@@ -97,6 +97,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
         record: false,
         // As the measured countdown: N > 1 threads started and joined by the main one.
         main_thread: n > 1,
+        exact: true,
     };
     let mut rows = Vec::new();
     for (k, &(n, interval)) in points.iter().enumerate() {

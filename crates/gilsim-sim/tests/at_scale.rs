@@ -1,0 +1,90 @@
+//! Long runs: the steady-state fast-forward against every event simulated, the serial floor,
+//! and a run the event limit cuts short saying so.
+use gilsim_sim::{simulate, simulate_with_limit, Params, Policy, Scenario};
+
+fn scenario(threads: usize, policy: Policy, interval: f64, count: u64, exact: bool) -> Scenario {
+    Scenario {
+        cpu_threads: threads,
+        count,
+        io_threads: 0,
+        cores: 2,
+        switch_interval_s: interval,
+        policy,
+        seed: 5,
+        duration_s: None,
+        record: false,
+        main_thread: policy == Policy::New,
+        exact,
+    }
+}
+
+#[test]
+fn the_fast_forward_lands_within_its_bound_of_the_exact_run() {
+    let p = Params::default();
+    for (threads, policy, interval, count) in [
+        (64, Policy::New, 0.001, 10_000_000_000),
+        (2, Policy::New, 0.0001, 3_000_000_000),
+        (4, Policy::Old, 0.005, 3_000_000_000),
+    ] {
+        let fast = simulate(&p, &scenario(threads, policy, interval, count, false));
+        let exact = simulate(&p, &scenario(threads, policy, interval, count, true));
+        let x = fast
+            .extrapolated
+            .as_ref()
+            .unwrap_or_else(|| panic!("{threads} {policy:?} {interval}: no fast-forward"));
+        assert!(exact.extrapolated.is_none() && fast.complete && exact.complete);
+        assert!(x.skipped_s > 0.5 * exact.wall_s, "{x:?}");
+        assert!(
+            (fast.wall_s - exact.wall_s).abs() <= x.wall_bound_s,
+            "{threads} {policy:?} {interval}: {} vs {} exact, bound {}",
+            fast.wall_s,
+            exact.wall_s,
+            x.wall_bound_s
+        );
+        let switches = (fast.switches as f64 - exact.switches as f64).abs() / exact.switches as f64;
+        assert!(
+            switches < 0.02,
+            "hand-offs {} vs {}",
+            fast.switches,
+            exact.switches
+        );
+        // Fewer events: the point of it.
+        assert!(
+            fast.events * 3 < exact.events,
+            "{} vs {}",
+            fast.events,
+            exact.events
+        );
+    }
+}
+
+#[test]
+fn no_gil_policy_predicts_less_than_the_work_done_one_thread_at_a_time() {
+    let p = Params::default();
+    for policy in [Policy::New, Policy::Old] {
+        for threads in [2, 8, 64] {
+            for exact in [false, true] {
+                let count = 2_000_000_000;
+                let o = simulate(&p, &scenario(threads, policy, 0.001, count, exact));
+                let floor = count as f64 * p.iteration_s;
+                assert!(
+                    o.wall_s >= floor,
+                    "{policy:?} {threads}: {} < {floor}",
+                    o.wall_s
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_cut_short_by_the_event_limit_says_so() {
+    let p = Params::default();
+    let s = scenario(8, Policy::New, 0.001, 1_000_000_000, true);
+    let cut = simulate_with_limit(&p, &s, 10_000);
+    assert!(!cut.complete);
+    assert_eq!(cut.event_limit, 10_000);
+    assert!(cut.wall_s < 1_000_000_000.0 * p.iteration_s);
+    let whole = simulate(&p, &s);
+    assert!(whole.complete);
+}

@@ -12,6 +12,10 @@ pub struct ThreadRecord {
     pub tid: i32,
     #[serde(skip)]
     pub tstate: usize,
+    /// Registration order: a thread state's address is reused once its thread has ended, so
+    /// the sampler's credits to an address are told apart by the epoch they were taken in.
+    #[serde(skip)]
+    pub epoch: u64,
     #[serde(skip)]
     pub started: Instant,
     #[serde(skip)]
@@ -50,6 +54,14 @@ impl SchedStat {
 
 static THREADS: Mutex<Vec<ThreadRecord>> = Mutex::new(Vec::new());
 
+/// Counts registrations; read by the sampler at every sample (see `ThreadRecord::epoch`).
+static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The registration epoch now.
+pub fn epoch() -> u64 {
+    EPOCH.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn gettid() -> i32 {
     // SAFETY: plain syscall.
     unsafe { libc::gettid() }
@@ -63,10 +75,12 @@ pub fn register_thread(name: String) {
     let tid = gettid();
     let mut threads = THREADS.lock().expect("thread registry");
     threads.retain(|t| t.tid != tid || t.end.is_some());
+    let epoch = EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
     threads.push(ThreadRecord {
         name,
         tid,
         tstate,
+        epoch,
         started: Instant::now(),
         start_sched: SchedStat::of_this_thread(),
         end: None,

@@ -39,7 +39,8 @@ pub struct SamplerData {
     /// Time (s) the GIL was seen locked, and by whom: each sample's state stands for the time
     /// until the next sample, so late wake-ups weigh what they missed instead of biasing counts.
     pub locked_s: f64,
-    pub by_holder: HashMap<usize, f64>,
+    /// Keyed by (thread state address, registration epoch when the time was seen).
+    pub by_holder: HashMap<(usize, u64), f64>,
     pub observed_s: f64,
     /// The part of `observed_s` in steps no longer than a gap: what was watched closely.
     pub watched_s: f64,
@@ -57,7 +58,7 @@ pub struct SamplerData {
 }
 
 impl SamplerData {
-    fn new(record: bool, period: Duration) -> SamplerData {
+    pub(crate) fn new(record: bool, period: Duration) -> SamplerData {
         SamplerData {
             longest_gap_s: 0.0,
             period_s: period.as_secs_f64(),
@@ -76,15 +77,16 @@ impl SamplerData {
         }
     }
 
-    fn credit(&mut self, r: Reading, seconds: f64) {
+    fn credit(&mut self, r: Reading, seconds: f64, epoch: u64) {
         if r.locked && seconds > 0.0 {
             self.locked_s += seconds;
-            *self.by_holder.entry(r.last_holder).or_insert(0.0) += seconds;
+            *self.by_holder.entry((r.last_holder, epoch)).or_insert(0.0) += seconds;
         }
     }
 
     fn observe(&mut self, r: Reading, running: u64) {
         self.samples += 1;
+        let epoch = super::registry::epoch();
         let now = self.started.elapsed().as_secs_f64();
         if let Some(p) = self.previous {
             let dt = now - self.previous_at;
@@ -97,12 +99,12 @@ impl SamplerData {
             let changed = p.locked != r.locked || p.last_holder != r.last_holder;
             if dt <= GAP_PERIODS * self.period_s {
                 self.watched_s += dt;
-                self.credit(p, dt);
+                self.credit(p, dt, epoch);
             } else if changed {
-                self.credit(p, dt / 2.0);
-                self.credit(r, dt / 2.0);
+                self.credit(p, dt / 2.0, epoch);
+                self.credit(r, dt / 2.0, epoch);
             } else {
-                self.credit(p, dt);
+                self.credit(p, dt, epoch);
             }
         }
         self.previous_at = now;

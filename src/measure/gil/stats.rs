@@ -106,6 +106,21 @@ impl GilStats {
 
     /// Per-thread figures from the registry; held shares only where a sampler ran.
     pub fn thread_times(threads: &[ThreadRecord], data: Option<&SamplerData>) -> Vec<ThreadGil> {
+        // A thread owns its address's credits from its registration until another thread
+        // registers with the same (reused) address.
+        let held = |t: &ThreadRecord, d: &SamplerData| -> f64 {
+            let until = threads
+                .iter()
+                .filter(|o| o.tstate == t.tstate && o.epoch > t.epoch)
+                .map(|o| o.epoch)
+                .min()
+                .unwrap_or(u64::MAX);
+            d.by_holder
+                .iter()
+                .filter(|((a, e), _)| *a == t.tstate && *e >= t.epoch && *e < until)
+                .map(|(_, s)| s)
+                .sum()
+        };
         threads
             .iter()
             .map(|t| {
@@ -118,9 +133,7 @@ impl GilStats {
                     * 1e-9;
                 ThreadGil {
                     name: t.name.clone(),
-                    held_fraction: data.map(|d| {
-                        d.by_holder.get(&t.tstate).unwrap_or(&0.0) / d.observed_s.max(1e-9)
-                    }),
+                    held_fraction: data.map(|d| held(t, d) / d.observed_s.max(1e-9)),
                     wait_s: (wall - busy - queued).max(0.0),
                     // schedstat's on-CPU time: exact (ns) and from the thread's registration.
                     cpu_s: busy,
@@ -201,5 +214,40 @@ pub fn aggregate(runs: &[GilStats]) -> GilStats {
                 wall_s: med(&|r| Some(r.threads[i].wall_s)).unwrap_or(0.0),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::gil::registry::SchedStat;
+    use std::time::{Duration, Instant};
+
+    fn record(name: &str, tstate: usize, epoch: u64) -> ThreadRecord {
+        let now = Instant::now();
+        ThreadRecord {
+            name: name.into(),
+            tid: 1,
+            tstate,
+            epoch,
+            started: now,
+            start_sched: SchedStat::default(),
+            end: Some((now, SchedStat::default())),
+        }
+    }
+
+    #[test]
+    fn a_reused_thread_state_address_is_not_credited_twice() {
+        // Two threads ran one after the other with the same thread state address.
+        let threads = [record("Thread-1", 0xa0, 1), record("Thread-2", 0xa0, 2)];
+        let mut data = SamplerData::new(false, Duration::from_micros(50));
+        data.observed_s = 4.0;
+        data.by_holder.insert((0xa0, 1), 1.0);
+        data.by_holder.insert((0xa0, 2), 3.0);
+        let shares: Vec<f64> = GilStats::thread_times(&threads, Some(&data))
+            .iter()
+            .map(|t| t.held_fraction.unwrap())
+            .collect();
+        assert_eq!(shares, vec![0.25, 0.75]);
     }
 }

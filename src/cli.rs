@@ -46,6 +46,8 @@ pub enum Command {
     Convoy(ConvoyArgs),
     /// Show the embedded interpreter and check that library and stdlib agree
     Doctor,
+    /// Every Python on the machine (PATH, pyenv, uv): version, GIL kind, subinterpreters, shared or not
+    Interpreters(InterpretersArgs),
     /// Print a shell completion script (e.g. `gilsim completions bash > ~/.local/share/bash-completion/completions/gilsim`)
     Completions {
         /// The shell to complete for
@@ -478,6 +480,15 @@ impl OutputArgs {
             wide: self.wide,
         }
     }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct InterpretersArgs {
+    /// Also describe these interpreters (paths; several allowed, comma-separated)
+    #[arg(long, value_name = "PATH", value_delimiter = ',')]
+    pub python: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod embed;
+pub mod interpreters;
 pub mod measure;
 pub mod native;
 pub mod paths;

@@ -4,6 +4,7 @@ pub mod completions;
 pub mod convoy;
 pub mod countdown;
 pub mod doctor;
+pub mod interpreters;
 pub mod pool;
 pub mod queue;
 pub mod run;

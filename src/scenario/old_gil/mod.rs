@@ -7,7 +7,7 @@ mod rows;
 pub use rows::OldRow;
 
 use crate::report::progress::Progress;
-use crate::report::units::seconds;
+use crate::report::units::{seconds, thousands};
 use crate::report::{Document, Host};
 use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
@@ -36,15 +36,15 @@ else:
     for t in ts: t.join()
 "#;
 
-pub fn python27() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let path = PathBuf::from(home).join(".pyenv/versions/2.7.18/bin/python2.7");
-    path.is_file().then_some(path)
+/// A Python 2.7 on this machine (PATH, pyenv or uv), as `gilsim interpreters` finds it.
+pub fn python27() -> Result<PathBuf, String> {
+    crate::interpreters::resolve("2.7").map(|i| PathBuf::from(i.path))
 }
 
 pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
-    let Some(python) = python27() else {
-        bail!("the old GIL is validated against ~/.pyenv/versions/2.7.18, which is not installed here");
+    let python = match python27() {
+        Ok(path) => path,
+        Err(why) => bail!("the old GIL is validated against a real Python 2.7: {why}"),
     };
     let count = spec.count.unwrap_or(20_000_000);
     let timeout = Duration::from_secs_f64(spec.timeout);
@@ -143,14 +143,14 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         .filter(|r| r.threads > 1)
         .map(|r| {
             format!(
-                "Python 2.7 (old GIL) with {} threads took {} against {} on one (×{:.2}; Beazley measured ×1.8 for 2 threads on 2 cores with Python 2.6), CPU/wall {:.2}, {} voluntary / {} involuntary context switches; the old-GIL model predicted {} ({:+.1} %).",
+                "Python 2.7 (old GIL) with {} threads took {} against {} on one (×{:.2}; Beazley measured ×1.8 for 2 threads on 2 cores with Python 2.6 in his 2009 talk \"Inside the Python GIL\"), CPU/wall {:.2}, {} voluntary / {} involuntary context switches; the old-GIL model predicted {} ({:+.1} %).",
                 r.threads,
                 seconds(r.measured_wall_s),
                 seconds(one),
                 r.slowdown,
                 r.measured_cpu_s / r.measured_wall_s,
-                r.ctx_switches.0,
-                r.ctx_switches.1,
+                thousands(r.ctx_switches.0.max(0) as u64),
+                thousands(r.ctx_switches.1.max(0) as u64),
                 seconds(r.predicted_wall_s),
                 r.wall_error * 100.0
             )

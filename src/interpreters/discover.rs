@@ -1,0 +1,114 @@
+//! Where gilsim looks for Pythons: every `python`, `python3`, `python3.X` and `python2.7` on
+//! PATH, pyenv's versions (`$PYENV_ROOT`, default `~/.pyenv`), uv's managed Pythons
+//! (`$UV_PYTHON_INSTALL_DIR`, default `~/.local/share/uv/python`), and any given by path.
+//! The same file found twice is listed once, under the first place it was found.
+use super::probe::{probe, Interpreter};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long one interpreter may take to describe itself.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Candidates in search order: (command path, where it was found).
+fn candidates(given: &[PathBuf]) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> = given
+        .iter()
+        .map(|p| (p.clone(), "--python".to_string()))
+        .collect();
+    let is_python_name = |name: &str| {
+        name == "python" || name == "python3" || name == "python2.7" || {
+            name.strip_prefix("python3.").is_some_and(|rest| {
+                let rest = rest.strip_suffix('t').unwrap_or(rest);
+                !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
+            })
+        }
+    };
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| is_python_name(n))
+            .collect();
+        names.sort();
+        out.extend(names.into_iter().map(|n| (dir.join(n), "PATH".to_string())));
+    }
+    let home = dirs::home_dir().unwrap_or_default();
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".pyenv"));
+    out.extend(versions_in(&pyenv.join("versions"), "pyenv"));
+    let uv = std::env::var_os("UV_PYTHON_INSTALL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".local/share/uv/python"));
+    out.extend(versions_in(&uv, "uv"));
+    out
+}
+
+/// `DIR/*/bin/python` (or `python3`) for each installed version under `dir`, sorted.
+fn versions_in(dir: &Path, found_in: &str) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|e| {
+            let bin = e.ok()?.path().join("bin");
+            ["python3", "python"]
+                .iter()
+                .map(|n| bin.join(n))
+                .find(|p| p.is_file())
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|p| (p, found_in.to_string()))
+        .collect()
+}
+
+/// Every working interpreter found, each once, oldest version first.
+pub fn discover(given: &[PathBuf]) -> Vec<Interpreter> {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::new();
+    for (path, found_in) in candidates(given) {
+        let Ok(real) = std::fs::canonicalize(&path) else {
+            continue;
+        };
+        // pyenv's shims are scripts that pick a version by directory: not an interpreter.
+        if real.to_string_lossy().contains("/.pyenv/shims/") || seen.contains(&real) {
+            continue;
+        }
+        seen.push(real);
+        if let Some(report) = probe(&path, PROBE_TIMEOUT) {
+            out.push(Interpreter::from_report(report, &path, &found_in));
+        }
+    }
+    // Stable: among equal versions, the first place searched comes first.
+    out.sort_by_key(|i| i.version_key());
+    out
+}
+
+/// The interpreter a user names: a path, or a version name ("2.7", "3.12", "3.13t") matched
+/// against the discovered ones (the first found wins).
+pub fn resolve(name: &str) -> Result<Interpreter, String> {
+    if name.contains('/') {
+        let path = PathBuf::from(name);
+        return discover(std::slice::from_ref(&path))
+            .into_iter()
+            .find(|i| i.found_in == "--python")
+            .ok_or_else(|| format!("{name} is not a Python gilsim can run"));
+    }
+    let all = discover(&[]);
+    all.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
+        format!(
+            "no Python {name} found (PATH, pyenv, uv); found: {}",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )
+    })
+}

@@ -131,6 +131,13 @@ pub struct CountdownArgs {
     /// Also time GIL acquisitions from a host thread every MS milliseconds (gilknocker's method; python-threads rows)
     #[arg(long, value_name = "MS", value_parser = probe_ms)]
     pub probe_interval: Option<f64>,
+    /// Run the Python rows under these interpreters instead (names from `gilsim interpreters`,
+    /// e.g. 2.7,3.13, "embedded", or paths), as child processes measured from outside
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub python: Vec<String>,
+    /// Run every row on each of these numbers of CPUs (sched_setaffinity)
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = worker_count)]
+    pub cpus: Vec<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -155,6 +162,8 @@ impl CountdownArgs {
             sampled_count: self.sampled_count,
             sampled_runs: self.sampled_runs,
             probe_interval: self.probe_interval,
+            python: self.python.clone(),
+            cpus: self.cpus.clone(),
             timeout: self.timeout.timeout,
         }
     }

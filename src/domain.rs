@@ -239,6 +239,16 @@ impl ThreadUsage {
     }
 }
 
+/// An interpreter other than the embedded one, as a row names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalPython {
+    /// "2.7", "3.13", "3.13t".
+    pub name: String,
+    pub version: String,
+    pub path: String,
+    pub gil: crate::interpreters::GilKind,
+}
+
 // What each workload measured, as its worker reports it.
 
 /// One `Pool.map` (or its Rust twin) from pool creation to shutdown.

@@ -306,3 +306,75 @@ fn csv_and_markdown_have_one_line_per_row() {
     let md = stdout(&run(&args("markdown")));
     assert!(md.lines().any(|l| l.starts_with("| rust-threads")), "{md}");
 }
+
+#[test]
+fn one_cpu_holds_even_rust_threads_to_one_core() {
+    let _one_at_a_time = serial();
+    let doc = countdown_json(&[
+        "--runtimes",
+        "rust-threads",
+        "--threads",
+        "2",
+        "--cpus",
+        "1",
+        "--count",
+        "2000000000",
+        "--repeat",
+        "3",
+    ]);
+    let r = &doc["results"][0];
+    assert_eq!(r["cpus"], 1);
+    // CPU time over wall time cannot exceed the number of CPUs the threads may run on.
+    for p in per_run_parallelism(r) {
+        assert!(p < 1.15, "2 Rust threads on 1 CPU reached CPU/wall {p}");
+    }
+}
+
+#[test]
+fn an_unknown_python_is_a_usage_error() {
+    let out = run(&["countdown", "--python", "9.9", "--repeat", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no Python 9.9 found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+#[ignore = "needs a Python 2.7 (pyenv 2.7.18); .ci/run runs it where there is one"]
+fn the_old_gil_makes_two_threads_slower_on_two_cpus_than_on_one() {
+    let _one_at_a_time = serial();
+    let doc = countdown_json(&[
+        "--python",
+        "2.7",
+        "--runtimes",
+        "python-threads",
+        "--threads",
+        "1,2",
+        "--cpus",
+        "1,2",
+        "--count",
+        "10000000",
+        "--repeat",
+        "3",
+    ]);
+    let wall = |cpus: u64, workers: u64| {
+        doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["cpus"] == cpus && r["workers"] == workers)
+            .map(|r| r["wall_s"]["median"].as_f64().unwrap())
+            .unwrap()
+    };
+    assert!(doc["results"][0]["python"]["version"]
+        .as_str()
+        .unwrap()
+        .starts_with("2.7"));
+    let on_two = wall(2, 2) / wall(2, 1);
+    let on_one = wall(1, 2) / wall(1, 1);
+    // Beazley's direction: two threads fight over the old GIL across cores.
+    assert!(on_two > 1.2, "2 threads on 2 CPUs ×{on_two:.2} of 1 thread");
+    assert!(on_two > on_one, "×{on_two:.2} on 2 CPUs, ×{on_one:.2} on 1");
+}

@@ -24,6 +24,11 @@ pub struct CountdownSpec {
     pub sampled_runs: usize,
     /// Time GIL acquisitions from a host thread at this period (seconds).
     pub probe_interval: Option<f64>,
+    /// Interpreters for the Python rows, by name ("2.7", "3.13", "embedded") or path; empty:
+    /// the embedded one.
+    pub python: Vec<String>,
+    /// Run every row on each of these CPU counts; empty: all CPUs.
+    pub cpus: Vec<usize>,
     /// Per trial, seconds.
     pub timeout: f64,
 }

@@ -12,6 +12,9 @@ use pyo3::prelude::*;
 use std::time::{Duration, Instant};
 
 pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
+    if let Some(n) = trial.cpus {
+        crate::runner::affinity::limit_to(n)?;
+    }
     if trial.runtime == Runtime::RustThreads {
         return measure(|| Ok(native::countdown::run_threads(trial.count, trial.workers)));
     }

@@ -90,6 +90,12 @@ pub struct CountdownTrial {
     pub gil: crate::measure::gil::watch::GilSampling,
     /// Time GIL acquisitions from a host thread at this period (python-threads rows).
     pub probe_interval_s: Option<f64>,
+    /// Run under another interpreter, as a child process measured from outside (Python rows).
+    #[serde(default)]
+    pub python: Option<crate::domain::ExternalPython>,
+    /// Run on this many CPUs (`sched_setaffinity`).
+    #[serde(default)]
+    pub cpus: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -38,6 +38,8 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         switch_interval_s: Some(interval),
         gil,
         probe_interval_s: None,
+        python: None,
+        cpus: None,
     };
     // Settings take turns in a fresh random order each round (see `runner::order`): setting
     // 0 is one thread, setting 1 + k two threads at INTERVALS[k].

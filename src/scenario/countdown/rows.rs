@@ -1,5 +1,5 @@
 //! Condensing repeated countdown trials into one row per (runtime, workers).
-use crate::domain::Runtime;
+use crate::domain::{ExternalPython, Runtime};
 use crate::measure::gil::probe::{Latencies, ProbeStats};
 use crate::measure::gil::stats::{aggregate, GilStats};
 use crate::report::units::{seconds, thousands};
@@ -12,6 +12,12 @@ use serde::Serialize;
 pub struct CountdownRow {
     pub runtime: Runtime,
     pub workers: usize,
+    /// The interpreter of a Python row run as a child process (absent: the embedded one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python: Option<ExternalPython>,
+    /// The CPUs the trial was limited to (absent: all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<usize>,
     pub count: u64,
     pub wall_s: Summary,
     pub cpu_s: CpuSummary,
@@ -76,27 +82,26 @@ pub fn build(
             row
         })
         .collect();
-    let baselines: Vec<(Runtime, f64)> = rows
+    let baselines: Vec<(Runtime, Option<String>, Option<usize>, f64)> = rows
         .iter()
         .filter(|r| r.workers == 1)
-        .map(|r| (r.runtime, r.wall_s.median))
+        .map(|r| (r.runtime, r.python_name(), r.cpus, r.wall_s.median))
         .collect();
     for row in &mut rows {
         // Processes run the same Python loop; with no 1-process row, sequential Python (one
         // thread) is the honest baseline, and the row says so.
-        let baseline = baselines
-            .iter()
-            .find(|(rt, _)| *rt == row.runtime)
-            .or_else(|| {
-                (row.runtime == Runtime::PythonProcesses)
-                    .then(|| {
-                        baselines
-                            .iter()
-                            .find(|(rt, _)| *rt == Runtime::PythonThreads)
-                    })
-                    .flatten()
-            });
-        if let Some((runtime, wall)) = baseline {
+        let same = |rt: Runtime| {
+            let (python, cpus) = (row.python_name(), row.cpus);
+            baselines
+                .iter()
+                .find(move |(r, p, c, _)| *r == rt && *p == python && *c == cpus)
+        };
+        let baseline = same(row.runtime).or_else(|| {
+            (row.runtime == Runtime::PythonProcesses)
+                .then(|| same(Runtime::PythonThreads))
+                .flatten()
+        });
+        if let Some((runtime, _, _, wall)) = baseline {
             row.speedup = Some(wall / row.wall_s.median);
             row.speedup_baseline = Some(format!("{} ×1", runtime.name()));
         }
@@ -122,6 +127,8 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
     CountdownRow {
         runtime: trial.runtime,
         workers: trial.workers,
+        python: trial.python.clone(),
+        cpus: trial.cpus,
         count: trial.count,
         wall_s: Summary::of(&walls),
         cpu_s: CpuSummary {
@@ -147,6 +154,13 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
     }
 }
 
+impl CountdownRow {
+    /// The interpreter's name for another interpreter's row ("2.7"); None: the embedded one.
+    pub fn python_name(&self) -> Option<String> {
+        self.python.as_ref().map(|p| p.name.clone())
+    }
+}
+
 impl Row for CountdownRow {
     fn cells(&self) -> Vec<Cell> {
         let per_thread = |f: &dyn Fn(&ThreadCpu) -> String| {
@@ -156,8 +170,15 @@ impl Row for CountdownRow {
                 "–".into()
             }
         };
-        vec![
-            Cell::new("runtime", self.runtime.name()),
+        let mut cells = vec![Cell::new("runtime", self.runtime.name())];
+        // Only reports that compare interpreters or CPU counts show these columns.
+        if let Some(p) = &self.python {
+            cells.push(Cell::new("python", p.version.clone()));
+        }
+        if let Some(n) = self.cpus {
+            cells.push(Cell::new("cpus", n.to_string()));
+        }
+        cells.extend([
             Cell::new("workers", self.workers.to_string()),
             Cell::new("wall", seconds(self.wall_s.median)),
             Cell::new(
@@ -214,13 +235,21 @@ impl Row for CountdownRow {
                 "held per thread",
                 self.gil.as_ref().map_or("–".into(), held_per_thread),
             ),
-        ]
+        ]);
+        cells
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
         let gil = self.gil.as_ref();
         vec![
             ("runtime", self.runtime.name().to_string()),
+            (
+                "python",
+                self.python
+                    .as_ref()
+                    .map_or(String::new(), |p| p.version.clone()),
+            ),
+            ("cpus", field(self.cpus)),
             ("workers", self.workers.to_string()),
             ("count", self.count.to_string()),
             ("wall_median_s", self.wall_s.median.to_string()),

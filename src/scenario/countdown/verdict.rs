@@ -8,6 +8,7 @@
 //! run-to-run drift). With fewer than `MIN_RUNS_FOR_SPREAD` runs nothing is decided.
 use super::rows::CountdownRow;
 use crate::domain::{PythonInfo, Runtime};
+use crate::interpreters::GilKind;
 use crate::measure::gil::stats::GilStats;
 use crate::report::units::{seconds, thousands};
 use crate::stats::MIN_RUNS_FOR_SPREAD;
@@ -51,18 +52,87 @@ pub fn compare(row: &CountdownRow, base: &CountdownRow) -> (f64, Comparison) {
     (ratio, verdict)
 }
 
+/// The interpreter a group of Python rows ran under, as the verdict describes it.
+struct Interp {
+    /// "" for the only interpreter of the report, else "Python 2.7.18: " or "On 1 CPU: ".
+    prefix: String,
+    implementation: String,
+    version: String,
+    gil: GilKind,
+}
+
+impl Interp {
+    fn of(row: &CountdownRow, embedded: &PythonInfo, several: bool) -> Interp {
+        let (implementation, version, gil) = match &row.python {
+            Some(p) => ("CPython".to_string(), p.version.clone(), p.gil),
+            None => (
+                embedded.implementation.clone(),
+                embedded.version.clone(),
+                if embedded.gil_enabled {
+                    GilKind::New
+                } else {
+                    GilKind::FreeThreaded
+                },
+            ),
+        };
+        let mut prefix = String::new();
+        if several {
+            prefix = format!("Python {version}");
+            if row.python.is_none() {
+                prefix += " (embedded)";
+            }
+        }
+        if let Some(n) = row.cpus {
+            prefix += &format!(
+                "{}on {n} CPU{}",
+                if prefix.is_empty() { "On " } else { " " },
+                if n == 1 { "" } else { "s" }
+            );
+            prefix = prefix.replacen("On on", "On", 1);
+        }
+        if !prefix.is_empty() {
+            prefix += ": ";
+        }
+        Interp {
+            prefix,
+            implementation,
+            version,
+            gil,
+        }
+    }
+}
+
 pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u64) -> String {
-    let find = |rt: Runtime, w: usize| rows.iter().find(|r| r.runtime == rt && r.workers == w);
+    let find = |rt: Runtime, w: usize| {
+        rows.iter()
+            .find(|r| r.runtime == rt && r.workers == w && r.python.is_none() && r.cpus.is_none())
+    };
     let mut paragraphs = Vec::new();
     let interval_ms = interval * 1e3;
     let one = find(Runtime::PythonThreads, 1);
 
-    if let Some(one) = one {
-        for many in rows
+    // One comparison per interpreter and CPU count, each against its own 1-thread row.
+    let mut groups: Vec<(Option<String>, Option<usize>)> = Vec::new();
+    for r in rows.iter().filter(|r| r.runtime == Runtime::PythonThreads) {
+        let key = (r.python_name(), r.cpus);
+        if !groups.contains(&key) {
+            groups.push(key);
+        }
+    }
+    let several = rows.iter().any(|r| r.python.is_some());
+    for (name, cpus) in &groups {
+        let group: Vec<&CountdownRow> = rows
             .iter()
-            .filter(|r| r.runtime == Runtime::PythonThreads && r.workers > 1)
-        {
-            paragraphs.push(threads_paragraph(one, many, python, interval_ms));
+            .filter(|r| {
+                r.runtime == Runtime::PythonThreads && r.python_name() == *name && r.cpus == *cpus
+            })
+            .collect();
+        let Some(one) = group.iter().find(|r| r.workers == 1) else {
+            continue;
+        };
+        for many in group.iter().filter(|r| r.workers > 1) {
+            let who = Interp::of(many, python, several);
+            paragraphs.push(threads_paragraph(one, many, &who, interval_ms));
         }
     }
     for procs in rows
@@ -158,7 +228,7 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
 fn threads_paragraph(
     one: &CountdownRow,
     many: &CountdownRow,
-    python: &PythonInfo,
+    python: &Interp,
     interval_ms: f64,
 ) -> String {
     let (ratio, comparison) = compare(many, one);
@@ -208,9 +278,9 @@ fn threads_paragraph(
     let switches = match many.gil.as_ref().filter(|g| g.from_the_interpreter()) {
         Some(g) => gil_sentence(g, many.wall_s.median, interval_ms),
         None => format!(
-            " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {:.0} to {:.0}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",
-            one.ctx_switches.voluntary,
-            many.ctx_switches.voluntary,
+            " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {} to {}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",
+            thousands(one.ctx_switches.voluntary.round() as u64),
+            thousands(many.ctx_switches.voluntary.round() as u64),
             many.ctx_switches.voluntary / intervals,
             many.gil
                 .as_ref()
@@ -218,10 +288,15 @@ fn threads_paragraph(
                 .map_or(String::new(), |r| format!(" (exact GIL figures unavailable: {r})"))
         ),
     };
-    let why = if !python.gil_enabled {
+    let why = if python.gil == GilKind::FreeThreaded {
         format!(
             " This {} {} build runs without a GIL, so threads can run Python bytecode in parallel.",
             python.implementation, python.version
+        )
+    } else if python.gil == GilKind::Old {
+        format!(
+            " Why: Python {} has the \"old\" GIL (3.1 and before): the running thread releases it every 100 ticks and, with no hand-off, usually takes it straight back; on several cores the waiting thread wakes, finds it taken again, and the threads fight over it, burning CPU in the attempts. That is the slowdown David Beazley measured in his 2009 talk \"Inside the Python GIL\" (×1.8 for 2 threads on 2 cores, Python 2.6); on one CPU the fight mostly stops.",
+            python.version
         )
     } else {
         let new_gil = format!(
@@ -269,7 +344,7 @@ fn threads_paragraph(
             ))
         })
         .unwrap_or_default();
-    headline + &busy + &switches + &why + &probe
+    python.prefix.clone() + &headline + &busy + &switches + &why + &probe
 }
 
 /// "The GIL changed hands 227 times in 1.14 s (one hand-off per 5.0 ms …)".
@@ -327,6 +402,8 @@ mod tests {
         CountdownRow {
             runtime: Runtime::PythonThreads,
             workers: 1,
+            python: None,
+            cpus: None,
             count: 1,
             wall_s: Summary::of(samples),
             cpu_s: CpuSummary {

@@ -9,32 +9,15 @@ pub use rows::OldRow;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{Document, Host};
-use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
+use crate::scenario::countdown::external::run_driver;
 use crate::scenario::spec::SimulateSpec;
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
-
-/// The seed's countdown, written so Python 2 and 3 both run it.
-const COUNTDOWN: &str = r#"
-import sys, time
-from threading import Thread
-def countdown(n):
-    while n>0:
-        n -= 1
-count, workers = int(sys.argv[1]), int(sys.argv[2])
-if workers == 1:
-    countdown(count)
-else:
-    ts = [Thread(target=countdown, args=(count // workers,)) for _ in range(workers)]
-    for t in ts: t.start()
-    for t in ts: t.join()
-"#;
 
 /// A Python 2.7 on this machine (PATH, pyenv or uv), as `gilsim interpreters` finds it.
 pub fn python27() -> Result<PathBuf, String> {
@@ -70,12 +53,15 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
             i / threads.len() + 1,
             spec.repeat
         ));
-        let mut cmd = Command::new(&python);
-        cmd.args(["-c", COUNTDOWN, &count.to_string(), &n.to_string()]);
-        let out = external::run(cmd, timeout).context("running Python 2.7")?;
-        if out.exit_code != 0 {
-            bail!("Python 2.7 exited with code {}", out.exit_code);
-        }
+        let (_, out) = run_driver(
+            &python.to_string_lossy(),
+            count,
+            n,
+            "threads",
+            None,
+            timeout,
+        )
+        .context("running Python 2.7")?;
         measured[k].1.push(out);
     }
     progress.finish();

@@ -78,6 +78,8 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
                 // Only hand-offs are compared: no sampler to slow the measured run.
                 gil: GilSampling::Counter,
                 probe_interval_s: None,
+                python: None,
+                cpus: None,
             },
             timeout,
         )?;

@@ -2,7 +2,7 @@
 
 The server answers each request on one end of a socketpair; every recv and send releases the
 GIL and must get it back. The client is a host thread of gilsim on the other end that never
-holds the GIL. The CPU threads run the seed's countdown loop in pieces until told to stop.
+holds the GIL. The CPU threads run the study note's countdown loop in pieces until told to stop.
 """
 import socket
 import threading

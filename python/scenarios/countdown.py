@@ -1,4 +1,4 @@
-"""The seed's countdown, parameterised: `count` split evenly over `workers` threads or processes.
+"""The study note's countdown, parameterised: `count` split evenly over `workers` threads or processes.
 
 Loaded by the gilsim worker process; `run_threads` / `run_processes` are called from Rust, which
 times the call and reads the process tree's CPU time around it. Each thread reports its own
@@ -17,13 +17,13 @@ except ImportError:  # run outside gilsim
 
 
 def countdown(n):
-    # The seed's loop, unchanged.
+    # The study note's loop, unchanged.
     while n>0:
         n -= 1
 
 
 def split(count, workers):
-    """Shares that add up to exactly `count` (the seed uses COUNT//2 twice)."""
+    """Shares that add up to exactly `count` (the study note uses COUNT//2 twice)."""
     base, extra = divmod(count, workers)
     return [base + (1 if i < extra else 0) for i in range(workers)]
 
@@ -43,7 +43,7 @@ def _thread_usage(name):
 def run_threads(count, workers):
     shares = split(count, workers)
     if workers == 1:
-        # The seed's single-thread script: countdown(COUNT) in the main thread.
+        # The study note's single-thread script: countdown(COUNT) in the main thread.
         if _gilsim:
             _gilsim.register_thread("MainThread")
         before = _thread_usage("MainThread")
@@ -64,8 +64,8 @@ def run_threads(count, workers):
 
 
 class _CountdownThread(threading.Thread):
-    """A thread running countdown(n), as the seed's Thread(target=countdown, args=(n,)) does,
-    that also reads its own CPU time before it ends. Named Thread-N like the seed's threads."""
+    """A thread running countdown(n), as the study note's Thread(target=countdown, args=(n,)) does,
+    that also reads its own CPU time before it ends. Named Thread-N like the study note's threads."""
 
     def __init__(self, n):
         super().__init__()

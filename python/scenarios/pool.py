@@ -1,7 +1,7 @@
-"""The seed's Pool.map, parameterised and timed.
+"""The study note's Pool.map, parameterised and timed.
 
-Method 1 is the seed's `p = Pool(8); p.map(...); p.close(); p.join()`, method 2 its
-`with Pool(8) as p: res = p.map(...)`; both use the seed's f with return values. `work` gives
+Method 1 is the study note's `p = Pool(8); p.map(...); p.close(); p.join()`, method 2 its
+`with Pool(8) as p: res = p.map(...)`; both use the study note's f with return values. `work` gives
 each item a countdown of that length so the pool can be CPU-bound instead of pure overhead.
 Start-up is measured from the Pool() call until the last worker has run its initializer
 (each reports time.monotonic(), one clock for all processes on Linux).
@@ -18,7 +18,7 @@ def countdown(n):
 
 
 def f(x):
-    # The seed's f with return values.
+    # The study note's f with return values.
     return x
 
 

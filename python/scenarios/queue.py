@@ -1,12 +1,12 @@
-"""The seed's sender/receiver pairs, parameterised and timed.
+"""The study note's sender/receiver pairs, parameterised and timed.
 
 - process: multiprocessing.Queue, sender in a Process, receiver in the parent, sender stopped
   with terminate() (it never ends by itself);
-- process-class: the seed's class-based version (the sender is a function nested in __init__);
+- process-class: the study note's class-based version (the sender is a function nested in __init__);
 - thread: queue.Queue, sender in a Thread, stopped with an Event and join() (threads have no
   terminate()).
 
-Each message is the seed's x, sent with the sender's time.monotonic() (one clock for every
+Each message is the study note's x, sent with the sender's time.monotonic() (one clock for every
 process on Linux) so the receiver can measure put → get latency.
 """
 import multiprocessing
@@ -29,7 +29,7 @@ def _receive(q, messages, interval):
 
 
 def sender(q, interval):
-    # The seed's sender.
+    # The study note's sender.
     x = 0
     while True:
         q.put((x, time.monotonic()))
@@ -52,7 +52,7 @@ def run_process(start_method, messages, interval):
 
 
 class A:
-    # The seed's "classy way", with the context and interval as parameters.
+    # The study note's "classy way", with the context and interval as parameters.
     def __init__(self, ctx, interval):
         self.q = ctx.Queue()
         # sender (background)
@@ -83,7 +83,7 @@ def run_process_class(start_method, messages, interval):
 
 
 class T:
-    # The seed's threading version.
+    # The study note's threading version.
     def __init__(self, interval):
         self.q = queue.Queue()
         self.exit_event = threading.Event()

@@ -1,4 +1,4 @@
-"""The seed's "objects can be shared between threads, but must be copied per process".
+"""The study note's "objects can be shared between threads, but must be copied per process".
 
 A list of `size` integers is mutated by a thread or by a child process; the parent then looks
 at its own object. For processes the cost of the copy is measured: the bytes pickled to send

@@ -1,4 +1,4 @@
-//! The seed's countdown loop in Rust, on real OS threads.
+//! The study note's countdown loop in Rust, on real OS threads.
 use crate::domain::ThreadUsage;
 use crate::measure::rusage::{Usage, Who};
 use std::hint::black_box;
@@ -15,7 +15,7 @@ pub fn countdown(n: u64) {
 pub use gilsim_sim::split;
 
 /// Runs the countdown on `workers` threads (the calling thread when `workers == 1`, like the
-/// seed's single-thread script) and returns each thread's own CPU time.
+/// study note's single-thread script) and returns each thread's own CPU time.
 pub fn run_threads(count: u64, workers: usize) -> Vec<ThreadUsage> {
     let shares = split(count, workers);
     if workers == 1 {

@@ -1,4 +1,4 @@
-//! Native Rust twins of the seed's Python workloads.
+//! Native Rust twins of the study note's Python workloads.
 pub mod countdown;
 pub mod echo_client;
 pub mod pool;

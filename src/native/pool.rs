@@ -1,4 +1,4 @@
-//! Rust twins of the seed's `Pool.map`: a thread pool and a pool of gilsim child processes
+//! Rust twins of the study note's `Pool.map`: a thread pool and a pool of gilsim child processes
 //! talking over pipes, each timed the way the Python rows are (creation → every worker ready;
 //! map submitted → results back; creation → pool shut down).
 use super::countdown::countdown;
@@ -13,7 +13,7 @@ use std::time::Instant;
 /// The hidden command line a pool child answers to.
 pub const CHILD_ARG: &str = "__pool-child";
 
-/// The seed's f with a countdown of `work` first.
+/// The study note's f with a countdown of `work` first.
 fn f(work: u64, x: u64) -> u64 {
     countdown(work);
     x

@@ -1,4 +1,4 @@
-//! Rust twins of the seed's sender/receiver: a channel between threads with an `AtomicBool`
+//! Rust twins of the study note's sender/receiver: a channel between threads with an `AtomicBool`
 //! stop flag (the Event version), and a child process writing to a pipe, stopped with kill
 //! (the terminate() version). Same messages, same interval, same measurements.
 use crate::domain::QueueOutcome;

@@ -1,4 +1,4 @@
-//! The seed's "objects can be shared between threads, but must be copied per process": one
+//! The study note's "objects can be shared between threads, but must be copied per process": one
 //! mutation by a thread and one by a process per start method, seen from the parent.
 use crate::domain::ShareOutcome;
 use crate::measure::gil::stats::GilStats;

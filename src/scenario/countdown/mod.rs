@@ -1,4 +1,4 @@
-//! The seed's countdown benchmark: 1 thread vs N threads vs N processes vs Rust.
+//! The study note's countdown benchmark: 1 thread vs N threads vs N processes vs Rust.
 pub mod external;
 mod rows;
 mod verdict;

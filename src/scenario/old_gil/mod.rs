@@ -1,5 +1,5 @@
 //! `gilsim simulate --validate --gil old`: the old GIL's model against a real old interpreter.
-//! Python 2.7 (pyenv's 2.7.18, where present) runs the seed's countdown on 1 and 2 threads as a
+//! Python 2.7 (pyenv's 2.7.18, where present) runs the study note's countdown on 1 and 2 threads as a
 //! subprocess, measured from outside (wall, CPU, context switches from `wait4`). Its 1-thread
 //! time calibrates the model's time per iteration; the 2-thread time is then predicted.
 mod rows;

@@ -1,4 +1,4 @@
-//! The seed's `Pool.map`: start methods, start-up against work, and Rust's thread and process
+//! The study note's `Pool.map`: start methods, start-up against work, and Rust's thread and process
 //! pools doing the same map.
 mod rows;
 mod verdict;

@@ -13,7 +13,7 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize)]
 pub struct PoolRow {
     pub runtime: PoolRuntime,
-    /// The seed's method 1 (`close-join`) or 2 (`with`); Python rows only.
+    /// The study note's method 1 (`close-join`) or 2 (`with`); Python rows only.
     pub method: Option<&'static str>,
     pub start_method: Option<&'static str>,
     pub workers: usize,

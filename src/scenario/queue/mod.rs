@@ -1,4 +1,4 @@
-//! The seed's sender/receiver pairs: with its defaults a reproduction (10 messages 0.5 s
+//! The study note's sender/receiver pairs: with its defaults a reproduction (10 messages 0.5 s
 //! apart); with `--interval 0` a throughput and latency benchmark.
 mod rows;
 mod verdict;

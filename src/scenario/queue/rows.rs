@@ -16,7 +16,7 @@ const RECEIVED_LISTED: usize = 100;
 #[derive(Clone, Debug, Serialize)]
 pub struct QueueRow {
     pub runtime: QueueRuntime,
-    /// The seed's variant this row runs (Rust rows: the one they are the twin of).
+    /// The study note's variant this row runs (Rust rows: the one they are the twin of).
     pub variant: QueueVariant,
     pub start_method: Option<&'static str>,
     pub messages: usize,

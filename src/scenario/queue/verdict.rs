@@ -46,7 +46,7 @@ pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
     if spec.interval > 0.0 {
         if let Some(total) = ok.first().and_then(|r| r.total_s) {
             paragraphs.push(format!(
-                "Each run took about {} (the first row: {}): the receiver sleeps {} s after each of its {} gets, as in the seed.",
+                "Each run took about {} (the first row: {}): the receiver sleeps {} s after each of its {} gets, as in the study note.",
                 seconds(total),
                 name(ok[0]),
                 spec.interval,
@@ -74,7 +74,7 @@ pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
         .any(|r| r.runtime.name() == "python" && r.variant.name() == "thread")
     {
         paragraphs.push(format!(
-            "Threads need the event because Python gives no way to stop a thread from outside (no terminate() or kill()): the sender must check a flag itself, so it stops only at its next check, after its current sleep{}. A process can be killed from outside, which is why the seed's process versions use terminate() on a sender that never ends.",
+            "Threads need the event because Python gives no way to stop a thread from outside (no terminate() or kill()): the sender must check a flag itself, so it stops only at its next check, after its current sleep{}. A process can be killed from outside, which is why the study note's process versions use terminate() on a sender that never ends.",
             if spec.interval > 0.0 { format!(" (up to {} s)", spec.interval) } else { String::new() }
         ));
     }

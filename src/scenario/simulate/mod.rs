@@ -53,7 +53,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         seed: spec.seed,
         duration_s: spec.duration,
         record: spec.record,
-        // The seed's script: one thread runs in the main thread, several are started by it.
+        // The study note's script: one thread runs in the main thread, several are started by it.
         main_thread: threads > 1 && spec.gil == Policy::New,
         exact: spec.exact,
     };

@@ -243,13 +243,6 @@ impl Row for CountdownRow {
         let gil = self.gil.as_ref();
         vec![
             ("runtime", self.runtime.name().to_string()),
-            (
-                "python",
-                self.python
-                    .as_ref()
-                    .map_or(String::new(), |p| p.version.clone()),
-            ),
-            ("cpus", field(self.cpus)),
             ("workers", self.workers.to_string()),
             ("count", self.count.to_string()),
             ("wall_median_s", self.wall_s.median.to_string()),
@@ -257,7 +250,6 @@ impl Row for CountdownRow {
             ("wall_max_s", self.wall_s.max.to_string()),
             ("wall_mad_s", self.wall_s.mad.to_string()),
             ("wall_cv", self.wall_s.cv.to_string()),
-            ("runs", self.wall_s.samples.len().to_string()),
             ("cpu_median_s", self.cpu_s.median.to_string()),
             ("parallelism", self.parallelism.to_string()),
             ("speedup", field(self.speedup)),
@@ -288,6 +280,15 @@ impl Row for CountdownRow {
                         .join(";")
                 }),
             ),
+            // Columns added later go last, so every column keeps its place.
+            ("runs", self.wall_s.samples.len().to_string()),
+            (
+                "python",
+                self.python
+                    .as_ref()
+                    .map_or(String::new(), |p| p.version.clone()),
+            ),
+            ("cpus", field(self.cpus)),
         ]
     }
 }

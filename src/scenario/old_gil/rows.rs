@@ -43,11 +43,12 @@ impl Row for OldRow {
             ("threads", self.threads.to_string()),
             ("measured_wall_s", self.measured_wall_s.to_string()),
             ("measured_cpu_s", self.measured_cpu_s.to_string()),
-            ("ctx_voluntary", self.ctx_switches.0.to_string()),
-            ("ctx_involuntary", self.ctx_switches.1.to_string()),
             ("predicted_wall_s", self.predicted_wall_s.to_string()),
             ("wall_error", self.wall_error.to_string()),
             ("slowdown", self.slowdown.to_string()),
+            // Columns added later go last, so every column keeps its place.
+            ("ctx_voluntary", self.ctx_switches.0.to_string()),
+            ("ctx_involuntary", self.ctx_switches.1.to_string()),
         ]
     }
 }

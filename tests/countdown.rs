@@ -378,3 +378,37 @@ fn the_old_gil_makes_two_threads_slower_on_two_cpus_than_on_one() {
     assert!(on_two > 1.2, "2 threads on 2 CPUs ×{on_two:.2} of 1 thread");
     assert!(on_two > on_one, "×{on_two:.2} on 2 CPUs, ×{on_one:.2} on 1");
 }
+
+#[test]
+#[ignore = "needs a CPython 3.13 (pyenv 3.13); .ci/run runs it where there is one"]
+fn python_3_13_hand_offs_are_read_exactly_from_outside() {
+    let _one_at_a_time = serial();
+    for interval in [0.005, 0.001] {
+        let doc = countdown_json(&[
+            "--python",
+            "3.13",
+            "--runtimes",
+            "python-threads",
+            "--threads",
+            "1,2",
+            "--switch-interval",
+            &interval.to_string(),
+            "--count",
+            "20000000",
+            "--repeat",
+            "1",
+        ]);
+        let rows = doc["results"].as_array().unwrap();
+        let one = &rows[0];
+        let two = &rows[1];
+        assert_eq!(two["gil"]["source"], "debug-offsets", "{two}");
+        assert!(one["gil"]["switches"].as_u64().unwrap() <= 2, "{one}");
+        let wall = two["wall_s"]["median"].as_f64().unwrap();
+        let expected = wall / (interval + 0.000_15);
+        let got = two["gil"]["switches"].as_u64().unwrap() as f64;
+        assert!(
+            (got / expected - 1.0).abs() <= 0.25,
+            "{got} hand-offs in {wall} s at {interval} s, expected ~{expected:.0}"
+        );
+    }
+}

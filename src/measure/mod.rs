@@ -3,4 +3,5 @@
 pub mod clock;
 pub mod gil;
 pub mod maps;
+pub mod outside;
 pub mod rusage;

@@ -163,14 +163,14 @@ fn confirm(py: Python<'_>, state: GilState) -> Result<GilState, String> {
 /// threads_main,] gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
 /// gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder, …}.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct DebugLayout {
-    ceval_gil: usize,
-    gil: usize,
-    locked: usize,
-    holder: usize,
+pub(crate) struct DebugLayout {
+    pub(crate) ceval_gil: usize,
+    pub(crate) gil: usize,
+    pub(crate) locked: usize,
+    pub(crate) holder: usize,
 }
 
-fn debug_layout(version: (u8, u8)) -> Option<DebugLayout> {
+pub(crate) fn debug_layout(version: (u8, u8)) -> Option<DebugLayout> {
     match version {
         (3, 13) => Some(DebugLayout {
             ceval_gil: 14,

@@ -1,14 +1,19 @@
 //! The countdown under another interpreter (Python 2.7 or any 3.x), as a child process measured
 //! from outside: the driver times its own region, `wait4` gives the process tree's CPU and
-//! context switches. The GIL's state inside that process is not read (yet): its figures say so.
+//! context switches, and on 3.13+ the GIL's exact hand-offs are read from the child's memory
+//! (`measure::outside`) just before and just after the timed region, while the driver waits.
 use crate::domain::ExternalPython;
 use crate::measure::gil::stats::GilStats;
-use crate::runner::{affinity, external};
+use crate::measure::outside::OutsideGil;
+use crate::measure::rusage::Usage;
+use crate::runner::{affinity, external, signals, RunError};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// The study note's countdown on 1 thread, N threads or N processes, written so that Python 2.7
 /// and 3.x both run it; prints the wall time of the timed region.
@@ -19,10 +24,18 @@ def countdown(n):
     while n>0:
         n -= 1
 count, workers, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+interval = sys.argv[4] if len(sys.argv) > 4 else ""
+handshake = len(sys.argv) > 5 and sys.argv[5] == "handshake"
 shares = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
 if mode == "processes":
     import multiprocessing
     ctx = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else multiprocessing
+if interval and hasattr(sys, "setswitchinterval"):
+    sys.setswitchinterval(float(interval))
+if handshake:
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    sys.stdin.readline()
 t0 = time.time()
 if workers == 1 and mode == "threads":
     countdown(count)
@@ -34,7 +47,10 @@ else:
     ps = [ctx.Process(target=countdown, args=(n,)) for n in shares]
     for p in ps: p.start()
     for p in ps: p.join()
-print(time.time() - t0)
+sys.stdout.write("%r\n" % (time.time() - t0))
+sys.stdout.flush()
+if handshake:
+    sys.stdin.read()
 "#;
 
 /// Runs the driver once with `python`, on `cpus` CPUs where given.
@@ -69,7 +85,8 @@ pub fn run_driver(
     Ok((wall, out))
 }
 
-/// One countdown trial under `python`.
+/// One countdown trial under `python`: started, held at the start line while gilsim reads the
+/// GIL (3.13+), timed by the driver, held again at the finish for the second reading.
 pub fn measure(
     trial: &CountdownTrial,
     python: &ExternalPython,
@@ -80,21 +97,157 @@ pub fn measure(
     } else {
         "processes"
     };
-    let (wall_s, out) = run_driver(
-        &python.path,
-        trial.count,
-        trial.workers,
-        mode,
-        trial.cpus,
-        timeout,
-    )?;
+    let interval = trial.switch_interval_s.unwrap_or(0.005);
+    let mut command = Command::new(&python.path);
+    command
+        .args([
+            "-c",
+            DRIVER,
+            &trial.count.to_string(),
+            &trial.workers.to_string(),
+            mode,
+        ])
+        .arg(
+            trial
+                .switch_interval_s
+                .map_or(String::new(), |s| s.to_string()),
+        )
+        .arg("handshake")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0);
+    if let Some(n) = trial.cpus {
+        // SAFETY: sched_setaffinity is async-signal-safe.
+        unsafe {
+            command.pre_exec(move || affinity::limit_to(n));
+        }
+    }
+    let _supervising = signals::Supervising::start();
+    let deadline = Instant::now() + timeout;
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {}", python.path))?;
+    let pid = child.id() as i32;
+    let result = converse(&mut child, python, interval, deadline);
+    // Whatever happened, the child and anything it started end here.
+    drop(child.stdin.take());
+    let (status, usage) = reap(pid, deadline);
+    let (wall_s, gil) = result?;
+    if status != 0 {
+        bail!(
+            "{} exited with code {status} running the countdown",
+            python.path
+        );
+    }
     Ok(TrialMeasurement {
         wall_s,
-        usage: out.usage,
+        usage,
         threads: Vec::new(),
-        gil: Some(GilStats::unavailable(
-            "reading the GIL of another interpreter's process is not implemented yet",
-        )),
+        gil: Some(gil),
         probe: None,
     })
+}
+
+/// The start line, the GIL's first reading, the run, its time, the second reading.
+fn converse(
+    child: &mut Child,
+    python: &ExternalPython,
+    interval: f64,
+    deadline: Instant,
+) -> Result<(f64, GilStats)> {
+    let lines = lines_of(child.stdout.take().expect("piped stdout"));
+    let next_line = |what: &str| -> Result<String> {
+        loop {
+            if let Some(signal) = signals::received() {
+                return Err(RunError::Interrupted { signal }.into());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!("{} did not {what} before the timeout", python.path);
+            }
+            match lines.recv_timeout(left.min(Duration::from_millis(50))) {
+                Ok(line) => return Ok(line),
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    bail!("{} ended before it could {what}", python.path)
+                }
+            }
+        }
+    };
+    if next_line("start the countdown")?.trim() != "ready" {
+        bail!("{} did not start the countdown driver", python.path);
+    }
+    let pid = child.id() as i32;
+    let interval_us = (interval * 1e6).round() as u64;
+    let gil = OutsideGil::attach(pid, interval_us);
+    let before = gil.as_ref().ok().map(|g| g.read());
+    writeln!(child.stdin.as_mut().expect("piped stdin"), "go")?;
+    let wall_s: f64 = next_line("finish the countdown")?
+        .trim()
+        .parse()
+        .with_context(|| format!("{} printed no time", python.path))?;
+    let after = gil.as_ref().ok().map(|g| g.read());
+    let stats = match (gil, before, after) {
+        (Ok(_), Some(Ok(b)), Some(Ok(a))) => {
+            let mut stats =
+                GilStats::counted("debug-offsets", a.switch_number - b.switch_number, wall_s);
+            stats.note = Some("read from outside the process (process_vm_readv)".into());
+            stats
+        }
+        (Err(why), _, _) => GilStats::unavailable(why),
+        _ => GilStats::unavailable("reading the GIL from outside failed during the run"),
+    };
+    Ok((wall_s, stats))
+}
+
+/// The child's stdout, line by line, from a thread (the parent never blocks on it).
+fn lines_of(stdout: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits for the child (killing its group at the deadline) and returns its exit status and
+/// its process tree's usage (`wait4`).
+fn reap(pid: i32, deadline: Instant) -> (i32, Usage) {
+    loop {
+        let mut status = 0;
+        // SAFETY: wait4 on our own child, writing into locals we own.
+        let (done, ru) = unsafe {
+            let mut ru: libc::rusage = std::mem::zeroed();
+            let r = libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru);
+            (r == pid || r < 0, ru)
+        };
+        if done {
+            // SAFETY: the group may hold leftovers; ESRCH is fine.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                128 + libc::WTERMSIG(status)
+            };
+            return (
+                code,
+                Usage {
+                    user_s: secs(ru.ru_utime),
+                    sys_s: secs(ru.ru_stime),
+                    voluntary: ru.ru_nvcsw,
+                    involuntary: ru.ru_nivcsw,
+                },
+            );
+        }
+        if Instant::now() >= deadline || signals::received().is_some() {
+            // SAFETY: our child's own group.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }

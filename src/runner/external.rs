@@ -30,31 +30,11 @@ pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError
         text
     });
     loop {
-        let mut status = 0;
-        // SAFETY: wait4 on our own child, writing into locals we own.
-        let (done, ru) = unsafe {
-            let mut ru: libc::rusage = std::mem::zeroed();
-            let r = libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru);
-            (r == pid, ru)
-        };
-        if done {
-            let wall_s = start.elapsed().as_secs_f64();
-            // SAFETY: the group may hold leftovers; ESRCH is fine.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
-            let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+        if let Some((exit_code, usage)) = try_reap(pid) {
             return Ok(External {
-                wall_s,
-                usage: Usage {
-                    user_s: secs(ru.ru_utime),
-                    sys_s: secs(ru.ru_stime),
-                    voluntary: ru.ru_nvcsw,
-                    involuntary: ru.ru_nivcsw,
-                },
-                exit_code: if libc::WIFEXITED(status) {
-                    libc::WEXITSTATUS(status)
-                } else {
-                    128 + libc::WTERMSIG(status)
-                },
+                wall_s: start.elapsed().as_secs_f64(),
+                usage,
+                exit_code,
                 stdout: reader.join().unwrap_or_default(),
             });
         }
@@ -72,4 +52,38 @@ pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// Reaps child `pid` if it has ended (killing whatever is left in its process group): its exit
+/// code (128+N after signal N) and its process tree's usage from `wait4`.
+pub fn try_reap(pid: libc::pid_t) -> Option<(i32, Usage)> {
+    let mut status = 0;
+    // SAFETY: wait4 on our own child, writing into locals we own.
+    let (r, ru) = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        let r = libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru);
+        (r, ru)
+    };
+    if r < 0 {
+        // Not our child any more (already reaped elsewhere): nothing to wait for.
+        return Some((1, Usage::default()));
+    }
+    if r != pid {
+        return None;
+    }
+    // SAFETY: the group may hold leftovers; ESRCH is fine.
+    unsafe { libc::killpg(pid, libc::SIGKILL) };
+    let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    let usage = Usage {
+        user_s: secs(ru.ru_utime),
+        sys_s: secs(ru.ru_stime),
+        voluntary: ru.ru_nvcsw,
+        involuntary: ru.ru_nivcsw,
+    };
+    Some((code, usage))
 }

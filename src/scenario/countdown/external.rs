@@ -214,35 +214,12 @@ fn lines_of(stdout: impl std::io::Read + Send + 'static) -> mpsc::Receiver<Strin
     rx
 }
 
-/// Waits for the child (killing its group at the deadline) and returns its exit status and
-/// its process tree's usage (`wait4`).
+/// Waits for the child (killing its group at the deadline or on a signal) and returns its
+/// exit status and its process tree's usage.
 fn reap(pid: i32, deadline: Instant) -> (i32, Usage) {
     loop {
-        let mut status = 0;
-        // SAFETY: wait4 on our own child, writing into locals we own.
-        let (done, ru) = unsafe {
-            let mut ru: libc::rusage = std::mem::zeroed();
-            let r = libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru);
-            (r == pid || r < 0, ru)
-        };
-        if done {
-            // SAFETY: the group may hold leftovers; ESRCH is fine.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
-            let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
-            let code = if libc::WIFEXITED(status) {
-                libc::WEXITSTATUS(status)
-            } else {
-                128 + libc::WTERMSIG(status)
-            };
-            return (
-                code,
-                Usage {
-                    user_s: secs(ru.ru_utime),
-                    sys_s: secs(ru.ru_stime),
-                    voluntary: ru.ru_nvcsw,
-                    involuntary: ru.ru_nivcsw,
-                },
-            );
+        if let Some(done) = external::try_reap(pid) {
+            return done;
         }
         if Instant::now() >= deadline || signals::received().is_some() {
             // SAFETY: our child's own group.

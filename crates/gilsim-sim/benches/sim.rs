@@ -3,22 +3,13 @@
 //! (every event) and by default (steady state fast-forwarded). Goal: an hour of 64 threads at
 //! 1 ms in under a second.
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use gilsim_sim::{simulate, Params, Policy, Scenario};
+use gilsim_sim::{simulate, Params, Scenario};
 
 fn scenario(threads: usize, interval: f64, seconds: f64, exact: bool) -> Scenario {
     let p = Params::default();
     Scenario {
-        cpu_threads: threads,
-        count: (seconds / p.iteration_s) as u64,
-        io_threads: 0,
-        cores: 2,
-        switch_interval_s: interval,
-        policy: Policy::New,
-        seed: 1,
-        duration_s: None,
-        record: false,
-        main_thread: true,
         exact,
+        ..Scenario::cpu_bound(threads, (seconds / p.iteration_s) as u64, interval, 2)
     }
 }
 

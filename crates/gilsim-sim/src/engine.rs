@@ -86,6 +86,28 @@ pub struct Scenario {
     pub exact: bool,
 }
 
+impl Scenario {
+    /// `threads` CPU-bound threads sharing `count` iterations on `cores` cores under the new
+    /// GIL, started and joined by a main thread as the study note's script does (for 2+
+    /// threads); no I/O threads, no duration, no picture, seed 1, steady-state fast-forward
+    /// allowed. Change any field with `Scenario { field, ..Scenario::cpu_bound(..) }`.
+    pub fn cpu_bound(threads: usize, count: u64, switch_interval_s: f64, cores: usize) -> Scenario {
+        Scenario {
+            cpu_threads: threads,
+            count,
+            io_threads: 0,
+            cores,
+            switch_interval_s,
+            policy: Policy::New,
+            seed: 1,
+            duration_s: None,
+            record: false,
+            main_thread: threads > 1,
+            exact: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ThreadOutcome {
     pub name: String,
@@ -1091,17 +1113,9 @@ mod tests {
 
     fn scenario(threads: usize, policy: Policy, interval: f64) -> Scenario {
         Scenario {
-            cpu_threads: threads,
-            count: 50_000_000,
-            io_threads: 0,
-            cores: 2,
-            switch_interval_s: interval,
             policy,
-            seed: 1,
-            duration_s: None,
-            record: false,
             main_thread: false,
-            exact: false,
+            ..Scenario::cpu_bound(threads, 50_000_000, interval, 2)
         }
     }
 

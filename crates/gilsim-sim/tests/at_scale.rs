@@ -4,17 +4,11 @@ use gilsim_sim::{simulate, simulate_with_limit, Params, Policy, Scenario};
 
 fn scenario(threads: usize, policy: Policy, interval: f64, count: u64, exact: bool) -> Scenario {
     Scenario {
-        cpu_threads: threads,
-        count,
-        io_threads: 0,
-        cores: 2,
-        switch_interval_s: interval,
         policy,
         seed: 5,
-        duration_s: None,
-        record: false,
         main_thread: policy == Policy::New,
         exact,
+        ..Scenario::cpu_bound(threads, count, interval, 2)
     }
 }
 

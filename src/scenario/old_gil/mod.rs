@@ -6,9 +6,11 @@ mod rows;
 
 pub use rows::OldRow;
 
+use crate::measure::rusage::Usage;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{Document, Host};
+use crate::runner::external;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::external::run_driver;
 use crate::scenario::spec::SimulateSpec;
@@ -103,20 +105,10 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
                 python: "2.7.18".into(),
                 threads: *n,
                 measured_wall_s: wall,
-                measured_cpu_s: median(&runs.iter().map(|r| r.usage.cpu_s()).collect::<Vec<_>>()),
+                measured_cpu_s: of(runs, &|u| u.cpu_s()),
                 ctx_switches: (
-                    median(
-                        &runs
-                            .iter()
-                            .map(|r| r.usage.voluntary as f64)
-                            .collect::<Vec<_>>(),
-                    ) as i64,
-                    median(
-                        &runs
-                            .iter()
-                            .map(|r| r.usage.involuntary as f64)
-                            .collect::<Vec<_>>(),
-                    ) as i64,
+                    of(runs, &|u| u.voluntary as f64) as i64,
+                    of(runs, &|u| u.involuntary as f64) as i64,
                 ),
                 predicted_wall_s: predicted,
                 wall_error: (predicted - wall) / wall,
@@ -151,4 +143,9 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         results: rows,
         verdict,
     })
+}
+
+/// The median of one usage figure over the runs.
+fn of(runs: &[external::External], figure: &dyn Fn(&Usage) -> f64) -> f64 {
+    median(&runs.iter().map(|r| figure(&r.usage)).collect::<Vec<_>>())
 }

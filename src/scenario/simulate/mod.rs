@@ -137,17 +137,8 @@ mod tests {
 
     fn scenario(exact: bool) -> Scenario {
         Scenario {
-            cpu_threads: 8,
-            count: 3_000_000_000,
-            io_threads: 0,
-            cores: 2,
-            switch_interval_s: 0.001,
-            policy: Policy::New,
-            seed: 1,
-            duration_s: None,
-            record: false,
-            main_thread: true,
             exact,
+            ..Scenario::cpu_bound(8, 3_000_000_000, 0.001, 2)
         }
     }
 

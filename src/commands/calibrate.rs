@@ -1,4 +1,5 @@
-//! `gilsim calibrate`: the model's parameters measured here, saved for `simulate`.
+//! `gilsim calibrate`: the model's parameters measured on the computer it runs on, saved for
+//! `simulate`.
 use crate::cli::CalibrateArgs;
 use crate::report::output::{check_writable, write_atomically};
 use crate::report::render::{wrap, WIDTH};

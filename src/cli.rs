@@ -48,6 +48,8 @@ pub enum Command {
     Doctor,
     /// Every Python on the machine (PATH, pyenv, uv): version, GIL kind, subinterpreters, shared or not
     Interpreters(InterpretersArgs),
+    /// Watch a running CPython 3.9+ from outside: exact GIL hand-offs, who holds it, who waits
+    Watch(WatchArgs),
     /// Print a shell completion script (e.g. `gilsim completions bash > ~/.local/share/bash-completion/completions/gilsim`)
     Completions {
         /// The shell to complete for
@@ -500,6 +502,44 @@ pub struct InterpretersArgs {
     pub output: OutputArgs,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct WatchArgs {
+    /// The process to watch: a running CPython 3.9 or later (read-only; it is never stopped)
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+    pub pid: i32,
+    /// Stop after this many seconds (default: at Ctrl-C or when the process ends)
+    #[arg(long, value_name = "SECONDS", value_parser = watch_seconds)]
+    pub duration: Option<f64>,
+    /// Report every this many seconds
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = watch_seconds)]
+    pub every: f64,
+    /// Samples per second of who holds the GIL (0: count hand-offs only)
+    #[arg(long, value_name = "HZ", default_value = "1000", value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub sample_rate: u32,
+    /// A line per interval and a summary table, or JSON lines (one object per interval, then
+    /// the summary)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: WatchFormat,
+}
+
+/// How `watch` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WatchFormat {
+    Table,
+    Json,
+}
+
+impl WatchArgs {
+    pub fn spec(&self) -> crate::scenario::watch::WatchSpec {
+        crate::scenario::watch::WatchSpec {
+            pid: self.pid,
+            every: std::time::Duration::from_secs_f64(self.every),
+            duration: self.duration.map(std::time::Duration::from_secs_f64),
+            sample_hz: self.sample_rate,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Kill the script and everything it started after this long (exit 124)
@@ -511,6 +551,10 @@ pub struct RunArgs {
     /// Default multiprocessing start method for the script (a script that sets its own keeps it)
     #[arg(long, value_enum)]
     pub start_method: Option<StartMethod>,
+    /// Run the script with this interpreter instead of the embedded one, measured from outside
+    /// (a name from `gilsim interpreters`, e.g. 2.7 or 3.13, or a path)
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<String>,
     /// The script to run; gilsim's options come before it
     pub script: PathBuf,
     /// Arguments for the script: everything after it, as with `python SCRIPT ARGS...`
@@ -685,6 +729,16 @@ fn start_seconds(text: &str) -> Result<f64, String> {
 
 fn timeout_seconds(text: &str) -> Result<f64, String> {
     positive_seconds(text, "the timeout")
+}
+
+fn watch_seconds(text: &str) -> Result<f64, String> {
+    let value = positive_seconds(text, "the time")?;
+    if !(0.01..=1e6).contains(&value) {
+        return Err(format!(
+            "the time must be between 0.01 and 1000000 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
 }
 
 fn window_seconds(text: &str) -> Result<f64, String> {

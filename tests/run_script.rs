@@ -240,3 +240,52 @@ fn footer_counts_the_gils_hand_offs() {
     // Two CPU-bound threads for ~0.1 s at a 5 ms switch interval hand off many times.
     assert!(n > 4, "{footer}");
 }
+
+#[test]
+fn another_interpreter_runs_the_script_measured_from_outside() {
+    let python = embedded_executable();
+    let s = script(
+        "other.py",
+        "import sys, threading, atexit\n\
+         print('hello', sys.argv[1:], __file__ == sys.argv[0], __name__)\n\
+         def c(n):\n    while n > 0:\n        n -= 1\n\
+         atexit.register(lambda: print('atexit ran'))\n\
+         ts = [threading.Thread(target=c, args=(3_000_000,)) for _ in range(2)]\n\
+         for t in ts: t.start()\n\
+         sys.exit(3)\n",
+    );
+    let out = run(&["run", "--python", &python, s.path_str(), "a", "-c"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // The threads still running at sys.exit are joined, then atexit runs, as under python.
+    assert_eq!(
+        stdout(&out),
+        "hello ['a', '-c'] True __main__\natexit ran\n"
+    );
+    let footer = stderr(&out);
+    let n: u64 = footer
+        .split("GIL hand-offs ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("no hand-off count in {footer}"));
+    assert!(n >= 5, "{footer}");
+    assert!(footer.contains("threads seen 3"), "{footer}");
+    assert!(footer.contains("── Python 3."), "{footer}");
+}
+
+#[test]
+fn another_interpreter_is_timed_out_with_its_children() {
+    let python = embedded_executable();
+    let s = script("endless.py", ENDLESS);
+    let out = run(&["run", "--python", &python, "--timeout", "2", s.path_str()]);
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    assert_all_ended(&s.file("pids"));
+}
+
+#[test]
+fn an_unknown_interpreter_is_a_usage_error() {
+    let s = script("hello.py", "print('hello')\n");
+    let out = run(&["run", "--python", "1.9", s.path_str()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+}

@@ -11,3 +11,4 @@ pub mod run;
 pub mod share;
 pub mod simulate;
 pub mod timeline;
+pub mod watch;

@@ -4,6 +4,8 @@ use crate::cli::RunArgs;
 use crate::embed::python_mode::TRACEBACKS_ENV;
 use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunError, RunOptions, Streams};
+use crate::scenario::external_script;
+use crate::usage_bail;
 use crate::worker::protocol::{Job, Record, ScriptJob, ScriptOutcome};
 use anyhow::{bail, Result};
 use std::io::IsTerminal;
@@ -34,6 +36,9 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     let path = &args.script;
     if let Err(code) = check_script(path) {
         return Ok(code);
+    }
+    if let Some(name) = &args.python {
+        return run_with(name, args);
     }
     let job = Job::Script(ScriptJob {
         path: path.to_string_lossy().into_owned(),
@@ -86,6 +91,42 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         }
         // The script ended the process itself (os._exit): its status is all there is.
         _ => Ok(finished.exit_code),
+    }
+}
+
+/// The script under another interpreter, measured from outside.
+fn run_with(name: &str, args: &RunArgs) -> Result<i32> {
+    if args.start_method.is_some() {
+        usage_bail!("--start-method applies to the embedded interpreter; with --python the script chooses its own");
+    }
+    let python = crate::interpreters::resolve(name).map_err(crate::usage::UsageError)?;
+    let path = args.script.to_string_lossy();
+    match external_script::run(
+        &python.path,
+        &path,
+        &args.args,
+        args.timeout.map(Duration::from_secs_f64),
+    ) {
+        Ok(run) => {
+            if !args.no_footer {
+                eprintln!("{}", footer(&run.outcome));
+                let gil = run.gil_note.map_or(String::new(), |note| {
+                    format!(" · GIL hand-offs unavailable: {note}")
+                });
+                eprintln!("── Python {} ({}){gil}", python.version, python.path);
+            }
+            Ok(run.outcome.exit_code)
+        }
+        Err(err) => match err.downcast_ref::<RunError>() {
+            Some(RunError::Timeout { seconds }) => {
+                eprintln!(
+                    "gilsim: {} timed out after {seconds} s (--timeout {seconds}); killed it and every process it started",
+                    args.script.display()
+                );
+                Ok(124)
+            }
+            _ => Err(err),
+        },
     }
 }
 

@@ -5,3 +5,4 @@ pub mod gil;
 pub mod maps;
 pub mod outside;
 pub mod rusage;
+pub mod tasks;

@@ -3,7 +3,7 @@
 pub mod affinity;
 pub mod external;
 pub mod order;
-mod reaper;
+pub mod reaper;
 pub mod signals;
 mod worker_process;
 

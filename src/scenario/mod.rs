@@ -3,6 +3,7 @@
 pub mod calibrate;
 pub mod convoy;
 pub mod countdown;
+pub mod external_script;
 pub mod host;
 pub mod old_gil;
 pub mod pool;
@@ -11,6 +12,7 @@ pub mod share;
 pub mod simulate;
 pub mod spec;
 pub mod validate;
+pub mod watch;
 
 use crate::measure::gil::stats::GilStats;
 use crate::runner::{self, RunError};

@@ -156,3 +156,12 @@ pub fn assert_none_left(tag: &str) {
 pub fn seed(name: &str) -> String {
     format!("{}/python/seed/{name}", env!("CARGO_MANIFEST_DIR"))
 }
+
+/// The embedded build's executable, as `doctor` names it (present wherever gilsim runs).
+pub fn embedded_executable() -> String {
+    stdout(&run(&["doctor"]))
+        .lines()
+        .find_map(|l| l.strip_prefix("sys.executable"))
+        .map(|rest| rest.trim().to_string())
+        .expect("doctor names sys.executable")
+}

@@ -2,14 +2,15 @@
 //! from outside: the driver times its own region, `wait4` gives the process tree's CPU and
 //! context switches, and on 3.13+ the GIL's exact hand-offs are read from the child's memory
 //! (`measure::outside`) just before and just after the timed region, while the driver waits.
-use crate::domain::ExternalPython;
+use crate::domain::{ExternalPython, ThreadUsage};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::outside::OutsideGil;
 use crate::measure::rusage::Usage;
+use crate::measure::tasks;
 use crate::runner::{affinity, external, signals, RunError};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Context, Result};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -133,7 +134,7 @@ pub fn measure(
     // Whatever happened, the child and anything it started end here.
     drop(child.stdin.take());
     let (status, usage) = reap(pid, deadline);
-    let (wall_s, gil) = result?;
+    let (wall_s, gil, threads) = result?;
     if status != 0 {
         bail!(
             "{} exited with code {status} running the countdown",
@@ -143,20 +144,21 @@ pub fn measure(
     Ok(TrialMeasurement {
         wall_s,
         usage,
-        threads: Vec::new(),
+        threads,
         gil: Some(gil),
         probe: None,
     })
 }
 
-/// The start line, the GIL's first reading, the run, its time, the second reading.
+/// The start line, the GIL's first reading, the run (its threads' CPU polled from `/proc`),
+/// its time, the second reading.
 fn converse(
     child: &mut Child,
     python: &ExternalPython,
     interval: f64,
     deadline: Instant,
-) -> Result<(f64, GilStats)> {
-    let lines = lines_of(child.stdout.take().expect("piped stdout"));
+) -> Result<(f64, GilStats, Vec<ThreadUsage>)> {
+    let lines = external::lines_of(child.stdout.take().expect("piped stdout"));
     let next_line = |what: &str| -> Result<String> {
         loop {
             if let Some(signal) = signals::received() {
@@ -180,38 +182,40 @@ fn converse(
     }
     let pid = child.id() as i32;
     let interval_us = (interval * 1e6).round() as u64;
-    let gil = OutsideGil::attach(pid, interval_us);
+    let gil = OutsideGil::attach(pid, Some(interval_us));
     let before = gil.as_ref().ok().map(|g| g.read());
+    let poller = tasks::Poller::start(pid);
     writeln!(child.stdin.as_mut().expect("piped stdin"), "go")?;
-    let wall_s: f64 = next_line("finish the countdown")?
+    let finished = next_line("finish the countdown");
+    let threads = poller
+        .stop()
+        .into_iter()
+        .map(|(tid, t)| ThreadUsage {
+            name: if tid == pid as u64 {
+                "main".into()
+            } else {
+                format!("thread {tid}")
+            },
+            cpu_s: t.cpu_ns as f64 * 1e-9,
+            voluntary: t.voluntary,
+            involuntary: t.involuntary,
+        })
+        .collect();
+    let wall_s: f64 = finished?
         .trim()
         .parse()
         .with_context(|| format!("{} printed no time", python.path))?;
     let after = gil.as_ref().ok().map(|g| g.read());
     let stats = match (gil, before, after) {
-        (Ok(_), Some(Ok(b)), Some(Ok(a))) => {
-            let mut stats =
-                GilStats::counted("debug-offsets", a.switch_number - b.switch_number, wall_s);
+        (Ok(g), Some(Ok(b)), Some(Ok(a))) => {
+            let mut stats = GilStats::counted(g.source, a.switch_number - b.switch_number, wall_s);
             stats.note = Some("read from outside the process (process_vm_readv)".into());
             stats
         }
-        (Err(why), _, _) => GilStats::unavailable(why),
+        (Err(why), _, _) => GilStats::unavailable(why.to_string()),
         _ => GilStats::unavailable("reading the GIL from outside failed during the run"),
     };
-    Ok((wall_s, stats))
-}
-
-/// The child's stdout, line by line, from a thread (the parent never blocks on it).
-fn lines_of(stdout: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
+    Ok((wall_s, stats, threads))
 }
 
 /// Waits for the child (killing its group at the deadline or on a signal) and returns its

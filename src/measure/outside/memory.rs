@@ -1,0 +1,143 @@
+//! Another process's memory, read-only: `process_vm_readv`, and where `_PyRuntime` is mapped
+//! (the ELF symbol of the mapped libpython, or of the executable of a static build).
+use super::OutsideError;
+use object::{Object, ObjectSegment, ObjectSymbol};
+use std::path::PathBuf;
+
+/// `_PyRuntime` in a running process.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    pub address: usize,
+    /// The symbol's size: the whole `_PyRuntimeState` (the main interpreter's state included).
+    pub size: usize,
+    /// The file that defines it, and that file's GNU build id (hex) when it has one.
+    pub file: PathBuf,
+    pub build_id: Option<String>,
+}
+
+/// `len` bytes at `address` in process `pid`.
+pub fn read(pid: i32, address: usize, len: usize) -> Result<Vec<u8>, OutsideError> {
+    let mut buf = vec![0u8; len];
+    let local = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: len,
+    };
+    let remote = libc::iovec {
+        iov_base: address as *mut libc::c_void,
+        iov_len: len,
+    };
+    // SAFETY: one local buffer of `len` bytes that we own; the remote range is only read.
+    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    if n == len as isize {
+        return Ok(buf);
+    }
+    let error = std::io::Error::last_os_error();
+    Err(match error.raw_os_error() {
+        Some(libc::ESRCH) => OutsideError::Ended(pid),
+        Some(libc::EPERM) => OutsideError::PermissionDenied(pid),
+        _ => OutsideError::Read(format!("reading process {pid}'s memory failed: {error}")),
+    })
+}
+
+pub fn read_u64(pid: i32, address: usize) -> Result<u64, OutsideError> {
+    Ok(u64::from_le_bytes(
+        read(pid, address, 8)?.try_into().expect("8 bytes"),
+    ))
+}
+
+/// The little-endian word at byte `offset` of `bytes`.
+pub fn word(bytes: &[u8], offset: usize) -> u64 {
+    u64::from_le_bytes(bytes[offset..offset + 8].try_into().expect("8 bytes"))
+}
+
+/// Whether process `pid` exists (a zombie counts as ended).
+pub fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+        .unwrap_or(false)
+}
+
+/// Where `_PyRuntime` is in process `pid`: the symbol's address in the mapped libpython (or
+/// executable) plus the file's load bias.
+pub fn runtime(pid: i32) -> Result<Runtime, OutsideError> {
+    let maps =
+        std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => OutsideError::NoProcess(pid),
+            std::io::ErrorKind::PermissionDenied => OutsideError::PermissionDenied(pid),
+            _ => OutsideError::Read(format!("cannot read /proc/{pid}/maps: {e}")),
+        })?;
+    if maps.is_empty() {
+        // A kernel thread or a zombie has no memory to read.
+        return Err(OutsideError::NotCPython(pid));
+    }
+    // (start, file offset, path) of each file-backed mapping.
+    let mappings: Vec<(usize, u64, String)> = maps
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.split_whitespace();
+            let range = parts.next()?;
+            let offset = u64::from_str_radix(parts.nth(1)?, 16).ok()?;
+            let path = parts.nth(2)?.to_string();
+            let start = usize::from_str_radix(range.split('-').next()?, 16).ok()?;
+            path.starts_with('/').then_some((start, offset, path))
+        })
+        .collect();
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+    let mut files: Vec<PathBuf> = mappings
+        .iter()
+        .filter(|(_, _, p)| p.contains("libpython"))
+        .map(|(_, _, p)| PathBuf::from(p))
+        .collect();
+    files.dedup();
+    files.extend(exe);
+    for file in files {
+        let Ok(data) = std::fs::read(&file) else {
+            continue;
+        };
+        let Ok(elf) = object::File::parse(&*data) else {
+            continue;
+        };
+        let Some(symbol) = elf
+            .dynamic_symbols()
+            .chain(elf.symbols())
+            .find(|s| s.name() == Ok("_PyRuntime"))
+        else {
+            continue;
+        };
+        let first_vaddr = elf.segments().map(|s| s.address()).min().unwrap_or(0) & !0xfff;
+        let path = file.display().to_string();
+        let Some((start, _, _)) = mappings
+            .iter()
+            .find(|(_, offset, p)| *p == path && *offset == 0)
+        else {
+            continue;
+        };
+        let bias = *start as u64 - first_vaddr;
+        let build_id = elf
+            .build_id()
+            .ok()
+            .flatten()
+            .map(|id| id.iter().map(|b| format!("{b:02x}")).collect());
+        return Ok(Runtime {
+            address: (bias + symbol.address()) as usize,
+            size: symbol.size() as usize,
+            file,
+            build_id,
+        });
+    }
+    let python2 = mappings.iter().any(|(_, _, p)| p.contains("libpython2."))
+        || std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| {
+            exe.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("python2"))
+        });
+    if python2 {
+        return Err(OutsideError::Unsupported(format!(
+            "process {pid} runs CPython 2, whose old GIL keeps no hand-off count to read; \
+             reading the GIL from outside needs CPython 3.9 or later"
+        )));
+    }
+    Err(OutsideError::NotCPython(pid))
+}

@@ -1,0 +1,241 @@
+//! Reading the GIL state of another process without stopping it or writing to it:
+//! `process_vm_readv` (read-only), `_PyRuntime` located through the ELF symbols of the mapped
+//! libpython (or the executable of a static build), and the GIL found through
+//! `_Py_DebugOffsets` with the layout of the header's own version (3.13+), or at the offset
+//! calibrated on a sibling process of the same build (3.9-3.12, `sibling`).
+pub mod memory;
+pub mod sibling;
+
+use super::gil::locate::debug_layout;
+use memory::{read, read_u64, word, Runtime};
+
+/// Offsets inside `_gil_runtime_state` (3.9 and later, 64-bit).
+const LAST_HOLDER: usize = 8;
+const LOCKED: usize = 16;
+const SWITCH_NUMBER: usize = 24;
+/// `_Py_DebugOffsets`: word index of runtime_state.interpreters_head (3.13, 3.14, 3.15).
+const INTERPRETERS_HEAD: usize = 5;
+/// The largest switch interval a plausible GIL state holds (µs; CPython accepts any positive).
+const MAX_INTERVAL_US: u64 = 1_000_000_000;
+
+/// Why another process's GIL cannot be read; each says what to do where something can be done.
+#[derive(Debug, thiserror::Error)]
+pub enum OutsideError {
+    #[error("no process {0}")]
+    NoProcess(i32),
+    #[error(
+        "permission denied reading process {0}: run gilsim as the same user as the process \
+         (and check /proc/sys/kernel/yama/ptrace_scope), or as root / with CAP_SYS_PTRACE"
+    )]
+    PermissionDenied(i32),
+    #[error("process {0} is not a CPython (no _PyRuntime in its executable or libpython)")]
+    NotCPython(i32),
+    #[error("process {0} is a free-threaded CPython build: it has no GIL to read")]
+    FreeThreaded(i32),
+    #[error("process {0} ended")]
+    Ended(i32),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the GIL state could not be confirmed: {0}")]
+    Unconfirmed(String),
+    #[error("{0}")]
+    Read(String),
+}
+
+/// A confirmed GIL state in another process.
+#[derive(Clone, Debug)]
+pub struct OutsideGil {
+    pid: i32,
+    base: usize,
+    pub runtime: Runtime,
+    /// The CPython version (major, minor).
+    pub version: (u8, u8),
+    /// `debug-offsets` (3.13+) or `calibrated` (on a sibling of the same build).
+    pub source: &'static str,
+}
+
+/// One reading of another process's GIL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutsideReading {
+    pub interval_us: u64,
+    pub locked: bool,
+    pub last_holder: usize,
+    pub switch_number: u64,
+}
+
+impl OutsideGil {
+    /// Finds the GIL of process `pid` and checks it. With `interval_us` (the switch interval the
+    /// process is known to run with) the interval word must equal it; without, the state must
+    /// be plausible: an interval of at most 1000 s, `locked` 0 or 1, a switch count that does
+    /// not go back.
+    pub fn attach(pid: i32, interval_us: Option<u64>) -> Result<OutsideGil, OutsideError> {
+        let runtime = memory::runtime(pid)?;
+        let header = read(pid, runtime.address, 8 * 24)?;
+        let gil = if &header[..8] == b"xdebugpy" {
+            from_debug_offsets(pid, runtime, &header)?
+        } else {
+            let layout = sibling::layout(pid, &runtime)?;
+            OutsideGil {
+                pid,
+                base: runtime.address + layout.gil_offset,
+                runtime,
+                version: layout.version,
+                source: "calibrated",
+            }
+        };
+        let first = gil.read()?;
+        let word = read(pid, gil.base + LOCKED, 4)?;
+        let locked_word = u32::from_le_bytes(word.try_into().expect("4 bytes"));
+        match interval_us {
+            Some(expected) if first.interval_us != expected => {
+                return Err(OutsideError::Unconfirmed(format!(
+                    "the GIL's interval word reads {} µs, not the process's {expected} µs",
+                    first.interval_us
+                )))
+            }
+            _ if first.interval_us == 0
+                || first.interval_us > MAX_INTERVAL_US
+                || locked_word > 1 =>
+            {
+                return Err(OutsideError::Unconfirmed(format!(
+                    "the GIL state reads an interval of {} µs and locked = {locked_word}",
+                    first.interval_us
+                )))
+            }
+            _ => {}
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        if gil.read()?.switch_number < first.switch_number {
+            return Err(OutsideError::Unconfirmed(
+                "the GIL's switch count went backwards".into(),
+            ));
+        }
+        Ok(gil)
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    pub fn read(&self) -> Result<OutsideReading, OutsideError> {
+        let b = read(self.pid, self.base, SWITCH_NUMBER + 8)?;
+        Ok(OutsideReading {
+            interval_us: word(&b, 0),
+            last_holder: word(&b, LAST_HOLDER) as usize,
+            locked: i32::from_le_bytes(b[LOCKED..LOCKED + 4].try_into().expect("4 bytes")) == 1,
+            switch_number: word(&b, SWITCH_NUMBER),
+        })
+    }
+}
+
+/// The main interpreter's GIL through `_Py_DebugOffsets` (3.13+).
+fn from_debug_offsets(
+    pid: i32,
+    runtime: Runtime,
+    header: &[u8],
+) -> Result<OutsideGil, OutsideError> {
+    let w = |i: usize| word(header, 8 * i);
+    let hex = w(1);
+    let version = ((hex >> 24) as u8, (hex >> 16) as u8);
+    if w(2) != 0 {
+        return Err(OutsideError::FreeThreaded(pid));
+    }
+    let layout = debug_layout(version).ok_or_else(|| {
+        OutsideError::Unsupported(format!(
+            "no _Py_DebugOffsets layout known for CPython {}.{}",
+            version.0, version.1
+        ))
+    })?;
+    let interp = read_u64(pid, runtime.address + w(INTERPRETERS_HEAD) as usize)? as usize;
+    if interp == 0 {
+        return Err(OutsideError::Unconfirmed(
+            "the interpreter is not running yet (no interpreter state)".into(),
+        ));
+    }
+    let in_use = read_u64(pid, interp + w(layout.ceval_gil) as usize)? as usize;
+    let own = interp + w(layout.gil) as usize;
+    if in_use != own {
+        return Err(OutsideError::Unconfirmed(
+            "the GIL in use is not the main interpreter's own".into(),
+        ));
+    }
+    if w(layout.locked).checked_sub(w(layout.gil)) != Some(LOCKED as u64)
+        || w(layout.holder).checked_sub(w(layout.gil)) != Some(LAST_HOLDER as u64)
+    {
+        return Err(OutsideError::Unconfirmed(
+            "the GIL's field offsets are not the ones this reader expects".into(),
+        ));
+    }
+    Ok(OutsideGil {
+        pid,
+        base: own,
+        runtime,
+        version,
+        source: "debug-offsets",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    /// A 3.13+ CPython running two CPU-bound threads until its stdin closes.
+    fn busy_python(python: &str) -> std::process::Child {
+        let code = "import sys, threading\n\
+                    def spin():\n    while not done: pass\n\
+                    done = False\n\
+                    ts = [threading.Thread(target=spin) for _ in range(2)]\n\
+                    [t.start() for t in ts]\n\
+                    print('ready', flush=True)\n\
+                    sys.stdin.read()\n\
+                    done = True\n";
+        let mut child = Command::new(python)
+            .args(["-c", code])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        child
+    }
+
+    #[test]
+    #[ignore = "needs a CPython 3.13 (pyenv); .ci/run runs it where there is one"]
+    fn the_gil_of_a_running_python_3_13_is_read_from_outside() {
+        let python = crate::interpreters::resolve("3.13")
+            .expect("a CPython 3.13")
+            .path;
+        let mut child = busy_python(&python);
+        let gil = OutsideGil::attach(child.id() as i32, Some(5000));
+        let readings = gil.map(|g| {
+            let first = g.read().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            (first, g.read().unwrap())
+        });
+        drop(child.stdin.take());
+        let _ = child.wait();
+        let (first, last) = readings.expect("attach");
+        // Two CPU-bound threads hand the GIL over about once per 5 ms switch interval.
+        let handoffs = last.switch_number - first.switch_number;
+        assert!(
+            (40..=200).contains(&handoffs),
+            "{handoffs} hand-offs in 0.5 s"
+        );
+        assert!(last.locked);
+    }
+
+    #[test]
+    fn a_process_that_is_not_python_is_refused() {
+        let mut child = Command::new("sleep").arg("5").spawn().unwrap();
+        let err = OutsideGil::attach(child.id() as i32, Some(5000)).unwrap_err();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(matches!(err, OutsideError::NotCPython(_)), "{err}");
+    }
+}

@@ -1,0 +1,222 @@
+//! A script run by another interpreter (`run --python`), measured from outside: wall time
+//! between two handshakes, the process tree's CPU and context switches (`wait4`), each thread's
+//! CPU (`/proc/PID/task`), and the GIL's exact hand-offs read from the child's memory where it
+//! can be found (3.9+). The handshakes go over a socket the child inherits as fd 3: the wrapper
+//! says "r" once the interpreter is up and waits for "g"; after the script, its threads and its
+//! own `atexit` handlers, it says "d" and waits for "k", so the last reading sees every hand-off.
+use crate::measure::outside::OutsideGil;
+use crate::measure::tasks;
+use crate::runner::{external, reaper, signals, RunError};
+use crate::worker::protocol::ScriptOutcome;
+use anyhow::{Context, Result};
+use std::io::{IsTerminal, Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Runs the script as `__main__` (its directory first on `sys.path`, `sys.argv` as given),
+/// between the handshakes. Written so that Python 2.7 and 3.x both run it.
+const WRAPPER: &str = r#"
+import os, sys, atexit
+_gilsim_fd = int(os.environ.pop("GILSIM_SYNC_FD"))
+if hasattr(os, "set_inheritable"):
+    os.set_inheritable(_gilsim_fd, False)
+os.write(_gilsim_fd, b"r")
+os.read(_gilsim_fd, 1)
+def _gilsim_done():
+    try:
+        os.write(_gilsim_fd, b"d")
+        os.read(_gilsim_fd, 1)
+    except OSError:
+        pass
+atexit.register(_gilsim_done)
+del sys.argv[0]
+sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
+import runpy
+runpy.run_path(sys.argv[0], run_name="__main__")
+"#;
+
+/// What the run measured, and the reason hand-offs are missing when they are.
+pub struct ExternalScript {
+    pub outcome: ScriptOutcome,
+    pub gil_note: Option<String>,
+}
+
+pub fn run(
+    python: &str,
+    script: &str,
+    args: &[String],
+    timeout: Option<Duration>,
+) -> Result<ExternalScript> {
+    let (mine, theirs) = UnixStream::pair().context("creating the handshake socket")?;
+    let fd = theirs.as_raw_fd();
+    let mut command = Command::new(python);
+    command
+        .args(["-c", WRAPPER, script])
+        .args(args)
+        .env("GILSIM_SYNC_FD", "3");
+    // A terminal's reader must stay in the foreground group; otherwise the script gets its own
+    // group, so that everything it starts can be killed with it.
+    let own_group = !std::io::stdin().is_terminal();
+    // SAFETY: dup2 and fcntl are async-signal-safe.
+    unsafe {
+        command.pre_exec(move || {
+            if fd == 3 {
+                let flags = libc::fcntl(3, libc::F_GETFD);
+                libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+            } else if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if own_group {
+                libc::setpgid(0, 0);
+            }
+            Ok(())
+        });
+    }
+    let _supervising = signals::Supervising::start();
+    // Whatever the script leaves behind becomes gilsim's to end, as with the embedded run.
+    reaper::become_subreaper();
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {python}"))?;
+    drop(theirs);
+    let pid = child.id() as i32;
+    let deadline = timeout.map(|t| (started + t, t.as_secs_f64()));
+    let mut sync = Sync {
+        socket: mine,
+        deadline,
+    };
+    let kill = |pid: i32| {
+        // SAFETY: our child (and its own group when it has one).
+        unsafe {
+            if own_group {
+                libc::killpg(pid, libc::SIGKILL);
+            }
+            libc::kill(pid, libc::SIGKILL);
+        }
+    };
+    let run = (|| -> Result<Option<Handshaken>, RunError> {
+        if sync.expect(b'r')?.is_none() {
+            return Ok(None);
+        }
+        let gil = OutsideGil::attach(pid, None);
+        let before = gil.as_ref().ok().and_then(|g| g.read().ok());
+        let poller = tasks::Poller::start(pid);
+        let go = Instant::now();
+        sync.send(b'g');
+        let done = sync.expect(b'd')?;
+        let wall = go.elapsed().as_secs_f64();
+        let after = gil.as_ref().ok().and_then(|g| g.read().ok());
+        sync.send(b'k');
+        let threads = poller.stop().len();
+        let (switches, note) = match (&gil, before, after, done) {
+            (Ok(_), Some(b), Some(a), Some(_)) => (Some(a.switch_number - b.switch_number), None),
+            (Err(e), ..) => (None, Some(e.to_string())),
+            (_, _, _, None) => (None, Some("the script ended the process itself (os._exit or a signal), before the last reading".into())),
+            _ => (None, Some("reading the GIL from outside failed during the run".into())),
+        };
+        Ok(Some(Handshaken {
+            wall_s: wall,
+            switches,
+            note,
+            threads,
+        }))
+    })();
+    let result = match run {
+        Ok(r) => r,
+        Err(e) => {
+            kill(pid);
+            let _ = child.wait();
+            reaper::kill_and_reap_children();
+            return Err(e.into());
+        }
+    };
+    let mut timed_out = None;
+    let (exit_code, usage) = loop {
+        if let Some(done) = external::try_reap(pid) {
+            break done;
+        }
+        if let Some((_, seconds)) = deadline.filter(|(d, _)| Instant::now() >= *d) {
+            timed_out = Some(seconds);
+            kill(pid);
+        }
+        if signals::received().is_some() {
+            kill(pid);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    reaper::kill_and_reap_children();
+    if let Some(seconds) = timed_out {
+        return Err(RunError::Timeout { seconds }.into());
+    }
+    if let Some(signal) = signals::received() {
+        return Err(RunError::Interrupted { signal }.into());
+    }
+    let measured = result.unwrap_or_else(|| Handshaken {
+        wall_s: started.elapsed().as_secs_f64(),
+        switches: None,
+        note: Some("the interpreter ended before the script started".into()),
+        threads: 0,
+    });
+    Ok(ExternalScript {
+        outcome: ScriptOutcome {
+            exit_code,
+            wall_s: measured.wall_s,
+            usage,
+            threads_seen: measured.threads,
+            gil_switches: measured.switches,
+        },
+        gil_note: measured.note,
+    })
+}
+
+/// What was measured between the handshakes.
+struct Handshaken {
+    wall_s: f64,
+    switches: Option<u64>,
+    note: Option<String>,
+    threads: usize,
+}
+
+/// The parent's end of the handshake socket, and the run's deadline (instant, seconds).
+struct Sync {
+    socket: UnixStream,
+    deadline: Option<(Instant, f64)>,
+}
+
+impl Sync {
+    /// Waits for byte `want`; None when the child closed its end (it ended) first.
+    fn expect(&mut self, want: u8) -> Result<Option<u8>, RunError> {
+        self.socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .map_err(RunError::from)?;
+        let mut byte = [0u8];
+        loop {
+            if let Some(signal) = signals::received() {
+                return Err(RunError::Interrupted { signal });
+            }
+            if let Some((_, seconds)) = self.deadline.filter(|(d, _)| Instant::now() >= *d) {
+                return Err(RunError::Timeout { seconds });
+            }
+            match self.socket.read(&mut byte) {
+                Ok(0) => return Ok(None),
+                Ok(_) if byte[0] == want => return Ok(Some(want)),
+                Ok(_) => return Ok(None),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+
+    fn send(&mut self, byte: u8) {
+        // A child that has gone cannot be told anything; waiting for it says so.
+        let _ = self.socket.write_all(&[byte]);
+    }
+}

@@ -1,0 +1,272 @@
+//! Watching a running CPython from outside: exact hand-offs (the GIL's `switch_number`), the
+//! held share and its holders (sampled), and each thread's CPU, run-queue and off-CPU time
+//! (`schedstat`), reported every interval and summed up at the end. Read-only throughout.
+pub mod rows;
+pub mod sampler;
+pub mod verdict;
+
+use crate::measure::outside::memory;
+use crate::measure::outside::sibling::{self, BuildLayout};
+use crate::measure::outside::{OutsideError, OutsideGil, OutsideReading};
+use crate::measure::tasks::{self, TaskTimes};
+use crate::runner::signals;
+use sampler::{Sampler, Tally};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+/// What to watch and how.
+#[derive(Clone, Debug)]
+pub struct WatchSpec {
+    pub pid: i32,
+    /// Report interval.
+    pub every: Duration,
+    /// Stop after this long (None: until Ctrl-C or the process ends).
+    pub duration: Option<Duration>,
+    /// Samples of the GIL's holder per second; 0 counts hand-offs only.
+    pub sample_hz: u32,
+}
+
+/// One thread over one interval (or the whole watch).
+#[derive(Clone, Debug, Serialize)]
+pub struct ThreadFigures {
+    /// OS thread id; None for a holder whose thread could not be identified.
+    pub tid: Option<u64>,
+    pub name: String,
+    /// Share of the samples in which this thread held the GIL (None without sampling).
+    pub held_fraction: Option<f64>,
+    /// Shares of the wall time on a CPU, runnable but waiting for one, and off CPU (blocked:
+    /// waiting for the GIL, for I/O, or sleeping).
+    pub cpu_fraction: Option<f64>,
+    pub runqueue_fraction: Option<f64>,
+    pub off_cpu_fraction: Option<f64>,
+}
+
+/// Figures for one interval, or (in the summary) for the whole watch.
+#[derive(Clone, Debug, Serialize)]
+pub struct Interval {
+    /// Seconds since watching started (the end of the interval).
+    pub t_s: f64,
+    /// Exact hand-offs of the GIL in the interval.
+    pub switches: u64,
+    pub switches_per_s: f64,
+    /// Share of samples with the GIL held (None without sampling).
+    pub held_fraction: Option<f64>,
+    pub samples: u64,
+    pub threads: Vec<ThreadFigures>,
+}
+
+/// The whole watch: totals, how it was read, and the verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub summary: bool,
+    #[serde(flatten)]
+    pub totals: Interval,
+    pub pid: i32,
+    pub python: String,
+    /// `debug-offsets` or `calibrated`.
+    pub gil_found_by: &'static str,
+    /// The process ended while watched.
+    pub ended: bool,
+    /// Samples per second achieved, and the sampler thread's CPU time.
+    pub sample_rate_hz: f64,
+    pub sampler_cpu_s: f64,
+    /// Why holders are not mapped to threads, when they are not.
+    pub note: Option<String>,
+    pub verdict: String,
+}
+
+/// Attaches to `spec.pid`, calls `each` after every interval, and returns the summary.
+pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summary, OutsideError> {
+    let gil = OutsideGil::attach(spec.pid, None)?;
+    let pid = spec.pid;
+    // The thread states' OS ids need the build's layout; without it holders stay anonymous.
+    let layout = sibling::layout(pid, &gil.runtime);
+    let note = layout
+        .as_ref()
+        .err()
+        .map(|e| format!("GIL holders are not mapped to threads: {e}"));
+    let layout = layout.ok();
+    let _supervising = signals::Supervising::start();
+    let sampler = (spec.sample_hz > 0).then(|| Sampler::start(gil.clone(), spec.sample_hz));
+    let start = Instant::now();
+    let first = gil.read()?;
+    let first_tasks = tasks::read(pid);
+    let mut ids = ThreadIds::new(pid, layout);
+    let (mut last, mut last_tasks, mut last_t) = (first, first_tasks.clone(), 0.0);
+    let mut total = Tally::default();
+    let mut ended = false;
+    let mut ticks = 0u32;
+    'watching: loop {
+        ticks += 1;
+        let tick = start + spec.every * ticks;
+        let stop_at = spec.duration.map(|d| start + d);
+        let until = stop_at.map_or(tick, |s| s.min(tick));
+        while Instant::now() < until {
+            if signals::received().is_some() {
+                break 'watching;
+            }
+            std::thread::sleep(Duration::from_millis(10).min(until - Instant::now()));
+        }
+        let reading = match gil.read() {
+            Ok(r) if memory::alive(pid) => r,
+            _ => {
+                ended = true;
+                break;
+            }
+        };
+        let t = start.elapsed().as_secs_f64();
+        let now_tasks = tasks::read(pid);
+        let tally = sampler.as_ref().map(Sampler::take).unwrap_or_default();
+        total.add(&tally);
+        let interval = figures(
+            &mut ids,
+            &last,
+            &reading,
+            &last_tasks,
+            &now_tasks,
+            &tally,
+            sampler.is_some(),
+            t - last_t,
+            t,
+        );
+        each(&interval);
+        (last, last_tasks, last_t) = (reading, now_tasks, t);
+        if stop_at.is_some_and(|s| Instant::now() >= s)
+            || sampler.as_ref().is_some_and(Sampler::target_ended)
+        {
+            ended |= sampler.as_ref().is_some_and(Sampler::target_ended);
+            break;
+        }
+    }
+    let (sample_rate_hz, sampler_cpu_s) = match sampler {
+        Some(s) => {
+            total.add(&s.take());
+            let cpu = s.stop();
+            (total.samples as f64 / last_t.max(1e-9), cpu)
+        }
+        None => (0.0, 0.0),
+    };
+    let totals = figures(
+        &mut ids,
+        &first,
+        &last,
+        &first_tasks,
+        &last_tasks,
+        &total,
+        spec.sample_hz > 0,
+        last_t,
+        last_t,
+    );
+    let python = format!("{}.{}", gil.version.0, gil.version.1);
+    let verdict = verdict::verdict(&totals, ended);
+    Ok(Summary {
+        summary: true,
+        totals,
+        pid,
+        python,
+        gil_found_by: gil.source,
+        ended,
+        sample_rate_hz,
+        sampler_cpu_s,
+        note,
+        verdict,
+    })
+}
+
+/// Thread-state addresses mapped to OS thread ids, read afresh for every interval (a state
+/// can be freed and its memory reused by another thread).
+struct ThreadIds {
+    pid: i32,
+    layout: Option<BuildLayout>,
+    known: HashMap<usize, Option<u64>>,
+}
+
+impl ThreadIds {
+    fn new(pid: i32, layout: Option<BuildLayout>) -> ThreadIds {
+        ThreadIds {
+            pid,
+            layout,
+            known: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, tstate: usize, live: &BTreeMap<u64, TaskTimes>) -> Option<u64> {
+        let (pid, layout) = (self.pid, &self.layout);
+        *self.known.entry(tstate).or_insert_with(|| {
+            layout
+                .as_ref()?
+                .os_thread_id(pid, tstate)
+                .filter(|tid| live.contains_key(tid))
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn figures(
+    ids: &mut ThreadIds,
+    from: &OutsideReading,
+    to: &OutsideReading,
+    from_tasks: &BTreeMap<u64, TaskTimes>,
+    to_tasks: &BTreeMap<u64, TaskTimes>,
+    tally: &Tally,
+    sampling: bool,
+    seconds: f64,
+    t_s: f64,
+) -> Interval {
+    let switches = to.switch_number.saturating_sub(from.switch_number);
+    let share = |n: u64| (sampling && tally.samples > 0).then(|| n as f64 / tally.samples as f64);
+    let mut held_by: BTreeMap<Option<u64>, u64> = BTreeMap::new();
+    let mut anonymous: Vec<(usize, u64)> = Vec::new();
+    for (&tstate, &n) in &tally.by_holder {
+        match ids.of(tstate, to_tasks) {
+            Some(tid) => *held_by.entry(Some(tid)).or_default() += n,
+            None => anonymous.push((tstate, n)),
+        }
+    }
+    let wall_ns = seconds * 1e9;
+    let fraction = |ns: u64| (wall_ns > 0.0).then(|| ns as f64 / wall_ns);
+    let mut threads: Vec<ThreadFigures> = to_tasks
+        .iter()
+        .map(|(tid, now)| {
+            let before = from_tasks.get(tid);
+            let cpu = now.cpu_ns.saturating_sub(before.map_or(0, |b| b.cpu_ns));
+            let queue = now
+                .runqueue_ns
+                .saturating_sub(before.map_or(0, |b| b.runqueue_ns));
+            let cpu_fraction = fraction(cpu);
+            let runqueue_fraction = fraction(queue);
+            ThreadFigures {
+                tid: Some(*tid),
+                name: now.name.clone(),
+                held_fraction: share(held_by.get(&Some(*tid)).copied().unwrap_or(0)),
+                cpu_fraction,
+                runqueue_fraction,
+                off_cpu_fraction: cpu_fraction
+                    .zip(runqueue_fraction)
+                    .map(|(c, q)| (1.0 - c - q).max(0.0)),
+            }
+        })
+        .collect();
+    anonymous.sort();
+    threads.extend(anonymous.into_iter().map(|(tstate, n)| ThreadFigures {
+        tid: None,
+        name: format!("thread state {tstate:#x}"),
+        held_fraction: share(n),
+        cpu_fraction: None,
+        runqueue_fraction: None,
+        off_cpu_fraction: None,
+    }));
+    Interval {
+        t_s,
+        switches,
+        switches_per_s: if seconds > 0.0 {
+            switches as f64 / seconds
+        } else {
+            0.0
+        },
+        held_fraction: share(tally.held),
+        samples: tally.samples,
+        threads,
+    }
+}

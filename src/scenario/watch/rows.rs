@@ -1,0 +1,32 @@
+//! One watched thread as a table row.
+use super::ThreadFigures;
+use crate::report::{field, Cell, Row};
+
+/// A share as "49.9 %", "–" when unknown.
+pub fn percent(f: Option<f64>) -> String {
+    f.map_or("–".into(), |f| format!("{:.1} %", f * 100.0))
+}
+
+impl Row for ThreadFigures {
+    fn cells(&self) -> Vec<Cell> {
+        vec![
+            Cell::new("thread", self.tid.map_or("?".into(), |t| t.to_string())),
+            Cell::new("name", self.name.clone()),
+            Cell::new("held the GIL", percent(self.held_fraction)),
+            Cell::new("on CPU", percent(self.cpu_fraction)),
+            Cell::new("run queue", percent(self.runqueue_fraction)),
+            Cell::new("off CPU", percent(self.off_cpu_fraction)),
+        ]
+    }
+
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("tid", field(self.tid)),
+            ("name", self.name.clone()),
+            ("held_fraction", field(self.held_fraction)),
+            ("cpu_fraction", field(self.cpu_fraction)),
+            ("runqueue_fraction", field(self.runqueue_fraction)),
+            ("off_cpu_fraction", field(self.off_cpu_fraction)),
+        ]
+    }
+}

@@ -27,6 +27,9 @@ pub enum Runtime {
     RustThreads,
     /// Rust threads that must hold a Rust implementation of the new-GIL protocol
     RustGil,
+    /// Subinterpreters with a GIL of their own (PEP 684, CPython 3.12+), one per thread, in
+    /// one process
+    PythonSubinterpreters,
 }
 
 impl Runtime {
@@ -36,7 +39,10 @@ impl Runtime {
     }
 
     pub fn is_python(self) -> bool {
-        matches!(self, Runtime::PythonThreads | Runtime::PythonProcesses)
+        matches!(
+            self,
+            Runtime::PythonThreads | Runtime::PythonProcesses | Runtime::PythonSubinterpreters
+        )
     }
 
     pub fn uses_threads(self) -> bool {
@@ -198,7 +204,7 @@ impl PoolMethod {
 }
 
 /// The embedded interpreter as the worker sees it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PythonInfo {
     /// `platform.python_version()`.
     pub version: String,
@@ -247,6 +253,22 @@ pub struct ExternalPython {
     pub version: String,
     pub path: String,
     pub gil: crate::interpreters::GilKind,
+    /// Subinterpreters with a GIL of their own (3.12+).
+    #[serde(default)]
+    pub subinterpreters: bool,
+    /// `PYTHON_GIL` for a free-threaded build: 0 runs without a GIL, 1 turns one on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_gil: Option<u8>,
+}
+
+impl ExternalPython {
+    /// How rows and verdicts name it: "3.13", or "3.13t PYTHON_GIL=0".
+    pub fn label(&self) -> String {
+        match self.python_gil {
+            Some(g) => format!("{} PYTHON_GIL={g}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 // What each workload measured, as its worker reports it.

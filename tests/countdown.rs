@@ -429,3 +429,90 @@ fn hand_offs_of_python_3_9_to_3_13_are_read_exactly_from_outside() {
         }
     }
 }
+
+#[test]
+#[ignore = "needs pyenv CPython 3.12 and 3.13 and 2 CPUs; .ci/run runs it where they are"]
+fn subinterpreters_with_their_own_gil_run_in_parallel() {
+    let _one_at_a_time = serial();
+    let doc = countdown_json(&[
+        "--python",
+        "3.12,3.13",
+        "--runtimes",
+        "python-subinterpreters",
+        "--threads",
+        "1,2",
+        "--count",
+        "20000000",
+        "--repeat",
+        "3",
+    ]);
+    for version in ["3.12", "3.13"] {
+        let two = doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["workers"] == 2
+                    && r["python"]["name"] == version
+                    && r["runtime"] == "python-subinterpreters"
+            })
+            .unwrap_or_else(|| panic!("no 2-subinterpreter row for {version}: {doc}"));
+        let parallelism = two["parallelism"].as_f64().unwrap();
+        let speedup = two["speedup"].as_f64().unwrap();
+        assert!(
+            parallelism >= 1.5,
+            "{version}: CPU/wall {parallelism}: {two}"
+        );
+        assert!(
+            speedup >= 1.5,
+            "{version}: ×{speedup} of 1 subinterpreter: {two}"
+        );
+    }
+    assert!(
+        doc["verdict"]
+            .as_str()
+            .unwrap()
+            .contains("subinterpreters took"),
+        "{}",
+        doc["verdict"]
+    );
+}
+
+#[test]
+fn subinterpreters_are_refused_where_the_interpreter_has_none() {
+    let python = embedded_executable();
+    let doc = json(&run(&["interpreters", "--format", "json"]));
+    let has = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| {
+            std::fs::canonicalize(i["path"].as_str().unwrap()).ok()
+                == std::fs::canonicalize(&python).ok()
+        })
+        .expect("the embedded Python is listed")["subinterpreters_own_gil"]
+        == true;
+    let out = run(&[
+        "countdown",
+        "--runtimes",
+        "python-subinterpreters",
+        "--threads",
+        "2",
+        "--count",
+        "100000",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]);
+    if has {
+        let doc = json(&out);
+        assert_eq!(doc["results"][0]["runtime"], "python-subinterpreters");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("3.12 or later"), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+}

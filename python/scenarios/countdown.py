@@ -81,6 +81,54 @@ class _CountdownThread(threading.Thread):
             _gilsim.thread_done()
 
 
+def _subinterpreters():
+    """CPython's own module for subinterpreters: `_interpreters` (3.13+) or
+    `_xxsubinterpreters` (3.12)."""
+    try:
+        import _interpreters as module
+    except ImportError:
+        try:
+            import _xxsubinterpreters as module
+        except ImportError:
+            raise RuntimeError("this CPython has no subinterpreters with their own GIL (3.12+)")
+    return module
+
+
+def _isolated(module):
+    """A subinterpreter with its own GIL (3.13: config "isolated"; 3.12: isolated=True)."""
+    try:
+        return module.create("isolated")
+    except TypeError:
+        return module.create(isolated=True)
+
+
+# The study note's function, so that `n` is a local variable as in the threads' runs.
+_COUNTDOWN_SOURCE = "def countdown(n):\n    while n>0:\n        n -= 1\ncountdown(%d)\n"
+
+
+def run_subinterpreters(count, workers):
+    """`workers` subinterpreters, each with its own GIL, each running its share of the
+    countdown on a thread of its own; creating and destroying them is part of the run."""
+    module = _subinterpreters()
+    ids = [_isolated(module) for _ in range(workers)]
+    usages = [None] * workers
+
+    def run(i, n):
+        module.run_string(ids[i], _COUNTDOWN_SOURCE % n)
+        usages[i] = _thread_usage("subinterpreter-%d" % (i + 1))
+
+    threads = [threading.Thread(target=run, args=(i, n)) for i, n in enumerate(split(count, workers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in ids:
+        module.destroy(i)
+    if None in usages:
+        raise RuntimeError("a subinterpreter failed to run the countdown")
+    return usages
+
+
 def run_processes(count, workers, start_method):
     ctx = multiprocessing.get_context(start_method)
     procs = [ctx.Process(target=countdown, args=(n,)) for n in split(count, workers)]

@@ -48,6 +48,9 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
                 Runtime::PythonThreads => {
                     module.call_method1("run_threads", (trial.count, trial.workers))
                 }
+                Runtime::PythonSubinterpreters => {
+                    module.call_method1("run_subinterpreters", (trial.count, trial.workers))
+                }
                 // The countdown's processes are forked, as in the study note.
                 _ => module.call_method1("run_processes", (trial.count, trial.workers, "fork")),
             };
@@ -63,11 +66,19 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
         let mut m = measured?;
         // The row's CPU and context switches are the workload's, not the sampler's.
         m.usage = m.usage.since(&sampler_usage);
-        m.gil = Some(gil);
+        m.gil = Some(if trial.runtime == Runtime::PythonSubinterpreters {
+            GilStats::unavailable(SUBINTERPRETERS_GIL)
+        } else {
+            gil
+        });
         m.probe = probe_stats;
         Ok(m)
     })
 }
+
+/// Why a subinterpreters row has no GIL figures.
+pub const SUBINTERPRETERS_GIL: &str =
+    "each subinterpreter has a GIL of its own; gilsim reads the main interpreter's";
 
 /// Times `work` and reads the process tree's usage around it (children included once joined).
 fn measure(work: impl FnOnce() -> Result<Vec<ThreadUsage>>) -> Result<TrialMeasurement> {

@@ -2,9 +2,10 @@
 //! from outside: the driver times its own region, `wait4` gives the process tree's CPU and
 //! context switches, and on 3.13+ the GIL's exact hand-offs are read from the child's memory
 //! (`measure::outside`) just before and just after the timed region, while the driver waits.
-use crate::domain::{ExternalPython, ThreadUsage};
+use crate::domain::{ExternalPython, Runtime, ThreadUsage};
+use crate::interpreters::GilKind;
 use crate::measure::gil::stats::GilStats;
-use crate::measure::outside::OutsideGil;
+use crate::measure::outside::{OutsideError, OutsideGil};
 use crate::measure::rusage::Usage;
 use crate::measure::tasks;
 use crate::runner::{affinity, external, signals, RunError};
@@ -28,6 +29,17 @@ count, workers, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 interval = sys.argv[4] if len(sys.argv) > 4 else ""
 handshake = len(sys.argv) > 5 and sys.argv[5] == "handshake"
 shares = [count // workers + (1 if i < count % workers else 0) for i in range(workers)]
+if mode == "subinterpreters":
+    try:
+        import _interpreters as subinterpreters
+    except ImportError:
+        import _xxsubinterpreters as subinterpreters
+    def isolated():
+        try:
+            return subinterpreters.create("isolated")
+        except TypeError:
+            return subinterpreters.create(isolated=True)
+    source = "def countdown(n):\n    while n>0:\n        n -= 1\ncountdown(%d)\n"
 if mode == "processes":
     import multiprocessing
     ctx = multiprocessing.get_context("fork") if hasattr(multiprocessing, "get_context") else multiprocessing
@@ -44,6 +56,12 @@ elif mode == "threads":
     ts = [Thread(target=countdown, args=(n,)) for n in shares]
     for t in ts: t.start()
     for t in ts: t.join()
+elif mode == "subinterpreters":
+    ids = [isolated() for n in shares]
+    ts = [Thread(target=subinterpreters.run_string, args=(i, source % n)) for i, n in zip(ids, shares)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    for i in ids: subinterpreters.destroy(i)
 else:
     ps = [ctx.Process(target=countdown, args=(n,)) for n in shares]
     for p in ps: p.start()
@@ -93,10 +111,10 @@ pub fn measure(
     python: &ExternalPython,
     timeout: Duration,
 ) -> Result<TrialMeasurement> {
-    let mode = if trial.runtime.uses_threads() {
-        "threads"
-    } else {
-        "processes"
+    let mode = match trial.runtime {
+        Runtime::PythonSubinterpreters => "subinterpreters",
+        r if r.uses_threads() => "threads",
+        _ => "processes",
     };
     let interval = trial.switch_interval_s.unwrap_or(0.005);
     let mut command = Command::new(&python.path);
@@ -114,6 +132,7 @@ pub fn measure(
                 .map_or(String::new(), |s| s.to_string()),
         )
         .arg("handshake")
+        .envs(python.python_gil.map(|g| ("PYTHON_GIL", g.to_string())))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -145,7 +164,11 @@ pub fn measure(
         wall_s,
         usage,
         threads,
-        gil: Some(gil),
+        gil: Some(if trial.runtime == Runtime::PythonSubinterpreters {
+            GilStats::unavailable(crate::worker::countdown::SUBINTERPRETERS_GIL)
+        } else {
+            gil
+        }),
         probe: None,
     })
 }
@@ -182,7 +205,15 @@ fn converse(
     }
     let pid = child.id() as i32;
     let interval_us = (interval * 1e6).round() as u64;
-    let gil = OutsideGil::attach(pid, Some(interval_us));
+    let gil = if python.gil == GilKind::FreeThreaded {
+        Err(OutsideError::Unsupported(
+            "not applicable: a free-threaded build has no GIL to read (PYTHON_GIL=1 turns one \
+             on, which gilsim does not read)"
+                .into(),
+        ))
+    } else {
+        OutsideGil::attach(pid, Some(interval_us))
+    };
     let before = gil.as_ref().ok().map(|g| g.read());
     let poller = tasks::Poller::start(pid);
     writeln!(child.stdin.as_mut().expect("piped stdin"), "go")?;

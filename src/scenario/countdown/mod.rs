@@ -5,7 +5,7 @@ mod verdict;
 
 pub use rows::CountdownRow;
 
-use crate::domain::ExternalPython;
+use crate::domain::{ExternalPython, Runtime};
 use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
@@ -63,26 +63,39 @@ fn interpreters(names: &[String]) -> Result<Vec<Option<ExternalPython>>> {
     if names.is_empty() {
         return Ok(vec![None]);
     }
-    dedup(names)
-        .iter()
-        .map(|name| {
-            if name == "embedded" {
-                return Ok(None);
-            }
-            let found = crate::interpreters::resolve(name).map_err(|e| {
-                anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")))
-            })?;
-            if found.gil == crate::interpreters::GilKind::FreeThreaded {
-                crate::usage_bail!(
-                    "--python {name}: free-threaded builds are not measured yet (no GIL to compare)"
-                );
-            }
-            Ok(Some(ExternalPython {
-                name: found.name,
-                version: found.version,
-                path: found.path,
-                gil: found.gil,
-            }))
+    let mut out = Vec::new();
+    for name in dedup(names) {
+        if name == "embedded" {
+            out.push(None);
+            continue;
+        }
+        let found = crate::interpreters::resolve(&name).map_err(|e| {
+            anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")))
+        })?;
+        out.extend(as_rows(found).into_iter().map(Some));
+    }
+    Ok(out)
+}
+
+/// The row interpreters one Python gives: itself, or for a free-threaded build two, without a
+/// GIL (`PYTHON_GIL=0`) and with one turned on (`PYTHON_GIL=1`).
+fn as_rows(found: crate::interpreters::Interpreter) -> Vec<ExternalPython> {
+    let python = ExternalPython {
+        name: found.name,
+        version: found.version,
+        path: found.path,
+        gil: found.gil,
+        subinterpreters: found.subinterpreters_own_gil,
+        python_gil: None,
+    };
+    if found.gil != crate::interpreters::GilKind::FreeThreaded {
+        return vec![python];
+    }
+    [0, 1]
+        .into_iter()
+        .map(|g| ExternalPython {
+            python_gil: Some(g),
+            ..python.clone()
         })
         .collect()
 }
@@ -90,7 +103,7 @@ fn interpreters(names: &[String]) -> Result<Vec<Option<ExternalPython>>> {
 pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
     let timeout = Duration::from_secs_f64(spec.timeout);
     let pythons = interpreters(&spec.python)?;
-    let trials = trials(spec, &pythons);
+    let (trials, skipped) = without_unsupported(trials(spec, &pythons))?;
     let warmup = spec.warmup as usize;
     // With `separate`, each Python row gets up to 3 more runs, untimed, with the sampler: its
     // held shares (medians; one run alone can be unfair at short intervals). They run after the
@@ -134,7 +147,14 @@ pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
     let results = rows::build(&trials, &measurements, &sampled);
     let runtime_names: Vec<&str> = dedup(&spec.runtimes).iter().map(|r| r.name()).collect();
     let switch_interval = spec.switch_interval.unwrap_or(python.switch_interval_s);
-    let verdict = verdict::write(&results, &python, switch_interval, spec.count);
+    let mut verdict = verdict::write(&results, &python, switch_interval, spec.count);
+    if !skipped.is_empty() {
+        verdict += &format!(
+            "\n\nNo python-subinterpreters rows for {}: subinterpreters with a GIL of their \
+             own need CPython 3.12 or later.",
+            skipped.join(", ")
+        );
+    }
     Ok(Document {
         schema: crate::report::document::SCHEMA,
         command: "countdown".into(),
@@ -162,15 +182,72 @@ pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
     })
 }
 
+/// The trials an interpreter can run, and the interpreters left without their
+/// `python-subinterpreters` rows (3.12+ only). Asking for them where no interpreter has them is
+/// a usage error.
+fn without_unsupported(trials: Vec<CountdownTrial>) -> Result<(Vec<CountdownTrial>, Vec<String>)> {
+    let embedded = crate::embed::interpreter::CONFIGURED_VERSION;
+    let embedded_has = version_at_least(embedded, (3, 12));
+    let mut skipped: Vec<String> = Vec::new();
+    let wanted = trials
+        .iter()
+        .any(|t| t.runtime == Runtime::PythonSubinterpreters);
+    let kept: Vec<CountdownTrial> = trials
+        .into_iter()
+        .filter(|t| {
+            if t.runtime != Runtime::PythonSubinterpreters {
+                return true;
+            }
+            let (has, name) = match &t.python {
+                Some(p) => (p.subinterpreters, format!("Python {}", p.version)),
+                None => (embedded_has, format!("the embedded Python {embedded}")),
+            };
+            if !has && !skipped.contains(&name) {
+                skipped.push(name);
+            }
+            has
+        })
+        .collect();
+    if wanted
+        && !kept
+            .iter()
+            .any(|t| t.runtime == Runtime::PythonSubinterpreters)
+    {
+        crate::usage_bail!(
+            "python-subinterpreters needs CPython 3.12 or later with subinterpreters of their \
+             own GIL; {} has none (try --python 3.12; `gilsim interpreters` lists them)",
+            skipped.join(", ")
+        );
+    }
+    Ok((kept, skipped))
+}
+
+/// "3.12.1" ≥ (3, 12).
+fn version_at_least(version: &str, want: (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= want
+}
+
 /// Python rows of the embedded interpreter get sampled runs for their held shares.
 fn gets_sampled_runs(trial: &CountdownTrial) -> bool {
-    trial.runtime.is_python() && trial.python.is_none()
+    trial.runtime.is_python()
+        && trial.runtime != Runtime::PythonSubinterpreters
+        && trial.python.is_none()
 }
 
 fn label(trial: &CountdownTrial) -> String {
     let mut text = format!("{} ×{}", trial.runtime.name(), trial.workers);
     if let Some(p) = &trial.python {
         text += &format!(" (Python {})", p.version);
+        if let Some(g) = p.python_gil {
+            text += &format!(" PYTHON_GIL={g}");
+        }
     }
     if let Some(n) = trial.cpus {
         text += &format!(" on {n} CPU{}", if n == 1 { "" } else { "s" });
@@ -200,7 +277,6 @@ pub fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasure
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Runtime;
 
     #[test]
     fn trials_follow_the_spec_in_order_without_repeats() {
@@ -240,5 +316,38 @@ mod tests {
             ]
         );
         assert!(trials(&spec, &[None]).iter().all(|t| t.count == 1_000));
+    }
+
+    #[test]
+    fn versions_compare_by_number() {
+        assert!(version_at_least("3.12.1", (3, 12)));
+        assert!(version_at_least("3.13.0rc1", (3, 12)));
+        assert!(!version_at_least("3.11.7", (3, 12)));
+        assert!(!version_at_least("2.7.18", (3, 12)));
+    }
+
+    #[test]
+    fn a_free_threaded_build_gives_rows_without_and_with_a_gil() {
+        use crate::interpreters::{probe::ProbeReport, GilKind, Interpreter};
+        // What a 3.13t build's probe reports (sysconfig's Py_GIL_DISABLED = 1).
+        let recorded: ProbeReport = serde_json::from_str(
+            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13t",
+                "prefix": "/x", "shared": true, "gil_disabled": true, "subinterpreters": true}"#,
+        )
+        .unwrap();
+        let ft = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13t"), "test");
+        let rows = as_rows(ft);
+        let labels: Vec<String> = rows.iter().map(ExternalPython::label).collect();
+        assert_eq!(labels, ["3.13t PYTHON_GIL=0", "3.13t PYTHON_GIL=1"]);
+        assert!(rows.iter().all(|p| p.gil == GilKind::FreeThreaded));
+        let recorded: ProbeReport = serde_json::from_str(
+            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13",
+                "prefix": "/x", "shared": true, "gil_disabled": false, "subinterpreters": true}"#,
+        )
+        .unwrap();
+        let gil = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13"), "test");
+        let rows = as_rows(gil);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].label(), "3.13");
     }
 }

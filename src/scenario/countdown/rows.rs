@@ -97,9 +97,12 @@ pub fn build(
                 .find(move |(r, p, c, _)| *r == rt && *p == python && *c == cpus)
         };
         let baseline = same(row.runtime).or_else(|| {
-            (row.runtime == Runtime::PythonProcesses)
-                .then(|| same(Runtime::PythonThreads))
-                .flatten()
+            matches!(
+                row.runtime,
+                Runtime::PythonProcesses | Runtime::PythonSubinterpreters
+            )
+            .then(|| same(Runtime::PythonThreads))
+            .flatten()
         });
         if let Some((runtime, _, _, wall)) = baseline {
             row.speedup = Some(wall / row.wall_s.median);
@@ -157,7 +160,7 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
 impl CountdownRow {
     /// The interpreter's name for another interpreter's row ("2.7"); None: the embedded one.
     pub fn python_name(&self) -> Option<String> {
-        self.python.as_ref().map(|p| p.name.clone())
+        self.python.as_ref().map(ExternalPython::label)
     }
 }
 
@@ -173,7 +176,13 @@ impl Row for CountdownRow {
         let mut cells = vec![Cell::new("runtime", self.runtime.name())];
         // Only reports that compare interpreters or CPU counts show these columns.
         if let Some(p) = &self.python {
-            cells.push(Cell::new("python", p.version.clone()));
+            cells.push(Cell::new(
+                "python",
+                match p.python_gil {
+                    Some(g) => format!("{} GIL={g}", p.version),
+                    None => p.version.clone(),
+                },
+            ));
         }
         if let Some(n) = self.cpus {
             cells.push(Cell::new("cpus", n.to_string()));

@@ -52,6 +52,101 @@ pub fn compare(row: &CountdownRow, base: &CountdownRow) -> (f64, Comparison) {
     (ratio, verdict)
 }
 
+/// A free-threaded build without its GIL against the GIL build of the same version (e.g.
+/// 3.13t against 3.13), same threads and CPUs, where both were measured.
+fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option<String> {
+    let ft = free.python.as_ref()?;
+    let gil_name = ft.name.trim_end_matches('t');
+    let twin = rows.iter().find(|r| {
+        r.runtime == Runtime::PythonThreads
+            && r.workers == free.workers
+            && r.cpus == free.cpus
+            && r.python
+                .as_ref()
+                .is_some_and(|p| p.name == gil_name && p.python_gil.is_none())
+    })?;
+    let (ratio, comparison) = compare(free, twin);
+    let how = match comparison {
+        Comparison::Undetermined => "undetermined with so few runs".to_string(),
+        Comparison::Equal => "about the same".to_string(),
+        Comparison::Faster => format!("×{:.2} faster", 1.0 / ratio),
+        Comparison::Slower => format!("×{ratio:.2} slower"),
+    };
+    let threads = if free.workers == 1 {
+        "1 thread".to_string()
+    } else {
+        format!("{} threads", free.workers)
+    };
+    Some(format!(
+        "Free-threaded {} without a GIL (PYTHON_GIL=0), {threads}: {} with CPU/wall {:.2}, against \
+         {} with CPU/wall {:.2} on the GIL build {}: {how}.{}",
+        ft.name,
+        seconds(free.wall_s.median),
+        free.parallelism,
+        seconds(twin.wall_s.median),
+        twin.parallelism,
+        twin.python.as_ref().map_or("", |p| p.version.as_str()),
+        if free.workers == 1 {
+            " One thread shows what a free-threaded build costs where there is nothing to run in \
+             parallel (its reference counting and locking are more expensive)."
+        } else {
+            " Without a GIL the threads can run Python bytecode on several cores at once."
+        }
+    ))
+}
+
+/// N subinterpreters placed between N threads (one GIL) and N processes (one interpreter
+/// each) of the same interpreter and CPUs, where those rows exist.
+fn subinterpreters_paragraph(
+    sub: &CountdownRow,
+    rows: &[CountdownRow],
+    embedded: &PythonInfo,
+    several: bool,
+) -> String {
+    let who = Interp::of(sub, embedded, several);
+    let twin = |rt: Runtime| {
+        rows.iter().find(|r| {
+            r.runtime == rt
+                && r.workers == sub.workers
+                && r.python_name() == sub.python_name()
+                && r.cpus == sub.cpus
+        })
+    };
+    let mut text = format!(
+        "{}{} subinterpreters took {} with CPU/wall {:.2}",
+        who.prefix,
+        sub.workers,
+        seconds(sub.wall_s.median),
+        sub.parallelism
+    );
+    if let (Some(speedup), Some(base)) = (sub.speedup, &sub.speedup_baseline) {
+        text += &format!(", ×{speedup:.2} the speed of {base}");
+    }
+    let beside: Vec<String> = [
+        (Runtime::PythonThreads, "threads (one GIL)"),
+        (Runtime::PythonProcesses, "processes (one interpreter each)"),
+    ]
+    .iter()
+    .filter_map(|(rt, what)| {
+        twin(*rt).map(|r| {
+            format!(
+                "{} {what} took {} with CPU/wall {:.2}",
+                r.workers,
+                seconds(r.wall_s.median),
+                r.parallelism
+            )
+        })
+    })
+    .collect();
+    if !beside.is_empty() {
+        text += &format!(" ({})", beside.join("; "));
+    }
+    text += ". Each subinterpreter has a GIL of its own (PEP 684), so they run Python in \
+             parallel like processes while sharing one process like threads: no process start-up, \
+             but no shared objects either (data crosses between them as bytes or strings).";
+    text
+}
+
 /// The interpreter a group of Python rows ran under, as the verdict describes it.
 struct Interp {
     /// "" for the only interpreter of the report, else "Python 2.7.18: " or "On 1 CPU: ".
@@ -64,6 +159,17 @@ struct Interp {
 impl Interp {
     fn of(row: &CountdownRow, embedded: &PythonInfo, several: bool) -> Interp {
         let (implementation, version, gil) = match &row.python {
+            // PYTHON_GIL=1 turns a GIL on in a free-threaded build.
+            Some(p) if p.python_gil == Some(1) => (
+                "CPython".to_string(),
+                format!("{} (PYTHON_GIL=1)", p.version),
+                GilKind::New,
+            ),
+            Some(p) if p.python_gil == Some(0) => (
+                "CPython".to_string(),
+                format!("{} (PYTHON_GIL=0)", p.version),
+                GilKind::FreeThreaded,
+            ),
             Some(p) => ("CPython".to_string(), p.version.clone(), p.gil),
             None => (
                 embedded.implementation.clone(),
@@ -140,7 +246,8 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
         .filter(|r| r.runtime == Runtime::PythonProcesses)
     {
         let mut text = format!(
-            "{} Python process{} took {} (CPU/wall {:.2})",
+            "{}{} Python process{} took {} (CPU/wall {:.2})",
+            Interp::of(procs, python, several).prefix,
             procs.workers,
             if procs.workers == 1 { "" } else { "es" },
             seconds(procs.wall_s.median),
@@ -152,6 +259,20 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
         text += ": each process has its own interpreter and its own GIL, so processes run \
                  Python in parallel where threads cannot.";
         paragraphs.push(text);
+    }
+    for free in rows.iter().filter(|r| {
+        r.runtime == Runtime::PythonThreads
+            && r.python.as_ref().is_some_and(|p| p.python_gil == Some(0))
+    }) {
+        if let Some(text) = free_threaded_paragraph(free, rows) {
+            paragraphs.push(text);
+        }
+    }
+    for sub in rows
+        .iter()
+        .filter(|r| r.runtime == Runtime::PythonSubinterpreters && r.workers > 1)
+    {
+        paragraphs.push(subinterpreters_paragraph(sub, rows, python, several));
     }
     if let Some(rust) = find(Runtime::RustThreads, 1) {
         let mut text = format!(
@@ -456,5 +577,56 @@ mod tests {
             compare(&row(&[1.1, 1.3, 0.9, 1.2, 1.0]), &noisy).1,
             Comparison::Equal
         );
+    }
+
+    fn under(
+        python: &str,
+        python_gil: Option<u8>,
+        workers: usize,
+        samples: &[f64],
+    ) -> CountdownRow {
+        let gil = if python.ends_with('t') {
+            GilKind::FreeThreaded
+        } else {
+            GilKind::New
+        };
+        CountdownRow {
+            workers,
+            python: Some(crate::domain::ExternalPython {
+                name: python.into(),
+                version: format!("{}.0", python.trim_end_matches('t')),
+                path: format!("/x/python{python}"),
+                gil,
+                subinterpreters: true,
+                python_gil,
+            }),
+            ..row(samples)
+        }
+    }
+
+    #[test]
+    fn a_free_threaded_build_is_labelled_and_compared_with_its_gil_build() {
+        let rows = vec![
+            under("3.13", None, 2, &[1.0, 1.0, 1.01, 0.99, 1.0]),
+            under("3.13t", Some(0), 2, &[0.55, 0.55, 0.56, 0.54, 0.55]),
+            under("3.13t", Some(1), 2, &[1.1, 1.1, 1.11, 1.09, 1.1]),
+        ];
+        assert_eq!(rows[1].python_name().unwrap(), "3.13t PYTHON_GIL=0");
+        assert_eq!(rows[2].python_name().unwrap(), "3.13t PYTHON_GIL=1");
+        let text = free_threaded_paragraph(&rows[1], &rows).unwrap();
+        assert!(
+            text.contains("Free-threaded 3.13t without a GIL (PYTHON_GIL=0)"),
+            "{text}"
+        );
+        assert!(text.contains("×1.82 faster"), "{text}");
+        assert!(text.contains("GIL build 3.13.0"), "{text}");
+        // With PYTHON_GIL=1 the build is described as having a GIL; without a twin, no paragraph.
+        let embedded = PythonInfo::default();
+        assert_eq!(Interp::of(&rows[2], &embedded, true).gil, GilKind::New);
+        assert_eq!(
+            Interp::of(&rows[1], &embedded, true).gil,
+            GilKind::FreeThreaded
+        );
+        assert!(free_threaded_paragraph(&rows[1], &rows[1..]).is_none());
     }
 }

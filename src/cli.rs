@@ -48,6 +48,8 @@ pub enum Command {
     Doctor,
     /// Every Python on the machine (PATH, pyenv, uv): version, GIL kind, subinterpreters, shared or not
     Interpreters(InterpretersArgs),
+    /// Course labs: predict, measure, explain, with charts and a report to hand in
+    Lab(LabArgs),
     /// Watch a running CPython 3.9+ from outside: exact GIL hand-offs, who holds it, who waits
     Watch(WatchArgs),
     /// Print a shell completion script (e.g. `gilsim completions bash > ~/.local/share/bash-completion/completions/gilsim`)
@@ -140,6 +142,9 @@ pub struct CountdownArgs {
     /// Run every row on each of these numbers of CPUs (sched_setaffinity)
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = worker_count)]
     pub cpus: Vec<usize>,
+    /// Also draw the wall time by workers as an SVG chart into this file
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -500,6 +505,53 @@ pub struct InterpretersArgs {
     pub python: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LabArgs {
+    #[command(subcommand)]
+    pub action: LabAction,
+}
+
+#[derive(Debug, Subcommand, Clone)]
+pub enum LabAction {
+    /// The labs: id, title, how long each takes, what it needs
+    List,
+    /// A lab's handout: goal, background, questions, what to predict
+    Show {
+        /// The lab (from `gilsim lab list`)
+        id: String,
+        /// The instructor's page: expected results with published figures and sources, check
+        /// tolerances, discussion points, common wrong answers
+        #[arg(long)]
+        instructor: bool,
+    },
+    /// Run a lab: your predictions, the measurement, the checks; --output writes the report
+    Run {
+        /// The lab (from `gilsim lab list`)
+        id: String,
+        /// A prediction, NAME=VALUE (repeatable; `gilsim lab show ID` lists the names). Without
+        /// any, gilsim asks on a terminal.
+        #[arg(long, value_name = "NAME=VALUE", value_parser = crate::lab::run::parse_prediction)]
+        predict: Vec<(String, f64)>,
+        /// Smaller runs (about a quarter of the time; fewer figures decided)
+        #[arg(long)]
+        quick: bool,
+        /// Write report.md, report.html, results.json and the charts into this directory
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        timeout: TimeoutArgs,
+    },
+    /// A class summary from many students' results.json files (files or directories)
+    Collect {
+        /// results.json files, or directories holding them
+        #[arg(required = true, value_name = "FILES_OR_DIRS")]
+        inputs: Vec<PathBuf>,
+        /// Write summary.md, summary.html, summary.json and the charts into this directory
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

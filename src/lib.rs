@@ -13,6 +13,7 @@ pub mod commands;
 pub mod domain;
 pub mod embed;
 pub mod interpreters;
+pub mod lab;
 pub mod measure;
 pub mod native;
 pub mod paths;

@@ -6,7 +6,14 @@ use anyhow::Result;
 pub fn run(args: &CountdownArgs) -> Result<i32> {
     let output = args.output.spec();
     output.check()?;
+    if let Some(plot) = &args.plot {
+        crate::report::output::check_writable(plot, "the chart")?;
+    }
     let doc = countdown::run(&args.spec())?;
+    if let Some(plot) = &args.plot {
+        let chart = countdown::chart::wall_by_workers("", &doc.results);
+        crate::report::output::write_atomically(plot, &chart.svg)?;
+    }
     output.emit(&doc)?;
     Ok(0)
 }

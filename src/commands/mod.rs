@@ -5,6 +5,7 @@ pub mod convoy;
 pub mod countdown;
 pub mod doctor;
 pub mod interpreters;
+pub mod lab;
 pub mod pool;
 pub mod queue;
 pub mod run;

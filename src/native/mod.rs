@@ -3,4 +3,5 @@ pub mod countdown;
 pub mod echo_client;
 pub mod pool;
 pub mod queue;
+pub mod race;
 pub mod rust_gil;

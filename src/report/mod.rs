@@ -1,4 +1,5 @@
 //! Reports: the `gilsim.v1` document every command produces, and its renderings.
+pub mod chart;
 pub mod document;
 pub mod output;
 pub mod progress;

@@ -1,4 +1,5 @@
 //! The study note's countdown benchmark: 1 thread vs N threads vs N processes vs Rust.
+pub mod chart;
 pub mod external;
 mod rows;
 mod verdict;

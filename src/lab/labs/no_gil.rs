@@ -1,0 +1,242 @@
+//! Lab 11: what if there were no GIL — the model's `none` policy beside measured threads, and
+//! subinterpreters with their own GIL where an interpreter has them.
+use super::{countdown, ratio, times, wall};
+use crate::domain::Runtime;
+use crate::lab::{
+    needs_two_cpus, Anchor, Context, Instructor, Lab, Measured, Need, PredictionDef, Tolerance,
+};
+use crate::report::chart::{self, Axes, Series};
+use crate::sim::{self, Policy, Scenario};
+use anyhow::Result;
+
+pub fn lab() -> Lab {
+    Lab {
+        id: "no-gil",
+        title: "What if there were no GIL?",
+        seconds: (45, 12),
+        needs: &[Need::TwoCpus, Need::Python312],
+        study_note: Some("countdown_threads.py"),
+        goal: "Predict what removing the GIL would do to the countdown on this machine, with the \
+               GIL model, and compare with subinterpreters that each have a GIL of their own.",
+        background: "Free-threaded CPython builds (3.13t, 3.14t; PEP 703) run without a GIL. \
+                     Subinterpreters with their own GIL (PEP 684, 3.12+) run in parallel inside \
+                     one process. gilsim's GIL model predicts the countdown under the new GIL and \
+                     without one; the measured threads are the GIL build you have.",
+        questions: &[
+            "Before measuring: without a GIL, how much faster would 2 threads count down than 1 here?",
+            "What stops the speed-up growing past the number of CPUs?",
+            "What does a free-threaded build cost a single thread, and why?",
+        ],
+        predictions: &[PredictionDef {
+            name: "parallel_speedup_2",
+            question: "Speed-up of 2 workers over 1 without a shared GIL",
+            unit: "×",
+            tolerance: Tolerance::Relative(0.25),
+        }],
+        instructor: Instructor {
+            expected: "Without a GIL the speed-up follows the CPU count (×2 with 2 threads on 2 \
+                       CPUs); with it, ×1. Subinterpreters reach close to the CPU count too.",
+            anchors: &[
+                Anchor {
+                    figure: "single-threaded cost of the free-threaded build about 5-10 %",
+                    source: "What's New in Python 3.14 (free-threaded CPython)",
+                },
+                Anchor {
+                    figure: "6 % (pyperformance, single thread) / 8 % overhead figures quoted for the \
+                             free-threaded build",
+                    source: "PEP 703, \"Making the Global Interpreter Lock Optional in CPython\"",
+                },
+            ],
+            discussion: &[
+                "Biased reference counting and per-object locks: where the single-thread cost comes from.",
+                "Which existing code breaks without a GIL (lab not-a-lock)?",
+                "Subinterpreters vs processes: start-up, sharing, memory.",
+            ],
+            wrong_answers: &[
+                "\"no GIL means ×N for N threads on any machine\"",
+                "\"free-threading makes single-threaded code faster\"",
+            ],
+        },
+        measure,
+    }
+}
+
+fn measure(ctx: &Context) -> Result<Measured> {
+    let (count, repeat) = if ctx.quick {
+        (8_000_000, 3)
+    } else {
+        (20_000_000, 3)
+    };
+    let mut m = Measured::default();
+    let doc = crate::scenario::countdown::run(&countdown(
+        count,
+        &[1, 2, 4],
+        &[],
+        &[Runtime::PythonThreads],
+        repeat,
+        ctx.timeout,
+    ))?;
+    let rows = &doc.results;
+    let params = crate::paths::load_calibration(None)?.unwrap_or_default();
+    let modelled = |threads: usize, policy: Policy| {
+        let mut s = Scenario::cpu_bound(threads, count, 0.005, ctx.cpus);
+        s.policy = policy;
+        sim::simulate(&params, &s).wall_s
+    };
+    let mut series = vec![
+        Series {
+            name: "measured threads (GIL)".into(),
+            points: Vec::new(),
+        },
+        Series {
+            name: "model, new GIL".into(),
+            points: Vec::new(),
+        },
+        Series {
+            name: "model, no GIL".into(),
+            points: Vec::new(),
+        },
+    ];
+    for w in [1usize, 2, 4] {
+        let measured = ratio(
+            wall(rows, Runtime::PythonThreads, 1),
+            wall(rows, Runtime::PythonThreads, w),
+        );
+        let new = modelled(1, Policy::New) / modelled(w, Policy::New);
+        let none = modelled(1, Policy::None) / modelled(w, Policy::None);
+        m.quantity(
+            &format!("threads_speedup_{w}"),
+            &format!("measured threads ×{w}: speed-up"),
+            measured,
+            "×",
+        );
+        m.quantity(
+            &format!("model_new_speedup_{w}"),
+            &format!("model, new GIL, ×{w}: speed-up"),
+            Some(new),
+            "×",
+        );
+        m.quantity(
+            &format!("model_none_speedup_{w}"),
+            &format!("model, no GIL, ×{w}: speed-up"),
+            Some(none),
+            "×",
+        );
+        if let Some(s) = measured {
+            series[0].points.push((w as f64, s));
+        }
+        series[1].points.push((w as f64, new));
+        series[2].points.push((w as f64, none));
+    }
+    // Subinterpreters, where some interpreter on the machine has them.
+    let newest = crate::interpreters::discover(&[])
+        .into_iter()
+        .filter(|i| i.subinterpreters_own_gil)
+        .max_by_key(|i| i.version_key());
+    let mut sub2 = None;
+    if let Some(python) = &newest {
+        let mut spec = countdown(
+            count,
+            &[1, 2],
+            &[],
+            &[Runtime::PythonSubinterpreters],
+            repeat,
+            ctx.timeout,
+        );
+        spec.python = vec![python.path.clone()];
+        let doc = crate::scenario::countdown::run(&spec)?;
+        let w = |n: usize| {
+            doc.results
+                .iter()
+                .find(|r| r.workers == n)
+                .map(|r| r.wall_s.min)
+        };
+        sub2 = ratio(w(1), w(2));
+        m.method.push(format!(
+            "gilsim countdown --python {} --runtimes python-subinterpreters --threads 1,2 --count \
+             {count} --repeat {repeat} --warmup 0",
+            python.path
+        ));
+        if let Some(s) = sub2 {
+            series.push(Series {
+                name: format!("subinterpreters (Python {})", python.version),
+                points: vec![(1.0, 1.0), (2.0, s)],
+            });
+        }
+    }
+    m.quantity(
+        "subinterpreters_speedup_2",
+        "subinterpreters ×2: speed-up (measured)",
+        sub2,
+        "×",
+    );
+    let model2 = m.value("model_none_speedup_2");
+    let (parallel, source) = match sub2 {
+        Some(s) => (Some(s), "measured with subinterpreters"),
+        None => (model2, "the model without a GIL (no CPython 3.12+ found)"),
+    };
+    m.quantity(
+        "parallel_speedup_2",
+        &format!("2 workers without a shared GIL: speed-up ({source})"),
+        parallel,
+        "×",
+    );
+    m.check(
+        "model_without_gil_scales",
+        "The model without a GIL predicts 2 threads at least ×1.5 as fast as 1",
+        needs_two_cpus(ctx),
+        model2.map(|s| s >= 1.5),
+        format!("model: {}", times(model2)),
+    );
+    m.check(
+        "subinterpreters_scale",
+        "2 subinterpreters are at least ×1.5 as fast as 1",
+        needs_two_cpus(ctx).or_else(|| {
+            newest
+                .is_none()
+                .then(|| "needs a CPython 3.12+ (none found)".to_string())
+        }),
+        sub2.map(|s| s >= 1.5),
+        format!("measured: {}", times(sub2)),
+    );
+    m.charts.push(chart::line(
+        "speedup-without-gil.svg",
+        "Countdown speed-up: with the GIL, without it (model), subinterpreters",
+        Axes {
+            x_label: "threads",
+            y_label: "speed-up over 1 (×)",
+            log_x: false,
+            log_y: false,
+        },
+        &series,
+    ));
+    m.explanation = format!(
+        "On {} CPU{}, the measured threads reached {} with 2 threads (the GIL lets one run at a \
+         time); the model predicts {} under the new GIL and {} without any GIL. {} No \
+         free-threaded build was measured here: its figures in the instructor notes are published \
+         ones.",
+        ctx.cpus,
+        if ctx.cpus == 1 { "" } else { "s" },
+        times(m.value("threads_speedup_2")),
+        times(m.value("model_new_speedup_2")),
+        times(model2),
+        match (&newest, sub2) {
+            (Some(p), Some(s)) => format!(
+                "Subinterpreters with their own GIL (Python {}) reached {} with 2.",
+                p.version,
+                times(Some(s))
+            ),
+            _ => "No CPython 3.12+ was found, so subinterpreters were not measured.".into(),
+        }
+    );
+    m.method.insert(
+        0,
+        format!(
+            "gilsim countdown --threads 1,2,4 --runtimes python-threads --count {count} --repeat \
+             {repeat} --warmup 0; the model (gilsim simulate --gil new|none --cores {}) with the \
+             saved calibration or documented defaults",
+            ctx.cpus
+        ),
+    );
+    Ok(m)
+}

@@ -1,0 +1,202 @@
+//! Lab 8: the GIL does not protect your data.
+use crate::lab::{
+    needs_two_cpus, script, Anchor, Context, Instructor, Lab, Measured, PredictionDef, Tolerance,
+};
+use crate::report::chart;
+use anyhow::Result;
+
+pub fn lab() -> Lab {
+    Lab {
+        id: "not-a-lock",
+        title: "The GIL is not a lock for your data",
+        seconds: (20, 6),
+        needs: &[],
+        study_note: None,
+        goal: "Show that threads lose updates to a shared counter despite the GIL, that a \
+               threading.Lock fixes it, and that Rust shows the same race without any GIL.",
+        background: "The GIL makes each bytecode instruction atomic, not your read-modify-write. \
+                     A thread that reads a counter, calls a function and writes the result back \
+                     can be switched out in between; another thread's update is then overwritten. \
+                     Whether `counter += 1` alone can be interrupted depends on where the \
+                     interpreter checks for a switch (it changed in CPython 3.10), so this lab \
+                     measures both forms. The switch interval is set to 1 µs to make switches \
+                     frequent.",
+        questions: &[
+            "Before measuring: what percentage of the increments does read-call-write lose with 4 threads?",
+            "Why does the Lock make the count exact? What does it cost?",
+            "The Rust twin has no GIL: why does its read-then-write lose updates too, and why does \
+             fetch_add not?",
+        ],
+        predictions: &[PredictionDef {
+            name: "lost_percent_read_call_write",
+            question: "Share of increments lost by read-call-write without a lock, 4 threads",
+            unit: "%",
+            tolerance: Tolerance::Absolute(20.0),
+        }],
+        instructor: Instructor {
+            expected: "Read-call-write loses a large share (tens of per cent) at a 1 µs interval; \
+                       with a Lock none is lost. `counter += 1` loses none on CPython 3.10+ (the \
+                       switch check moved to calls and backward jumps) but did on older versions. \
+                       Rust's load-then-store loses updates on 2+ CPUs; fetch_add never.",
+            anchors: &[Anchor {
+                figure: "the GIL protects the interpreter's own state, not the atomicity of Python \
+                         statements",
+                source: "Python documentation, glossary: \"global interpreter lock\"",
+            }],
+            discussion: &[
+                "Which operations are atomic in CPython, and why relying on it is fragile.",
+                "Free-threaded builds: does the answer change?",
+                "Data races vs race conditions: Rust forbids the first, not the second.",
+            ],
+            wrong_answers: &[
+                "\"the GIL makes threads safe, no locks needed\"",
+                "\"Rust prevents all races\"",
+            ],
+        },
+        measure,
+    }
+}
+
+/// 4 threads increment a global counter `n` times each: with `counter += 1`, as
+/// read-call-write, and as read-call-write under a Lock; prints the lost share of each.
+const RACE: &str = r#"
+import json, sys, threading
+n = int(sys.argv[1])
+sys.setswitchinterval(1e-6)
+counter = 0
+lock = threading.Lock()
+def increment(v):
+    return v + 1
+def plus_equals():
+    global counter
+    for _ in range(n):
+        counter += 1
+def read_call_write():
+    global counter
+    for _ in range(n):
+        value = counter
+        counter = increment(value)
+def locked():
+    global counter
+    for _ in range(n):
+        with lock:
+            value = counter
+            counter = increment(value)
+out = {}
+for name, f in (("plus_equals", plus_equals), ("read_call_write", read_call_write), ("locked", locked)):
+    counter = 0
+    ts = [threading.Thread(target=f) for _ in range(4)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+    out[name] = 100.0 * (4 * n - counter) / (4 * n)
+print(json.dumps(out))
+"#;
+
+fn measure(ctx: &Context) -> Result<Measured> {
+    let n: u64 = if ctx.quick { 50_000 } else { 300_000 };
+    let out = script::run(RACE, &[n.to_string()], ctx.timeout)?;
+    let mut m = Measured::default();
+    let plus = out["plus_equals"].as_f64();
+    let rcw = out["read_call_write"].as_f64();
+    let locked = out["locked"].as_f64();
+    m.quantity(
+        "lost_percent_plus_equals",
+        "Python `counter += 1`, no lock: lost",
+        plus,
+        "%",
+    );
+    m.quantity(
+        "lost_percent_read_call_write",
+        "Python read-call-write, no lock: lost",
+        rcw,
+        "%",
+    );
+    m.quantity(
+        "lost_percent_locked",
+        "Python read-call-write with a Lock: lost",
+        locked,
+        "%",
+    );
+    let total = 4 * n * 10;
+    let pct = |lost: u64| 100.0 * lost as f64 / total as f64;
+    let racy = pct(crate::native::race::lost_updates(4, n * 10, false));
+    let atomic = pct(crate::native::race::lost_updates(4, n * 10, true));
+    m.quantity(
+        "rust_lost_percent_load_store",
+        "Rust load then store: lost",
+        Some(racy),
+        "%",
+    );
+    m.quantity(
+        "rust_lost_percent_fetch_add",
+        "Rust fetch_add: lost",
+        Some(atomic),
+        "%",
+    );
+    m.check(
+        "race_loses_updates",
+        "Python read-call-write without a lock loses updates",
+        None,
+        rcw.map(|l| l > 0.0),
+        format!("{} % lost", rcw.map_or("?".into(), |l| format!("{l:.1}"))),
+    );
+    m.check(
+        "lock_loses_none",
+        "With a threading.Lock no update is lost",
+        None,
+        locked.map(|l| l == 0.0),
+        format!(
+            "{} % lost",
+            locked.map_or("?".into(), |l| format!("{l:.1}"))
+        ),
+    );
+    m.check(
+        "rust_race",
+        "Rust's load-then-store loses updates on several CPUs",
+        needs_two_cpus(ctx),
+        Some(racy > 0.0),
+        format!("{racy:.1} % lost"),
+    );
+    m.check(
+        "rust_atomic",
+        "Rust's fetch_add loses none",
+        None,
+        Some(atomic == 0.0),
+        format!("{atomic:.1} % lost"),
+    );
+    let mut bars = Vec::new();
+    for (label, v, group) in [
+        ("+= 1", plus, "Python"),
+        ("read-call-write", rcw, "Python"),
+        ("with a Lock", locked, "Python"),
+        ("load, store", Some(racy), "Rust"),
+        ("fetch_add", Some(atomic), "Rust"),
+    ] {
+        if let Some(v) = v {
+            bars.push((label.to_string(), group.to_string(), v));
+        }
+    }
+    m.charts.push(chart::bars(
+        "lost-updates.svg",
+        "Increments lost by 4 threads sharing one counter",
+        "lost (% of all increments)",
+        false,
+        &bars,
+    ));
+    m.explanation = format!(
+        "With 4 threads and a 1 µs switch interval, read-call-write lost {} % of the increments \
+         and `counter += 1` lost {} % on this interpreter; with a Lock {} % were lost. The GIL \
+         was held throughout: it keeps the interpreter consistent, not your read-modify-write. \
+         Rust, with no GIL, lost {racy:.1} % with a separate load and store and {atomic:.1} % \
+         with fetch_add.",
+        rcw.map_or("?".into(), |l| format!("{l:.1}")),
+        plus.map_or("?".into(), |l| format!("{l:.1}")),
+        locked.map_or("?".into(), |l| format!("{l:.1}")),
+    );
+    m.method.push(format!(
+        "A script run by the embedded CPython build: 4 threads × {n} increments per variant, \
+         sys.setswitchinterval(1e-6); Rust: 4 threads × {} increments in gilsim",
+        n * 10
+    ));
+    Ok(m)
+}

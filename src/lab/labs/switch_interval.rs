@@ -1,0 +1,175 @@
+//! Lab 7: the switch interval, hand-offs against `sys.setswitchinterval`.
+use super::countdown;
+use crate::domain::Runtime;
+use crate::lab::{Anchor, Context, Instructor, Lab, Measured, PredictionDef, Tolerance};
+use crate::report::chart::{self, Axes, Series};
+use anyhow::Result;
+
+pub fn lab() -> Lab {
+    Lab {
+        id: "switch-interval",
+        title: "The switch interval and the hand-off rate",
+        seconds: (40, 10),
+        needs: &[],
+        study_note: Some("countdown_threads.py"),
+        goal: "Change sys.setswitchinterval and count the GIL's hand-offs exactly; see what tiny \
+               intervals cost.",
+        background: "With the new GIL a thread waiting for it asks the holder to drop it after \
+                     the switch interval (default 5 ms); the holder hands it over at its next \
+                     check. Two CPU-bound threads therefore swap about once per interval, plus \
+                     the hand-off's own cost. gilsim reads CPython's own hand-off counter, so the \
+                     numbers below are counts, not estimates. `gilsim timeline --scenario countdown \
+                     --switch-interval 0.001 --svg t.svg` draws who held the GIL when.",
+        questions: &[
+            "Before measuring: how many hand-offs per second at a 1 ms interval?",
+            "Why is the rate a little below 1/interval?",
+            "What happens to the wall time at 0.1 ms, and why?",
+        ],
+        predictions: &[PredictionDef {
+            name: "handoffs_per_s_1000us",
+            question: "GIL hand-offs per second, 2 CPU-bound threads, 1 ms interval",
+            unit: "/s",
+            tolerance: Tolerance::Relative(0.25),
+        }],
+        instructor: Instructor {
+            expected: "About 1/(interval + ~0.15 ms): ~190/s at 5 ms, ~850/s at 1 ms, a few \
+                       thousand at 0.1 ms, where the hand-offs start to cost wall time.",
+            anchors: &[Anchor {
+                figure: "at a 1 µs interval: 6.89 / 17.16 / 31.68 / 86.44 s for 1 / 2 / 4 / 8 threads",
+                source: "Victor Skvortsov, \"Python behind the scenes #13: the GIL and its effects \
+                         on Python multithreading\" (2021)",
+            }],
+            discussion: &[
+                "The hand-off itself: signal, wake-up, cache misses.",
+                "Why not make the interval tiny for better latency (lab convoy)?",
+                "Why is 1 thread's count 0 whatever the interval?",
+            ],
+            wrong_answers: &[
+                "\"the interval is a time slice the OS enforces\"",
+                "\"a shorter interval makes CPU-bound threads faster\"",
+            ],
+        },
+        measure,
+    }
+}
+
+fn measure(ctx: &Context) -> Result<Measured> {
+    let (intervals, count, repeat): (&[f64], u64, usize) = if ctx.quick {
+        (&[0.005, 0.001, 0.0002], 8_000_000, 2)
+    } else {
+        (&[0.02, 0.005, 0.001, 0.0002, 0.0001], 15_000_000, 3)
+    };
+    let mut m = Measured::default();
+    let mut points = Vec::new();
+    let mut walls = Vec::new();
+    for &interval in intervals {
+        let mut spec = countdown(
+            count,
+            &[2],
+            &[],
+            &[Runtime::PythonThreads],
+            repeat,
+            ctx.timeout,
+        );
+        spec.switch_interval = Some(interval);
+        let doc = crate::scenario::countdown::run(&spec)?;
+        let row = doc.results.first();
+        let rate = row
+            .and_then(|r| r.gil.as_ref())
+            .and_then(|g| g.switches_per_s);
+        let wall = row.map(|r| r.wall_s.min);
+        let us = (interval * 1e6).round();
+        m.quantity(
+            &format!("handoffs_per_s_{us}us"),
+            &format!("hand-offs per second at {} ms", interval * 1e3),
+            rate,
+            "/s",
+        );
+        m.quantity(
+            &format!("wall_{us}us"),
+            &format!("wall time at {} ms", interval * 1e3),
+            wall,
+            "s",
+        );
+        if let Some(r) = rate {
+            points.push((interval * 1e3, r));
+        }
+        if let Some(w) = wall {
+            walls.push((interval, w));
+        }
+    }
+    for (interval, name) in [(0.005, "5 ms"), (0.001, "1 ms")] {
+        let us = (interval * 1e6_f64).round();
+        let rate = m.value(&format!("handoffs_per_s_{us}us"));
+        let expected = 1.0 / (interval + 0.000_15);
+        m.check(
+            &format!("rate_{us}us"),
+            &format!("At {name}, hand-offs per second are within 30 % of 1/(interval + 0.15 ms)"),
+            None,
+            rate.map(|r| (r / expected - 1.0).abs() <= 0.3),
+            format!(
+                "{} /s measured, {expected:.0} /s expected",
+                rate.map_or("?".into(), |r| format!("{r:.0}"))
+            ),
+        );
+    }
+    let reference: Vec<(f64, f64)> = intervals.iter().map(|i| (i * 1e3, 1.0 / i)).collect();
+    m.charts.push(chart::line(
+        "handoffs-by-interval.svg",
+        "GIL hand-offs per second, 2 CPU-bound threads",
+        Axes {
+            x_label: "switch interval (ms, log scale)",
+            y_label: "hand-offs per second (log scale)",
+            log_x: true,
+            log_y: true,
+        },
+        &[
+            Series {
+                name: "measured (exact count)".into(),
+                points,
+            },
+            Series {
+                name: "1 / interval".into(),
+                points: reference,
+            },
+        ],
+    ));
+    let slowest = walls
+        .iter()
+        .copied()
+        .fold(None, |acc: Option<(f64, f64)>, p| match acc {
+            Some(a) if a.1 >= p.1 => Some(a),
+            _ => Some(p),
+        });
+    let at5 = walls
+        .iter()
+        .find(|(i, _)| (*i - 0.005).abs() < 1e-9)
+        .map(|p| p.1);
+    m.explanation = format!(
+        "The GIL changed hands about once per switch interval: {}. The wall time was {} at 5 ms \
+         and longest ({}) at {} ms: each hand-off costs a wake-up and cold caches, so very short \
+         intervals make the same work slower.",
+        intervals
+            .iter()
+            .filter_map(|i| {
+                let us = (i * 1e6).round();
+                m.value(&format!("handoffs_per_s_{us}us"))
+                    .map(|r| format!("{r:.0}/s at {} ms", i * 1e3))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        at5.map_or("?".into(), crate::report::units::seconds),
+        slowest.map_or("?".into(), |s| crate::report::units::seconds(s.1)),
+        slowest.map_or("?".into(), |s| (s.0 * 1e3).to_string()),
+    );
+    m.method.push(format!(
+        "gilsim countdown --threads 2 --runtimes python-threads --count {count} --repeat {repeat} \
+         --warmup 0 --switch-interval S, for S in {} s; hand-offs are CPython's own switch count",
+        intervals
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    Ok(m)
+}

@@ -6,11 +6,12 @@ use crate::domain::TimelineOutcome;
 use crate::measure::gil::stats::GilStats;
 use crate::report::output::{check_writable, write_atomically};
 use crate::report::render::{wrap, WIDTH};
-use crate::report::timeline_svg::{self, Change, Timeline};
+use crate::report::timeline_svg::Change;
 use crate::report::units::{seconds, thousands};
-use crate::runner::{self, RunOptions, Streams};
-use crate::worker::protocol::{Job, Measured, Record, ScriptJob, TimelineJob};
-use anyhow::{bail, Result};
+use crate::runner::{RunOptions, Streams};
+use crate::scenario::timeline;
+use crate::worker::protocol::{ScriptJob, TimelineJob};
+use anyhow::Result;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
     if let Some(svg) = &args.svg {
         check_writable(svg, "the picture")?;
     }
-    let job = Job::Timeline(TimelineJob {
+    let job = TimelineJob {
         script: args.script.as_ref().map(|p| ScriptJob {
             path: p.to_string_lossy().into_owned(),
             args: args.args.clone(),
@@ -35,7 +36,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         threads: args.threads,
         count: args.count,
         switch_interval_s: args.switch_interval,
-    });
+    };
     let options = RunOptions {
         timeout: Some(Duration::from_secs_f64(args.timeout.timeout)),
         streams: if args.script.is_some() {
@@ -44,32 +45,16 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
             Streams::Quiet
         },
     };
-    let finished = runner::run(&job, &options)?;
-    let (wall_s, outcome) = match finished.record {
-        Some(Record::Measured {
-            wall_s,
-            data: Measured::Timeline(outcome),
-            ..
-        }) => (wall_s, outcome),
-        Some(Record::Error { message, traceback }) => {
-            if let Some(tb) = traceback {
-                eprint!("{tb}");
-            }
-            bail!("{message}");
-        }
-        _ => bail!(
-            "the run ended (exit code {}) before the timeline was recorded",
-            finished.exit_code
-        ),
-    };
+    let recorded = timeline::record(job, &options)?;
+    let run_s = recorded.run_s();
     let TimelineOutcome {
         gil,
         switch_interval_s: interval,
         threads,
         changes,
         exit_code,
-    } = outcome;
-    let run_s = wall_s.max(changes.last().map_or(0.0, |c| c.t));
+    } = &recorded.outcome;
+    let (interval, exit_code) = (*interval, *exit_code);
     let window = args.window.min(run_s.max(1e-6));
     if let Some(at) = args.at.filter(|at| *at >= run_s) {
         crate::usage_bail!(
@@ -89,23 +74,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         ),
     };
     if let Some(svg) = &args.svg {
-        let held: Vec<f64> = gil
-            .threads
-            .iter()
-            .map(|t| t.held_fraction.unwrap_or(0.0))
-            .collect();
-        let picture = timeline_svg::render(&Timeline {
-            title: &title,
-            threads: &threads,
-            held_fractions: &held,
-            changes: &changes,
-            run_s,
-            switch_interval_s: interval,
-            switches: gil.switches.unwrap_or(0),
-            gil_free_fraction: 1.0 - gil.held_fraction.unwrap_or(0.0),
-            from,
-            to: from + window,
-        });
+        let picture = timeline::picture(&title, &recorded, from, window);
         write_atomically(svg, &picture)?;
     }
     match args.format {
@@ -118,14 +87,14 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
                 "switch_interval_s": interval,
                 "window_s": [from, from + window],
                 "gil": gil,
-                "holders": holder_sequence(&changes, &threads),
+                "holders": holder_sequence(changes, threads),
                 "svg": args.svg,
             }))?
         ),
         SummaryFormat::Text => print!(
             "{}",
             wrap(
-                &summary(&title, &gil, run_s, interval, args, from, window),
+                &summary(&title, gil, run_s, interval, args, from, window),
                 WIDTH
             )
         ),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub struct Lab {
     pub id: &'static str,
     pub title: &'static str,
-    /// Seconds the measurement takes on 2 CPUs: default mode, `--quick`.
+    /// About how many seconds the measurement takes on 2 CPUs, rounded up: default, `--quick`.
     pub seconds: (u32, u32),
     pub needs: &'static [Need],
     /// The study note's scripts it follows, if any.

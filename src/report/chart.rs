@@ -48,6 +48,26 @@ fn range(values: impl Iterator<Item = f64> + Clone, log: bool) -> (f64, f64) {
     }
 }
 
+/// An axis tick as people write it: "5000", "2.5", "0.05", never "7000.0".
+fn tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        return "0".into();
+    }
+    let decimals = if a >= 100.0 || v.fract() == 0.0 {
+        0
+    } else {
+        // Two significant figures.
+        (1 - a.log10().floor() as i32).max(0) as usize
+    };
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A white canvas with the title, and room for the axis labels.
 fn frame<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
@@ -106,6 +126,10 @@ pub fn line(file: &str, title: &str, axes: Axes, series: &[Series]) -> Chart {
                         }
                     });
                 }
+                if !whole_x || axes.log_x {
+                    mesh.x_label_formatter(&|x: &f64| tick(*x));
+                }
+                mesh.y_label_formatter(&|y: &f64| tick(*y));
                 mesh.x_desc(axes.x_label)
                     .y_desc(axes.y_label)
                     .label_style(("sans-serif", 13))
@@ -193,6 +217,7 @@ pub fn bars(
                     .disable_x_mesh()
                     .x_labels(n)
                     .x_label_formatter(&x_labels)
+                    .y_label_formatter(&|y: &f64| tick(*y))
                     .y_desc(y_label)
                     .label_style(("sans-serif", 13))
                     .axis_desc_style(("sans-serif", 15))
@@ -242,6 +267,16 @@ pub fn bars(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_read_naturally() {
+        assert_eq!(tick(7000.0), "7000");
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(1.0), "1");
+        assert_eq!(tick(0.05), "0.05");
+        assert_eq!(tick(0.126), "0.13");
+        assert_eq!(tick(0.0), "0");
+    }
 
     #[test]
     fn charts_carry_their_title_labels_and_legend() {

@@ -11,6 +11,7 @@ pub mod queue;
 pub mod share;
 pub mod simulate;
 pub mod spec;
+pub mod timeline;
 pub mod validate;
 pub mod watch;
 

@@ -11,7 +11,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "c-code",
         title: "C code that releases the GIL (hashlib)",
-        seconds: (30, 8),
+        seconds: (5, 2),
         needs: &[Need::TwoCpus],
         study_note: None,
         goal:

@@ -8,7 +8,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "convoy",
         title: "The convoy effect: I/O beside CPU work",
-        seconds: (30, 10),
+        seconds: (20, 5),
         needs: &[],
         study_note: None,
         goal: "Measure how many requests per second a Python echo server thread answers alone and \

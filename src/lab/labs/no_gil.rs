@@ -13,7 +13,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "no-gil",
         title: "What if there were no GIL?",
-        seconds: (45, 12),
+        seconds: (15, 6),
         needs: &[Need::TwoCpus, Need::Python312],
         study_note: Some("countdown_threads.py"),
         goal: "Predict what removing the GIL would do to the countdown on this machine, with the \

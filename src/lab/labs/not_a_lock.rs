@@ -9,7 +9,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "not-a-lock",
         title: "The GIL is not a lock for your data",
-        seconds: (20, 6),
+        seconds: (6, 2),
         needs: &[],
         study_note: None,
         goal: "Show that threads lose updates to a shared counter despite the GIL, that a \

@@ -13,7 +13,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "old-gil",
         title: "Old GIL vs new: does a second core help?",
-        seconds: (50, 12),
+        seconds: (15, 6),
         needs: &[Need::TwoCpus, Need::Python27],
         study_note: Some("countdown_threads.py"),
         goal: "See the slowdown the study note describes, where it really happens: Python 2.7's \

@@ -8,7 +8,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "one-vs-two",
         title: "One vs two CPU-bound threads",
-        seconds: (45, 10),
+        seconds: (25, 6),
         needs: &[Need::TwoCpus],
         study_note: Some("countdown_single.py, countdown_threads.py"),
         goal: "Find out whether splitting a CPU-bound Python loop over two threads makes it faster, \

@@ -12,7 +12,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "process-cost",
         title: "What a process costs, and when it pays",
-        seconds: (55, 14),
+        seconds: (20, 5),
         needs: &[Need::TwoCpus],
         study_note: Some("pool_map.py, start_methods.py"),
         goal: "Measure how long a pool of worker processes takes to start under spawn, forkserver \

@@ -9,7 +9,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "queues",
         title: "Queues and shutdown: processes, threads",
-        seconds: (25, 8),
+        seconds: (25, 2),
         needs: &[],
         study_note: Some("queue_processes.py, queue_threads.py"),
         goal: "Compare how many messages per second and how quickly a sender reaches a receiver \

@@ -9,7 +9,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "shared-vs-copied",
         title: "Shared between threads, copied per process",
-        seconds: (15, 6),
+        seconds: (2, 1),
         needs: &[],
         study_note: Some("the study note's remark on threads and processes"),
         goal: "See that a thread's change to a list is visible to the parent and a process's is \

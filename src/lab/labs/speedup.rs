@@ -11,7 +11,7 @@ pub fn lab() -> Lab {
     Lab {
         id: "speedup",
         title: "Threads vs processes vs Rust on CPU work",
-        seconds: (55, 12),
+        seconds: (20, 6),
         needs: &[Need::TwoCpus],
         study_note: Some("countdown_threads.py, countdown_processes.py"),
         goal: "Draw the speed-up curve of 1 to 4 workers for Python threads, Python processes and \

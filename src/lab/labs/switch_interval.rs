@@ -2,14 +2,16 @@
 use super::countdown;
 use crate::domain::Runtime;
 use crate::lab::{Anchor, Context, Instructor, Lab, Measured, PredictionDef, Tolerance};
-use crate::report::chart::{self, Axes, Series};
+use crate::report::chart::{self, Axes, Chart, Series};
+use crate::runner::{RunOptions, Streams};
+use crate::worker::protocol::TimelineJob;
 use anyhow::Result;
 
 pub fn lab() -> Lab {
     Lab {
         id: "switch-interval",
         title: "The switch interval and the hand-off rate",
-        seconds: (40, 10),
+        seconds: (10, 3),
         needs: &[],
         study_note: Some("countdown_threads.py"),
         goal: "Change sys.setswitchinterval and count the GIL's hand-offs exactly; see what tiny \
@@ -134,6 +136,27 @@ fn measure(ctx: &Context) -> Result<Measured> {
             },
         ],
     ));
+    // Who held the GIL when: 20 ms from the middle of a 2-thread run at 1 ms.
+    let recorded = crate::scenario::timeline::record(
+        TimelineJob {
+            script: None,
+            threads: 2,
+            count: 3_000_000,
+            switch_interval_s: Some(0.001),
+        },
+        &RunOptions {
+            timeout: Some(std::time::Duration::from_secs_f64(ctx.timeout)),
+            streams: Streams::Quiet,
+        },
+    )?;
+    let window = 0.02_f64.min(recorded.run_s());
+    let from = ((recorded.run_s() - window) / 2.0).max(0.0);
+    let title = "Who held the GIL: 2 threads, 1 ms switch interval";
+    m.charts.push(Chart {
+        file: "timeline-1ms.svg".into(),
+        title: title.into(),
+        svg: crate::scenario::timeline::picture(title, &recorded, from, window),
+    });
     let slowest = walls
         .iter()
         .copied()
@@ -164,7 +187,9 @@ fn measure(ctx: &Context) -> Result<Measured> {
     );
     m.method.push(format!(
         "gilsim countdown --threads 2 --runtimes python-threads --count {count} --repeat {repeat} \
-         --warmup 0 --switch-interval S, for S in {} s; hand-offs are CPython's own switch count",
+         --warmup 0 --switch-interval S, for S in {} s; hand-offs are CPython's own switch \
+         count. The picture: gilsim timeline --scenario countdown --threads 2 --count 3000000 \
+         --switch-interval 0.001 --window 0.02",
         intervals
             .iter()
             .map(|i| i.to_string())

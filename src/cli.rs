@@ -374,6 +374,10 @@ pub struct SimulateArgs {
     /// Run the real embedded countdown at every grid point and compare with the model
     #[arg(long)]
     pub validate: bool,
+    /// With --validate: stop starting new rounds after this many seconds (rounds also stop
+    /// once every point is resolved to ±2.5 %)
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
+    pub budget: f64,
     /// Simulate every event to the end (by default a long CPU-bound run is fast-forwarded at
     /// its steady rates once they agree, and the answer says by how much and how surely)
     #[arg(long)]
@@ -401,6 +405,7 @@ impl SimulateArgs {
             record: self.svg.is_some(),
             exact: self.exact,
             repeat: self.repeat.repeat,
+            budget: self.budget,
             timeout: self.timeout.timeout,
         }
     }
@@ -791,6 +796,10 @@ fn watch_seconds(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+fn budget_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the budget")
 }
 
 fn window_seconds(text: &str) -> Result<f64, String> {

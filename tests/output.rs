@@ -51,6 +51,8 @@ const COMMANDS: &[&[&str]] = &[
         "200000",
         "--repeat",
         "1",
+        "--budget",
+        "3",
     ],
     &[
         "convoy",

@@ -18,6 +18,9 @@ pub struct Document<R> {
 pub struct Host {
     pub cpus: usize,
     pub python: Option<HostPython>,
+    /// Said in the table's header line (e.g. "uncalibrated"); JSON carries it in `params`.
+    #[serde(skip)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -43,12 +46,13 @@ impl Host {
                 sys_version: p.sys_version.clone(),
                 default_switch_interval_s: p.switch_interval_s,
             }),
+            note: None,
         }
     }
 
     /// One line naming the machine and interpreter, for table headers.
     pub fn describe(&self) -> String {
-        match &self.python {
+        let machine = match &self.python {
             Some(p) => format!(
                 "{} {}{} · {} CPU{}",
                 p.implementation,
@@ -62,6 +66,10 @@ impl Host {
                 if self.cpus == 1 { "" } else { "s" }
             ),
             None => format!("{} CPU{}", self.cpus, if self.cpus == 1 { "" } else { "s" }),
+        };
+        match &self.note {
+            Some(note) => format!("{machine} · {note}"),
+            None => machine,
         }
     }
 }

@@ -266,6 +266,7 @@ mod tests {
             host: Host {
                 cpus: 2,
                 python: None,
+                note: None,
             },
             results: vec![
                 Fixed {

@@ -20,9 +20,12 @@ use crate::runner::{self, RunError};
 use crate::worker::protocol::{Job, Measured, Record};
 use std::time::Duration;
 
+/// The trial order's seed: fixed, so a report can be re-run in the same order.
+const ROUND_SEED: u64 = 0x005e_ed0f_9115;
+
 /// Runs every trial `warmup` times unmeasured, then `repeat` measured times. Trials take turns
-/// within each repetition, so slow drift of the machine (heat, other load) spreads over all of
-/// them instead of biasing the ones that ran last.
+/// within each repetition, in a shuffled order each round, so slow drift of the machine (heat,
+/// other load) spreads over all of them instead of biasing the ones that ran last or first.
 pub fn run_interleaved<T, R>(
     trials: &[T],
     warmup: usize,
@@ -38,11 +41,13 @@ pub fn run_interleaved<T, R>(
         }
     }
     let mut results: Vec<Vec<R>> = trials.iter().map(|_| Vec::new()).collect();
-    for r in 0..repeat {
-        for (trial, runs) in trials.iter().zip(results.iter_mut()) {
-            progress.start(&format!("{} run {}/{repeat}", label(trial), r + 1));
-            runs.push(run(trial)?);
-        }
+    // Each round in a fresh order, so that no setting always runs first after a pause (or
+    // right after another) and a slow phase of the machine is spread over all of them.
+    let order = crate::runner::order::shuffled_rounds(trials.len(), repeat, ROUND_SEED);
+    for (i, &t) in order.iter().enumerate() {
+        let r = i / trials.len().max(1);
+        progress.start(&format!("{} run {}/{repeat}", label(&trials[t]), r + 1));
+        results[t].push(run(&trials[t])?);
     }
     Ok(results)
 }

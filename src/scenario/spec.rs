@@ -91,6 +91,8 @@ pub struct SimulateSpec {
     /// Simulate every event (no steady-state fast-forward).
     pub exact: bool,
     pub repeat: usize,
+    /// `--validate`: stop starting rounds after this many seconds.
+    pub budget: f64,
     pub timeout: f64,
 }
 

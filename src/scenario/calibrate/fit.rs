@@ -1,10 +1,10 @@
 //! The straight line through wall time against hand-offs that calibration fits.
 
 /// Least squares of wall time against hand-offs: (wall with no hand-off, extra wall per
-/// hand-off). Two threads doing one thread's work one at a time cannot finish sooner than one
-/// thread doing it (`single`): when noise puts the free fit's intercept below that, the line
-/// is fitted through (0, `single`) instead.
-pub fn fit_wall_against_hand_offs(points: &[(f64, f64)], single: f64) -> (f64, f64) {
+/// hand-off). With a `floor` (one thread's wall: two threads doing its work one at a time
+/// cannot finish sooner on equal CPUs), a free fit whose intercept falls below it is replaced
+/// by the line through (0, `floor`).
+pub fn fit_wall_against_hand_offs(points: &[(f64, f64)], floor: Option<f64>) -> (f64, f64) {
     let n = points.len() as f64;
     let (mx, my) = (
         points.iter().map(|p| p.0).sum::<f64>() / n,
@@ -14,9 +14,9 @@ pub fn fit_wall_against_hand_offs(points: &[(f64, f64)], single: f64) -> (f64, f
     let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
     let intercept = my - slope * mx;
-    if intercept >= single {
+    let Some(single) = floor.filter(|&f| intercept < f) else {
         return (intercept, slope.max(0.0));
-    }
+    };
     let sx2: f64 = points.iter().map(|p| p.0 * p.0).sum();
     let sxy0: f64 = points.iter().map(|p| p.0 * (p.1 - single)).sum();
     let slope = if sx2 > 0.0 { sxy0 / sx2 } else { 0.0 };
@@ -34,14 +34,17 @@ mod tests {
             .iter()
             .map(|&x| (x, 0.5 + 20e-6 * x))
             .collect();
-        let (a, b) = fit_wall_against_hand_offs(&line, 0.45);
+        let (a, b) = fit_wall_against_hand_offs(&line, Some(0.45));
         assert!(
             (a - 0.5).abs() < 1e-9 && (b - 20e-6).abs() < 1e-12,
             "{a} {b}"
         );
         // The same points against a one-thread wall of 0.52 s: the intercept is held there.
-        let (a, b) = fit_wall_against_hand_offs(&line, 0.52);
+        let (a, b) = fit_wall_against_hand_offs(&line, Some(0.52));
         assert_eq!(a, 0.52);
         assert!(b > 0.0 && b < 20e-6, "{b}");
+        // Without a floor the free fit stands.
+        let (a, _) = fit_wall_against_hand_offs(&line, None);
+        assert!((a - 0.5).abs() < 1e-9);
     }
 }

@@ -69,49 +69,29 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
     for interval in INTERVALS {
         progress.start(&format!("2 threads at {interval} s, sampled"));
         let m = measure(&trial(2, interval, GilSampling::Continuous), timeout)?;
-        if let Some((held, switches)) = m
-            .gil
-            .as_ref()
-            .and_then(|g| Some((g.held_fraction?, g.switches?)))
-            .filter(|&(_, s)| s > 0)
-        {
-            free_per_switch.push((1.0 - held) * m.wall_s / switches as f64);
-        }
+        free_per_switch.extend(free_gap_per_switch(&m));
     }
     progress.finish();
     // Walls as `simulate --validate` measures them: the fastest half of each setting's runs
     // (see `stats::fast_half`), hand-offs from the same runs.
-    let single_wall = fast_half_mean(&single);
-    let iteration_s = single_wall / spec.count as f64;
     let switches =
         |m: &TrialMeasurement| m.gil.as_ref().and_then(|g| g.switches).unwrap_or(0) as f64;
     if runs.iter().flatten().any(|m| switches(m) == 0.0) || free_per_switch.is_empty() {
         bail!("calibration needs exact hand-off counts, and the GIL figures are unavailable here");
     }
-    let wakeup_s = median(&free_per_switch).max(1e-6);
-    let beyond: Vec<f64> = INTERVALS
-        .iter()
-        .zip(&runs)
-        .flat_map(|(interval, ms)| ms.iter().map(move |m| m.wall_s / switches(m) - interval))
-        .collect();
-    // Beyond the interval a slice spends: the waiter's timer waking late, the GIL free while the
-    // signalled waiter wakes, and the dropped thread woken (also a condvar signal) to wait
-    // again. The two signals are taken to cost the same.
-    let rewait_s = wakeup_s;
-    let timeout_latency_s = (median(&beyond) - 2.0 * wakeup_s).max(0.0);
-    // Extra wall per hand-off: the slope of wall time against hand-offs across the 2-thread
-    // settings (see `fit_wall_against_hand_offs`).
     let mut measured = vec![CalibrationPoint {
         threads: 1,
         switch_interval_s: 0.005,
-        wall_s: single_wall,
+        wall_s: fast_half_mean(&single),
         switches: 0.0,
         walls_s: single.clone(),
     }];
+    let mut beyond = Vec::new();
     for (interval, ms) in INTERVALS.into_iter().zip(&runs) {
         let walls: Vec<f64> = ms.iter().map(|m| m.wall_s).collect();
         let picked = fast_half(&walls);
         let counts: Vec<f64> = picked.iter().map(|&i| switches(&ms[i])).collect();
+        beyond.extend(ms.iter().map(|m| m.wall_s / switches(m) - interval));
         measured.push(CalibrationPoint {
             threads: 2,
             switch_interval_s: interval,
@@ -120,21 +100,69 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
             walls_s: walls,
         });
     }
+    let source = format!(
+        "calibrated {} (count {}, {} runs per setting)",
+        date_now(),
+        spec.count,
+        spec.repeat
+    );
+    let params = fit_params(
+        spec.count,
+        measured,
+        &beyond,
+        &free_per_switch,
+        true,
+        source,
+    );
+    let path = match &spec.output {
+        Some(p) => p.clone(),
+        None => crate::paths::default_calibration()?,
+    };
+    Ok((params, path))
+}
+
+/// The GIL's free time per hand-off in a sampled 2-thread run: the free share of its wall over
+/// its hand-offs (None without the sampler's figures or without hand-offs).
+pub fn free_gap_per_switch(m: &TrialMeasurement) -> Option<f64> {
+    let g = m.gil.as_ref()?;
+    let (held, switches) = (g.held_fraction?, g.switches?);
+    (switches > 0).then(|| (1.0 - held) * m.wall_s / switches as f64)
+}
+
+/// The model's parameters from measured points: `measured[0]` one thread (at 5 ms), the rest
+/// two threads at several switch intervals (wall and hand-offs each); `beyond`: each 2-thread
+/// run's wall per hand-off less the interval; `free_per_switch`: the GIL-free time per
+/// hand-off seen by the sampler. `floor_at_one_thread`: keep two threads' wall without
+/// hand-offs at or above one thread's (see `fit_wall_against_hand_offs`).
+pub fn fit_params(
+    count: u64,
+    measured: Vec<CalibrationPoint>,
+    beyond: &[f64],
+    free_per_switch: &[f64],
+    floor_at_one_thread: bool,
+    source: String,
+) -> Params {
+    let single_wall = measured[0].wall_s;
+    let iteration_s = single_wall / count as f64;
+    let wakeup_s = median(free_per_switch).max(1e-6);
+    // Beyond the interval a slice spends: the waiter's timer waking late, the GIL free while the
+    // signalled waiter wakes, and the dropped thread woken (also a condvar signal) to wait
+    // again. The two signals are taken to cost the same.
+    let rewait_s = wakeup_s;
+    let timeout_latency_s = (median(beyond) - 2.0 * wakeup_s).max(0.0);
+    // Extra wall per hand-off: the slope of wall time against hand-offs across the 2-thread
+    // settings (see `fit_wall_against_hand_offs`).
     let points: Vec<(f64, f64)> = measured[1..]
         .iter()
         .map(|p| (p.switches, p.wall_s))
         .collect();
-    let (intercept, per_switch) = fit_wall_against_hand_offs(&points, single_wall);
+    let (intercept, per_switch) =
+        fit_wall_against_hand_offs(&points, floor_at_one_thread.then_some(single_wall));
     // The intercept: 2 threads' wall with no hand-offs at all.
-    let threaded_iteration_s = intercept / spec.count as f64;
+    let threaded_iteration_s = intercept / count as f64;
     let switch_cost_s = (per_switch - wakeup_s).max(0.0);
-    let params = Params {
-        source: format!(
-            "calibrated {} (count {}, {} runs per setting)",
-            date_now(),
-            spec.count,
-            spec.repeat
-        ),
+    Params {
+        source,
         iteration_s,
         threaded_iteration_s: Some(threaded_iteration_s),
         switch_cost_s,
@@ -143,12 +171,7 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         timeout_latency_s,
         measured,
         ..Params::default()
-    };
-    let path = match &spec.output {
-        Some(p) => p.clone(),
-        None => crate::paths::default_calibration()?,
-    };
-    Ok((params, path))
+    }
 }
 
 /// YYYY-MM-DD from the system clock (UTC).

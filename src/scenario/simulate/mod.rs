@@ -39,6 +39,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         crate::usage_bail!("lists of --threads or --switch-interval go with --validate");
     }
     let (params, note) = parameters(spec)?;
+    let calibrated = params.source != Params::default().source;
     let threads = spec.threads.first().copied().unwrap_or(2);
     let cores = spec
         .cores
@@ -96,9 +97,13 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
             "gil": spec.gil,
             "seed": spec.seed,
             "exact": spec.exact,
+            "calibrated": calibrated,
             "model": params,
         }),
-        host: Host::new(None),
+        host: Host {
+            note: (!calibrated).then(|| "uncalibrated".to_string()),
+            ..Host::new(None)
+        },
         results: vec![row],
         verdict,
     };

@@ -1,4 +1,4 @@
-//! One validation grid point as a table row.
+//! One validation point as a table row.
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use serde::Serialize;
@@ -7,46 +7,74 @@ use serde::Serialize;
 pub struct ValidateRow {
     pub threads: usize,
     pub switch_interval_s: f64,
-    /// The mean of the fastest half of the runs (the estimate compared with the model).
+    /// CPUs the trial was limited to (None: all).
+    pub cpus: Option<usize>,
+    /// `train` (the model is fitted on it) or `held-out` (predicted).
+    pub role: &'static str,
+    pub rounds: usize,
+    /// The mean of the fastest quarter of its rounds' walls.
     pub measured_wall_s: f64,
-    /// The median of all runs, and every run, for the reader to judge the spread.
-    pub measured_wall_median_s: f64,
+    /// Its 95 % bootstrap interval over rounds.
+    pub wall_interval_s: (f64, f64),
+    /// Its wall over the 1-thread reference's (1 for the reference).
+    pub relative_to_reference: f64,
+    /// Every round's wall, in round order.
     pub measured_walls_s: Vec<f64>,
     pub predicted_wall_s: f64,
     /// (predicted − measured) / measured.
     pub wall_error: f64,
-    pub measured_switches: Option<u64>,
+    /// Median hand-offs, its 95 % interval, and every round's count.
+    pub measured_switches: f64,
+    pub switches_interval: (f64, f64),
+    pub measured_switches_per_round: Vec<f64>,
     pub predicted_switches: u64,
-    pub switch_error: Option<f64>,
-    /// Interval ≥ 1 ms and both errors within the targets (null below 1 ms: no target).
+    pub switch_error: f64,
+    /// Both intervals within ±2.5 % (hand-offs: or ±1).
+    pub resolved: bool,
+    /// Resolved held-out points at ≥ 1 ms: both errors within the targets; null otherwise.
     pub meets_target: Option<bool>,
+}
+
+fn half_width(interval: (f64, f64), centre: f64) -> String {
+    if centre > 0.0 {
+        format!("±{:.1} %", (interval.1 - interval.0) / 2.0 / centre * 100.0)
+    } else {
+        "–".into()
+    }
 }
 
 impl Row for ValidateRow {
     fn cells(&self) -> Vec<Cell> {
+        let mut point = format!("{}×{}", self.threads, seconds(self.switch_interval_s));
+        if let Some(c) = self.cpus {
+            point += &format!(" {c} CPU");
+        }
         vec![
-            Cell::new("threads", self.threads.to_string()),
-            Cell::new("interval", seconds(self.switch_interval_s)),
+            Cell::new("point", point),
+            Cell::new("role", self.role),
             Cell::new("wall", seconds(self.measured_wall_s)),
+            Cell::new(
+                "CI 95 %",
+                half_width(self.wall_interval_s, self.measured_wall_s),
+            ),
             Cell::new("model", seconds(self.predicted_wall_s)),
             Cell::new("err", format!("{:+.1} %", self.wall_error * 100.0)),
+            Cell::new("h-o", thousands(self.measured_switches.round() as u64)),
+            Cell::wide("model h-o", thousands(self.predicted_switches)),
+            Cell::new("err h-o", format!("{:+.1} %", self.switch_error * 100.0)),
             Cell::new(
-                "hand-offs",
-                self.measured_switches.map_or("–".into(), thousands),
-            ),
-            Cell::new("model h-o", thousands(self.predicted_switches)),
-            Cell::new(
-                "err h-o",
-                self.switch_error
-                    .map_or("–".into(), |e| format!("{:+.1} %", e * 100.0)),
-            ),
-            Cell::new(
-                "target",
-                match self.meets_target {
-                    Some(true) => "met",
-                    Some(false) => "MISSED",
-                    None => "–",
+                "verdict",
+                match (self.resolved, self.meets_target) {
+                    (false, _) => "unresolved",
+                    (true, Some(true)) => "met",
+                    (true, Some(false)) => "MISSED",
+                    (true, None) => "–",
                 },
+            ),
+            Cell::wide("rounds", self.rounds.to_string()),
+            Cell::wide(
+                "h-o CI",
+                half_width(self.switches_interval, self.measured_switches),
             ),
         ]
     }
@@ -55,12 +83,26 @@ impl Row for ValidateRow {
         vec![
             ("threads", self.threads.to_string()),
             ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("cpus", field(self.cpus)),
+            ("role", self.role.to_string()),
+            ("rounds", self.rounds.to_string()),
             ("measured_wall_s", self.measured_wall_s.to_string()),
+            ("wall_interval_low_s", self.wall_interval_s.0.to_string()),
+            ("wall_interval_high_s", self.wall_interval_s.1.to_string()),
             ("predicted_wall_s", self.predicted_wall_s.to_string()),
             ("wall_error", self.wall_error.to_string()),
-            ("measured_switches", field(self.measured_switches)),
+            ("measured_switches", self.measured_switches.to_string()),
+            (
+                "switches_interval_low",
+                self.switches_interval.0.to_string(),
+            ),
+            (
+                "switches_interval_high",
+                self.switches_interval.1.to_string(),
+            ),
             ("predicted_switches", self.predicted_switches.to_string()),
-            ("switch_error", field(self.switch_error)),
+            ("switch_error", self.switch_error.to_string()),
+            ("resolved", self.resolved.to_string()),
             ("meets_target", field(self.meets_target)),
         ]
     }

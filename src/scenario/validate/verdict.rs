@@ -1,123 +1,107 @@
-//! The validation verdict, from the grid's own numbers.
-use super::{ValidateRow, SWITCH_TARGET, WALL_TARGET};
+//! The validation verdict, from the points' own figures and intervals.
+use super::{ValidateRow, RESOLUTION, SWITCH_TARGET, WALL_TARGET};
 use crate::report::units::seconds;
-use crate::sim::params::CalibrationPoint;
 use crate::sim::Params;
-use crate::stats::{median, Summary};
 
-/// What the grid says: how many points meet the targets, the misses, what the machine could
-/// resolve, and where the parameters came from.
-pub fn write(rows: &[ValidateRow], repeat: usize, params: &Params, note: &str) -> String {
-    let targeted: Vec<&ValidateRow> = rows.iter().filter(|r| r.meets_target.is_some()).collect();
-    let met = targeted
+fn name(r: &ValidateRow) -> String {
+    let mut text = format!(
+        "{} thread{} at {}",
+        r.threads,
+        if r.threads == 1 { "" } else { "s" },
+        seconds(r.switch_interval_s)
+    );
+    if let Some(c) = r.cpus {
+        text += &format!(" on {c} CPU{}", if c == 1 { "" } else { "s" });
+    }
+    text
+}
+
+/// "k of n resolved held-out points meet the targets (m unresolved)", the misses, the
+/// unresolved points with their intervals, the training fit, and how the rounds ended.
+pub fn write(
+    rows: &[ValidateRow],
+    params: &Params,
+    stopped_by: &str,
+    elapsed_s: f64,
+    reference_s: f64,
+) -> String {
+    let held: Vec<&ValidateRow> = rows
+        .iter()
+        .filter(|r| r.role == "held-out" && r.switch_interval_s >= 0.001)
+        .collect();
+    let resolved: Vec<&&ValidateRow> = held.iter().filter(|r| r.resolved).collect();
+    let met = resolved
         .iter()
         .filter(|r| r.meets_target == Some(true))
         .count();
-    let misses: Vec<String> = targeted
+    let rounds = rows.first().map_or(0, |r| r.rounds);
+    let mut verdict = format!(
+        "{met} of {} resolved held-out points meet the targets ({} unresolved): wall time within \
+         {:.0} % and hand-offs within {:.0} % of the measurement, at switch intervals of 1 ms or \
+         more.",
+        resolved.len(),
+        held.len() - resolved.len(),
+        WALL_TARGET * 100.0,
+        SWITCH_TARGET * 100.0
+    );
+    let misses: Vec<String> = resolved
         .iter()
         .filter(|r| r.meets_target == Some(false))
         .map(|r| {
             format!(
-                "{} thread{} at {}: wall {:+.1} %, hand-offs {}",
-                r.threads,
-                if r.threads == 1 { "" } else { "s" },
-                seconds(r.switch_interval_s),
+                "{}: wall {:+.1} %, hand-offs {:+.1} %",
+                name(r),
                 r.wall_error * 100.0,
-                r.switch_error
-                    .map_or("n/a".into(), |e| format!("{:+.1} %", e * 100.0))
+                r.switch_error * 100.0
             )
         })
         .collect();
-    let mut verdict = format!(
-        "{met} of {} grid points with a switch interval ≥ 1 ms meet the targets (wall time within {:.0} %, hand-offs within {:.0} %).",
-        targeted.len(),
-        WALL_TARGET * 100.0,
-        SWITCH_TARGET * 100.0
-    );
     if !misses.is_empty() {
         verdict += &format!(" Misses: {}.", misses.join("; "));
     }
-    let below: Vec<&ValidateRow> = rows.iter().filter(|r| r.meets_target.is_none()).collect();
-    if !below.is_empty() {
-        let worst = below.iter().map(|r| r.wall_error.abs()).fold(0.0, f64::max);
-        verdict += &format!(
-            " Below 1 ms there is no target; the largest wall error there was {:.1} %.",
-            worst * 100.0
-        );
-    }
-    verdict += &noise_sentence(rows, repeat);
-    verdict += &two_thread_drift_sentence(rows, params);
-    verdict += &format!(" {note}");
-    verdict
-}
-
-/// Two threads with few hand-offs against one thread, at calibration and now: on a shared host
-/// the ratio itself can move within minutes (a 2-thread run keeps two CPUs busy, a 1-thread run
-/// mostly one), and every multi-thread wall moves with it.
-fn two_thread_drift_sentence(rows: &[ValidateRow], params: &Params) -> String {
-    let few_hand_offs = |p: &&CalibrationPoint| p.threads == 2 && p.switch_interval_s >= 0.02;
-    let then = params
-        .measured
+    let unresolved: Vec<String> = rows
         .iter()
-        .find(|p| p.threads == 1)
-        .zip(params.measured.iter().rfind(few_hand_offs))
-        .map(|(one, two)| two.wall_s / one.wall_s);
-    let single: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.threads == 1)
-        .map(|r| r.measured_wall_s)
-        .collect();
-    let now = rows
-        .iter()
-        .rfind(|r| r.threads == 2 && r.switch_interval_s >= 0.02)
-        .filter(|_| !single.is_empty())
-        .map(|r| r.measured_wall_s / (single.iter().sum::<f64>() / single.len() as f64));
-    match (then, now) {
-        (Some(then), Some(now)) => format!(
-            " Two threads with few hand-offs took ×{then:.2} one thread's wall at calibration and ×{now:.2} in these runs{}",
-            if (then - now).abs() > WALL_TARGET {
-                ": the computer's speed with two CPUs busy, relative to one, moved by more than the wall target, and every multi-thread wall moves with it."
+        .filter(|r| !r.resolved)
+        .map(|r| {
+            let switches = if r.measured_switches > 0.0 {
+                format!(
+                    ", hand-offs ±{:.1} %",
+                    (r.switches_interval.1 - r.switches_interval.0) / 2.0 / r.measured_switches
+                        * 100.0
+                )
             } else {
-                "."
-            }
-        ),
-        _ => String::new(),
-    }
-}
-
-/// What the measurement itself can tell apart: the run-to-run spread, and how far apart the
-/// one-thread points land (the same experiment whatever the switch interval).
-fn noise_sentence(rows: &[ValidateRow], repeat: usize) -> String {
-    let mut text = format!(
-        " Measured wall = mean of the fastest half of {repeat} run{} per point (on a shared host contention only slows a run; medians and every run are in the JSON).",
-        if repeat == 1 { "" } else { "s" }
-    );
-    if repeat > 1 {
-        let spreads: Vec<f64> = rows
-            .iter()
-            .map(|r| {
-                let s = Summary::of(&r.measured_walls_s);
-                s.max / s.min - 1.0
-            })
-            .collect();
-        text += &format!(
-            " Slowest over fastest run of a point: median +{:.0} %.",
-            median(&spreads) * 100.0
-        );
-    }
-    let single: Vec<f64> = rows
-        .iter()
-        .filter(|r| r.threads == 1)
-        .map(|r| r.measured_wall_s)
+                String::new()
+            };
+            format!(
+                "{} (wall ±{:.1} %{switches})",
+                name(r),
+                (r.wall_interval_s.1 - r.wall_interval_s.0) / 2.0 / r.measured_wall_s * 100.0
+            )
+        })
         .collect();
-    if single.len() > 1 {
-        let s = Summary::of(&single);
-        text += &format!(
-            " The {} one-thread points, one experiment measured {} times, differ by {:.1} %: errors smaller than that are below what this machine can resolve.",
-            single.len(),
-            single.len(),
-            (s.max / s.min - 1.0) * 100.0
+    if !unresolved.is_empty() {
+        verdict += &format!(
+            " Not resolved to ±{:.1} %: {}; they neither pass nor miss.",
+            RESOLUTION * 100.0,
+            unresolved.join(", ")
         );
     }
-    text
+    let train: Vec<String> = rows
+        .iter()
+        .filter(|r| r.role == "train")
+        .map(|r| format!("{} {:+.1} %", name(r), r.wall_error * 100.0))
+        .collect();
+    verdict += &format!(
+        " The model was fitted on the training points of these same rounds (residuals: {}), \
+         with the 1-thread reference at {}; each wall is the mean of the fastest quarter of its \
+         rounds, and its interval a bootstrap over rounds.",
+        train.join(", "),
+        seconds(reference_s)
+    );
+    verdict += &format!(
+        " {rounds} round{} in {elapsed_s:.0} s, stopped by {stopped_by}. Parameters: {}.",
+        if rounds == 1 { "" } else { "s" },
+        params.source
+    );
+    verdict
 }

@@ -1,0 +1,55 @@
+//! 95 % confidence intervals by the bootstrap over rounds: rounds are resampled with
+//! replacement (the same rounds for every quantity of a resample, so paired figures stay
+//! paired) and the statistic recomputed; the interval is the 2.5th to 97.5th percentile.
+use crate::stats::{median, percentile};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+const RESAMPLES: usize = 2000;
+
+/// The 95 % interval of `statistic` over `rounds` rounds; `statistic` gets the resampled
+/// round indices.
+pub fn bootstrap(rounds: usize, seed: u64, statistic: impl Fn(&[usize]) -> f64) -> (f64, f64) {
+    if rounds == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
+    let mut idx = vec![0usize; rounds];
+    let mut values = Vec::with_capacity(RESAMPLES);
+    for _ in 0..RESAMPLES {
+        for i in idx.iter_mut() {
+            *i = rng.random_range(0..rounds);
+        }
+        values.push(statistic(&idx));
+    }
+    (percentile(&values, 2.5), percentile(&values, 97.5))
+}
+
+/// The median of `values` at the resampled rounds `idx`.
+pub fn median_at(values: &[f64], idx: &[usize]) -> f64 {
+    let picked: Vec<f64> = idx.iter().map(|&i| values[i]).collect();
+    median(&picked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_narrows_with_more_rounds_and_holds_the_median() {
+        let noisy = |n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| 1.0 + 0.1 * ((i * 7919 % 13) as f64 / 13.0 - 0.5))
+                .collect()
+        };
+        let few = noisy(5);
+        let many = noisy(60);
+        let (a, b) = bootstrap(few.len(), 1, |idx| median_at(&few, idx));
+        let (c, d) = bootstrap(many.len(), 1, |idx| median_at(&many, idx));
+        assert!(a <= median(&few) && median(&few) <= b);
+        assert!(d - c < b - a, "{c}-{d} vs {a}-{b}");
+        // Identical rounds: no width at all.
+        let flat = vec![2.0; 10];
+        assert_eq!(bootstrap(10, 1, |idx| median_at(&flat, idx)), (2.0, 2.0));
+    }
+}

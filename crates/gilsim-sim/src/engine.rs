@@ -9,7 +9,9 @@
 //! again `rewait_s` after the take. I/O threads release the GIL around each blocking call.
 //!
 //! `old` (≤ 3.1) releases and re-acquires every `old_check_ticks` ticks; while others wait each
-//! release costs `old_release_cost_s`, and a waiter wins with `old_win_probability`.
+//! release costs `old_release_cost_s`, and a waiter wins with `old_win_probability`. That
+//! battle needs the waiter running on another core at the same time: on one core the waiter
+//! sleeps while the holder runs, so the holder keeps the GIL at full speed until it finishes.
 //!
 //! `none` runs every thread at once, sharing `cores` (processor sharing).
 //!
@@ -735,8 +737,13 @@ impl Engine<'_> {
         self.push(at, What::Finish(tid, gen));
     }
 
+    /// Old GIL: whether waiters contend for it from other cores while the holder runs.
+    fn old_battle(&self) -> bool {
+        self.s.policy == Policy::Old && self.s.cores >= 2 && !self.waiters.is_empty()
+    }
+
     fn holder_rate(&self) -> f64 {
-        if self.s.policy == Policy::Old && !self.waiters.is_empty() {
+        if self.old_battle() {
             let period = self.old_period();
             period / (period + self.p.old_release_cost_s)
         } else {
@@ -1016,7 +1023,7 @@ impl Engine<'_> {
             self.schedule_finish(h);
         }
         self.old_gen += 1;
-        if self.holder.is_some() && !self.waiters.is_empty() {
+        if self.holder.is_some() && self.old_battle() {
             let checks = self.rng.geometric(self.p.old_win_probability);
             let period = self.old_period() + self.p.old_release_cost_s;
             if checks != u64::MAX {
@@ -1230,6 +1237,25 @@ mod tests {
             ratio > 1.5 && ratio < 2.1,
             "old GIL 2 threads / 1 = {ratio}"
         );
+    }
+
+    #[test]
+    fn old_gil_battle_needs_a_second_core() {
+        let p = Params::default();
+        let on = |threads, cores| {
+            simulate(
+                &p,
+                &Scenario {
+                    cores,
+                    ..scenario(threads, Policy::Old, 0.005)
+                },
+            )
+            .wall_s
+        };
+        // Beazley's direction: two threads slower on two cores than on one, where the waiter
+        // sleeps while the holder runs.
+        assert!(on(2, 2) > 1.3 * on(2, 1), "{} vs {}", on(2, 2), on(2, 1));
+        assert!(on(2, 1) < 1.1 * on(1, 1), "{} vs {}", on(2, 1), on(1, 1));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `gilsim simulate --validate --gil old`: the old GIL's model against a real old interpreter.
-//! Python 2.7 (pyenv's 2.7.18, where present) runs the study note's countdown on 1 and 2 threads as a
-//! subprocess, measured from outside (wall, CPU, context switches from `wait4`). Its 1-thread
-//! time calibrates the model's time per iteration; the 2-thread time is then predicted.
+//! Python 2.7 (found as `gilsim interpreters` finds it) runs the study note's countdown on 1
+//! and 2 threads, on all CPUs and on one (`sched_setaffinity`), as a subprocess measured from
+//! outside (wall, CPU, context switches from `wait4`). Its 1-thread time calibrates the
+//! model's time per iteration; the other settings are predicted, with the model's cores set to
+//! the trial's CPUs.
 mod rows;
 
 pub use rows::OldRow;
@@ -18,19 +20,14 @@ use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
-use std::path::PathBuf;
 use std::time::Duration;
 
-/// A Python 2.7 on this machine (PATH, pyenv or uv), as `gilsim interpreters` finds it.
-pub fn python27() -> Result<PathBuf, String> {
-    crate::interpreters::resolve("2.7").map(|i| PathBuf::from(i.path))
-}
-
 pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
-    let python = match python27() {
-        Ok(path) => path,
+    let found = match crate::interpreters::resolve("2.7") {
+        Ok(found) => found,
         Err(why) => bail!("the old GIL is validated against a real Python 2.7: {why}"),
     };
+    let python = found.path.clone();
     let count = spec.count.unwrap_or(20_000_000);
     let timeout = Duration::from_secs_f64(spec.timeout);
     let threads = if spec.threads.is_empty() {
@@ -41,69 +38,85 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
     if !threads.contains(&1) {
         crate::usage_bail!("--threads must include 1: the 1-thread run calibrates the model");
     }
-    let mut progress = Progress::new(threads.len() * spec.repeat);
+    let all_cpus = spec
+        .cores
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
+    // Beazley's comparison: on all CPUs and on one (sched_setaffinity for the trial).
+    let cpu_counts: Vec<usize> = if all_cpus > 1 {
+        vec![all_cpus, 1]
+    } else {
+        vec![1]
+    };
+    let settings: Vec<(usize, usize)> = cpu_counts
+        .iter()
+        .flat_map(|&c| threads.iter().map(move |&n| (n, c)))
+        .collect();
+    let mut progress = Progress::new(settings.len() * spec.repeat);
     // Settings take turns in a fresh random order each round (see `runner::order`).
-    let mut measured: Vec<(usize, Vec<_>)> = threads.iter().map(|&n| (n, Vec::new())).collect();
-    for (i, k) in shuffled_rounds(threads.len(), spec.repeat, spec.seed)
+    let mut measured: Vec<Vec<external::External>> = settings.iter().map(|_| Vec::new()).collect();
+    for (i, k) in shuffled_rounds(settings.len(), spec.repeat, spec.seed)
         .into_iter()
         .enumerate()
     {
-        let n = threads[k];
+        let (n, c) = settings[k];
         progress.start(&format!(
-            "Python 2.7, {n} thread{}, run {}/{}",
+            "Python 2.7, {n} thread{} on {c} CPU{}, run {}/{}",
             if n == 1 { "" } else { "s" },
-            i / threads.len() + 1,
+            if c == 1 { "" } else { "s" },
+            i / settings.len() + 1,
             spec.repeat
         ));
-        let (_, out) = run_driver(
-            &python.to_string_lossy(),
-            count,
-            n,
-            "threads",
-            None,
-            timeout,
-        )
-        .context("running Python 2.7")?;
-        measured[k].1.push(out);
+        let limit = (c < all_cpus || all_cpus == 1).then_some(c);
+        let (_, out) = run_driver(&python, count, n, "threads", limit, timeout)
+            .context("running Python 2.7")?;
+        measured[k].push(out);
     }
     progress.finish();
-    // As `simulate --validate` measures: the fastest half's mean (see `stats::fast_half`).
+    // As `calibrate` measures: the fastest half's mean (see `stats::fast_half`).
     let walls: Vec<f64> = measured
         .iter()
-        .map(|(_, runs)| fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>()))
+        .map(|runs| fast_half_mean(&runs.iter().map(|r| r.wall_s).collect::<Vec<_>>()))
         .collect();
-    let one = walls[threads.iter().position(|&n| n == 1).expect("checked above")];
+    let one_on = |c: usize| {
+        settings
+            .iter()
+            .position(|&(n, cc)| n == 1 && cc == c)
+            .map(|k| walls[k])
+            .expect("checked above")
+    };
     let params = Params {
         source: "old-GIL defaults, time per iteration from Python 2.7's own 1-thread run".into(),
-        iteration_s: one / count as f64,
+        iteration_s: one_on(all_cpus) / count as f64,
         ..Params::default()
     };
-    let rows: Vec<OldRow> = measured
+    let rows: Vec<OldRow> = settings
         .iter()
-        .zip(&walls)
-        .map(|((n, runs), &wall)| {
-            let predicted = sim::simulate(
-                &params,
-                &Scenario {
-                    cpu_threads: *n,
-                    count,
-                    io_threads: 0,
-                    cores: spec.cores.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(1, |c| c.get())
-                    }),
-                    switch_interval_s: 0.005,
-                    policy: Policy::Old,
-                    seed: spec.seed,
-                    duration_s: None,
-                    record: false,
-                    main_thread: false,
-                    exact: true,
-                },
-            )
-            .wall_s;
+        .zip(measured.iter().zip(&walls))
+        .map(|(&(n, c), (runs, &wall))| {
+            let model = |threads: usize| {
+                sim::simulate(
+                    &params,
+                    &Scenario {
+                        cpu_threads: threads,
+                        count,
+                        io_threads: 0,
+                        cores: c,
+                        switch_interval_s: 0.005,
+                        policy: Policy::Old,
+                        seed: spec.seed,
+                        duration_s: None,
+                        record: false,
+                        main_thread: false,
+                        exact: true,
+                    },
+                )
+                .wall_s
+            };
+            let predicted = model(n);
             OldRow {
-                python: "2.7.18".into(),
-                threads: *n,
+                python: found.version.clone(),
+                threads: n,
+                cpus: c,
                 measured_wall_s: wall,
                 measured_cpu_s: of(runs, &|u| u.cpu_s()),
                 ctx_switches: (
@@ -112,37 +125,73 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
                 ),
                 predicted_wall_s: predicted,
                 wall_error: (predicted - wall) / wall,
-                slowdown: wall / one,
+                slowdown: wall / one_on(c),
+                predicted_slowdown: predicted / model(1),
             }
         })
         .collect();
-    let verdict = rows
+    let verdict = verdict(&rows, all_cpus);
+    Ok(Document {
+        schema: crate::report::document::SCHEMA,
+        command: "simulate-validate-old".into(),
+        params: json!({
+            "count": count,
+            "threads": threads,
+            "cpus": cpu_counts,
+            "repeat": spec.repeat,
+            "python": python,
+            "model": params,
+        }),
+        host: Host::new(None),
+        results: rows,
+        verdict,
+    })
+}
+
+/// Each multi-thread setting against one thread, then Beazley's direction (2 threads slower
+/// on all CPUs than on one) as measured and as modelled.
+fn verdict(rows: &[OldRow], all_cpus: usize) -> String {
+    let mut text: Vec<String> = rows
         .iter()
         .filter(|r| r.threads > 1)
         .map(|r| {
             format!(
-                "Python 2.7 (old GIL) with {} threads took {} against {} on one (×{:.2}; Beazley measured ×1.8 for 2 threads on 2 cores with Python 2.6 in his 2009 talk \"Inside the Python GIL\"), CPU/wall {:.2}, {} voluntary / {} involuntary context switches; the old-GIL model predicted {} ({:+.1} %).",
+                "Python {} (old GIL), {} threads on {} CPU{}: {} (×{:.2} one thread), CPU/wall {:.2}, {} voluntary / {} involuntary context switches; the old-GIL model predicted {} (×{:.2}, {:+.1} %).",
+                r.python,
                 r.threads,
+                r.cpus,
+                if r.cpus == 1 { "" } else { "s" },
                 seconds(r.measured_wall_s),
-                seconds(one),
                 r.slowdown,
                 r.measured_cpu_s / r.measured_wall_s,
                 thousands(r.ctx_switches.0.max(0) as u64),
                 thousands(r.ctx_switches.1.max(0) as u64),
                 seconds(r.predicted_wall_s),
+                r.predicted_slowdown,
                 r.wall_error * 100.0
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(Document {
-        schema: crate::report::document::SCHEMA,
-        command: "simulate-validate-old".into(),
-        params: json!({"count": count, "threads": threads, "repeat": spec.repeat, "model": params}),
-        host: Host::new(None),
-        results: rows,
-        verdict,
-    })
+        .collect();
+    let two = |c: usize| rows.iter().find(|r| r.threads == 2 && r.cpus == c);
+    if let (Some(many), Some(one), true) = (two(all_cpus), two(1), all_cpus > 1) {
+        let measured = many.measured_wall_s / one.measured_wall_s;
+        let modelled = many.predicted_wall_s / one.predicted_wall_s;
+        let direction = |r: f64| if r > 1.0 { "slower" } else { "not slower" };
+        text.push(format!(
+            "Beazley's direction (2009, Python 2.6: 45.5 s for 2 threads on 2 cores against \
+             38.0 s with one core disabled, 24.6 s sequential): 2 threads on {all_cpus} CPUs \
+             against 1 CPU were ×{measured:.2} as measured ({}) and ×{modelled:.2} in the model \
+             ({}); {}.",
+            direction(measured),
+            direction(modelled),
+            if (measured > 1.0) == (modelled > 1.0) {
+                "the model reproduces the direction"
+            } else {
+                "the model does not reproduce the direction"
+            }
+        ));
+    }
+    text.join("\n")
 }
 
 /// The median of one usage figure over the runs.

@@ -1,5 +1,6 @@
 //! `gilsim watch --pid PID`: a running CPython's GIL, read from outside, interval by interval.
 use crate::cli::{WatchArgs, WatchFormat};
+use crate::measure::outside::OutsideError;
 use crate::report::{render, Document, Format, Host};
 use crate::scenario::watch::rows::percent;
 use crate::scenario::watch::{watch, Interval, ThreadFigures};
@@ -9,14 +10,32 @@ use serde_json::json;
 pub fn run(args: &WatchArgs) -> Result<i32> {
     let spec = args.spec();
     let json = args.format == WatchFormat::Json;
-    let summary = watch(&spec, |interval| {
+    let summary = match watch(&spec, |interval| {
         if json {
             println!("{}", serde_json::to_string(interval).expect("serializable"));
         } else {
             println!("{}", live_line(interval));
         }
-    })
-    .with_context(|| format!("watching process {}", args.pid))?;
+    }) {
+        Ok(summary) => summary,
+        Err(e @ OutsideError::NotCPython(_)) => {
+            // A launcher (a pyenv shim, a shell) often runs the interpreter as its child.
+            let children = python_children(args.pid);
+            let hint = match children.as_slice() {
+                [] => String::new(),
+                [one] => format!("; its child {one} is: try --pid {one}"),
+                many => format!(
+                    "; its children {} are",
+                    many.iter()
+                        .map(|p| p.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            anyhow::bail!("watching process {}: {e}{hint}", args.pid)
+        }
+        Err(e) => return Err(e).with_context(|| format!("watching process {}", args.pid)),
+    };
     if json {
         println!("{}", serde_json::to_string(&summary).expect("serializable"));
         return Ok(0);
@@ -44,15 +63,45 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
         "debug-offsets" => "through _Py_DebugOffsets",
         _ => "by calibrating a sibling process of the same build",
     };
-    println!(
+    let footer = format!(
         "Process {} runs CPython {}; its GIL was found {found_by} and read with \
          process_vm_readv; {sampler}.",
         summary.pid, summary.python
     );
+    println!(
+        "{}",
+        crate::report::render::wrap(&footer, crate::report::render::WIDTH)
+    );
     if let Some(note) = &summary.note {
-        println!("{note}");
+        println!(
+            "{}",
+            crate::report::render::wrap(note, crate::report::render::WIDTH)
+        );
     }
     Ok(0)
+}
+
+/// Child processes of `pid` that map a libpython or run a `python` executable.
+fn python_children(pid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found: Vec<i32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit(')')
+                    .next()
+                    .and_then(|rest| rest.split_whitespace().nth(1))
+                    .and_then(|ppid| ppid.parse::<i32>().ok())
+                    == Some(pid)
+            })
+        })
+        .filter(|child| crate::measure::outside::memory::runtime(*child).is_ok())
+        .collect();
+    found.sort_unstable();
+    found
 }
 
 /// "3.0 s  194 hand-offs/s  GIL held 99.9 %  holders: python3 (123) 50.0 %, …".

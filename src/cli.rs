@@ -413,18 +413,29 @@ impl SimulateArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct ConvoyArgs {
-    /// CPU-bound Python threads beside the echo server
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2", value_parser = thread_count_or_zero)]
+    /// CPU-bound Python threads beside the echo server [default: 0,1,2; with --validate 0,1,2,4]
+    #[arg(long, value_delimiter = ',', value_parser = thread_count_or_zero)]
     pub cpu_threads: Vec<usize>,
     /// Switch intervals
     #[arg(long, value_name = "SECONDS", value_delimiter = ',', default_value = "0.005,0.001,0.0001", value_parser = switch_interval)]
     pub switch_interval: Vec<f64>,
-    /// How long the client sends requests in each cell
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = window_seconds)]
-    pub duration: f64,
+    /// How long the client sends requests in each cell [default: 2; with --validate 0.5]
+    #[arg(long, value_name = "SECONDS", value_parser = window_seconds)]
+    pub duration: Option<f64>,
     /// Parameters from `gilsim calibrate` (default: the saved calibration, else documented defaults)
     #[arg(long, value_name = "FILE")]
     pub calibration: Option<PathBuf>,
+    /// Measure every cell in repeated rounds until its requests/s is resolved to ±2.5 % (or
+    /// the budget runs out), and judge the model at each resolved cell (default cells: 0, 1,
+    /// 2, 4 CPU threads at 5 ms, 1 ms and 0.1 ms; 0.5 s each)
+    #[arg(long)]
+    pub validate: bool,
+    /// With --validate: stop starting new rounds after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
+    pub budget: f64,
+    /// With --validate: at least this many rounds (3 or more)
+    #[arg(long, default_value = "3", value_parser = repeat_count)]
+    pub repeat: usize,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -433,10 +444,19 @@ pub struct ConvoyArgs {
 
 impl ConvoyArgs {
     pub fn spec(&self) -> ConvoySpec {
+        let defaults: (&[usize], f64) = if self.validate {
+            (&[0, 1, 2, 4], 0.5)
+        } else {
+            (&[0, 1, 2], 2.0)
+        };
         ConvoySpec {
-            cpu_threads: self.cpu_threads.clone(),
+            cpu_threads: if self.cpu_threads.is_empty() {
+                defaults.0.to_vec()
+            } else {
+                self.cpu_threads.clone()
+            },
             switch_interval: self.switch_interval.clone(),
-            duration: self.duration,
+            duration: self.duration.unwrap_or(defaults.1),
             calibration: self.calibration.clone(),
             timeout: self.timeout.timeout,
         }

@@ -314,3 +314,54 @@ fn old_gil_model_against_a_real_python_2_7() {
             .contains("Beazley's direction"));
     }
 }
+
+#[test]
+fn convoy_validate_reports_intervals_and_judges_only_resolved_cells() {
+    let _one_at_a_time = serial();
+    let doc = json(&run(&[
+        "convoy",
+        "--validate",
+        "--cpu-threads",
+        "0,1",
+        "--switch-interval",
+        "0.005",
+        "--duration",
+        "0.2",
+        "--budget",
+        "3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["command"], "convoy-validate");
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let rounds = doc["params"]["rounds"].as_u64().unwrap();
+    assert!(rounds >= 3, "{doc}");
+    for r in rows {
+        assert_eq!(
+            r["requests_per_round"].as_array().unwrap().len() as u64,
+            rounds
+        );
+        let (lo, hi) = (
+            r["requests_interval"][0].as_f64().unwrap(),
+            r["requests_interval"][1].as_f64().unwrap(),
+        );
+        let rate = r["requests_per_s"].as_f64().unwrap();
+        assert!(lo <= rate && rate <= hi, "{r}");
+        if r["resolved"] == false || r["cpu_threads"] == 0 {
+            assert!(r["meets_target"].is_null(), "{r}");
+        }
+    }
+    // The one-CPU-thread cell at 5 ms has a published figure to stand beside.
+    assert_eq!(rows[1]["published_requests_per_s"], 100.0);
+    // Without a 0-CPU-thread cell the model has no request times: a usage error.
+    let out = run(&[
+        "convoy",
+        "--validate",
+        "--cpu-threads",
+        "1",
+        "--budget",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

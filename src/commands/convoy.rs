@@ -4,6 +4,12 @@ use anyhow::Result;
 
 pub fn run(args: &ConvoyArgs) -> Result<i32> {
     args.output.spec().check()?;
+    if args.validate {
+        let doc =
+            crate::scenario::convoy::validate::validate(&args.spec(), args.budget, args.repeat)?;
+        args.output.spec().emit(&doc)?;
+        return Ok(0);
+    }
     let doc = crate::scenario::convoy::run(&args.spec())?;
     args.output.spec().emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))

@@ -3,6 +3,7 @@
 //! no CPU thread at the same switch interval (split between GIL work and time outside it in
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
 mod rows;
+pub mod validate;
 mod verdict;
 
 pub use rows::ConvoyRow;
@@ -94,7 +95,13 @@ pub fn run(spec: &ConvoySpec) -> Result<Document<ConvoyRow>> {
 }
 
 /// The model's requests/s for k CPU threads, with request times from the measured `alone`.
-fn predict(base: &Params, alone: Option<f64>, k: usize, interval: f64, duration: f64) -> f64 {
+pub(crate) fn predict(
+    base: &Params,
+    alone: Option<f64>,
+    k: usize,
+    interval: f64,
+    duration: f64,
+) -> f64 {
     let mut p = base.clone();
     if let Some(rps) = alone.filter(|r| *r > 0.0) {
         let per_request = 1.0 / rps;

@@ -13,7 +13,7 @@
 //!   is within ±2.5 % or the budget runs out. A point still wider is unresolved: reported with
 //!   its interval, it neither passes nor misses.
 mod grid;
-mod interval;
+pub(crate) mod interval;
 mod rows;
 mod verdict;
 

@@ -259,7 +259,6 @@ fn run_lab(
         predict.to_vec()
     };
     let spec = LabRunSpec {
-        id: l.id.into(),
         predictions,
         quick,
         timeout,

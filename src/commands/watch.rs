@@ -81,23 +81,10 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Child processes of `pid` that map a libpython or run a `python` executable.
+/// Child processes of `pid` that are CPython (they map a `_PyRuntime`).
 fn python_children(pid: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut found: Vec<i32> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|child| {
-            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
-                stat.rsplit(')')
-                    .next()
-                    .and_then(|rest| rest.split_whitespace().nth(1))
-                    .and_then(|ppid| ppid.parse::<i32>().ok())
-                    == Some(pid)
-            })
-        })
+    let mut found: Vec<i32> = crate::runner::reaper::children_of(pid)
+        .into_iter()
         .filter(|child| crate::measure::outside::memory::runtime(*child).is_ok())
         .collect();
     found.sort_unstable();

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 /// How to run a lab, as plain values.
 #[derive(Clone, Debug)]
 pub struct LabRunSpec {
-    pub id: String,
     /// (prediction name, value), from `--predict` or the terminal.
     pub predictions: Vec<(String, f64)>,
     pub quick: bool,

@@ -89,6 +89,26 @@ pub fn try_reap(pid: libc::pid_t) -> Option<(i32, Usage)> {
     Some((code, usage))
 }
 
+/// Waits for child `pid`, calling `kill` whenever the deadline has passed or a terminating
+/// signal has arrived; its exit status and usage (`try_reap`), and whether the deadline passed.
+pub fn wait_or_kill(
+    pid: libc::pid_t,
+    deadline: Option<Instant>,
+    kill: impl Fn(),
+) -> (i32, Usage, bool) {
+    let mut timed_out = false;
+    loop {
+        if let Some((code, usage)) = try_reap(pid) {
+            return (code, usage, timed_out);
+        }
+        timed_out |= deadline.is_some_and(|d| Instant::now() >= d);
+        if timed_out || signals::received().is_some() {
+            kill();
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// The child's stdout, line by line, from a thread (the parent never blocks on it).
 pub fn lines_of(stdout: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
     let (tx, rx) = std::sync::mpsc::channel();

@@ -39,7 +39,7 @@ pub fn kill_and_reap_children() {
 }
 
 /// Pids whose parent is `parent`, from /proc/<pid>/stat.
-fn children_of(parent: i32) -> Vec<i32> {
+pub fn children_of(parent: i32) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };

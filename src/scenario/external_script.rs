@@ -85,7 +85,7 @@ pub fn run(
     drop(theirs);
     let pid = child.id() as i32;
     let deadline = timeout.map(|t| (started + t, t.as_secs_f64()));
-    let mut sync = Sync {
+    let mut sync = Handshake {
         socket: mine,
         deadline,
     };
@@ -134,22 +134,10 @@ pub fn run(
             return Err(e.into());
         }
     };
-    let mut timed_out = None;
-    let (exit_code, usage) = loop {
-        if let Some(done) = external::try_reap(pid) {
-            break done;
-        }
-        if let Some((_, seconds)) = deadline.filter(|(d, _)| Instant::now() >= *d) {
-            timed_out = Some(seconds);
-            kill(pid);
-        }
-        if signals::received().is_some() {
-            kill(pid);
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
+    let (exit_code, usage, timed_out) =
+        external::wait_or_kill(pid, deadline.map(|(d, _)| d), || kill(pid));
     reaper::kill_and_reap_children();
-    if let Some(seconds) = timed_out {
+    if let Some((_, seconds)) = deadline.filter(|_| timed_out) {
         return Err(RunError::Timeout { seconds }.into());
     }
     if let Some(signal) = signals::received() {
@@ -182,12 +170,12 @@ struct Handshaken {
 }
 
 /// The parent's end of the handshake socket, and the run's deadline (instant, seconds).
-struct Sync {
+struct Handshake {
     socket: UnixStream,
     deadline: Option<(Instant, f64)>,
 }
 
-impl Sync {
+impl Handshake {
     /// Waits for byte `want`; None when the child closed its end (it ended) first.
     fn expect(&mut self, want: u8) -> Result<Option<u8>, RunError> {
         self.socket

@@ -113,10 +113,6 @@ impl OutsideGil {
         Ok(gil)
     }
 
-    pub fn pid(&self) -> i32 {
-        self.pid
-    }
-
     pub fn read(&self) -> Result<OutsideReading, OutsideError> {
         let b = read(self.pid, self.base, SWITCH_NUMBER + 8)?;
         Ok(OutsideReading {

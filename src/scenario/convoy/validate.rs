@@ -139,10 +139,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
     let mut stopped_by = "the budget";
     loop {
         if rounds >= min_rounds.max(MIN_ROUNDS)
-            && cells
-                .iter()
-                .enumerate()
-                .all(|(k, _)| resolved(&rates[k], rounds))
+            && rates.iter().all(|r| is_resolved(r, median_interval(r)))
         {
             stopped_by = "resolution";
             break;
@@ -212,13 +209,14 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
     })
 }
 
-/// A cell's median interval is within ±2.5 %.
-fn resolved(rates: &[f64], rounds: usize) -> bool {
-    if rates.len() < rounds || rates.is_empty() {
-        return false;
-    }
-    let (lo, hi) = bootstrap(rates.len(), 1, |idx| median_at(rates, idx));
-    (hi - lo) / 2.0 <= RESOLUTION * median(rates)
+/// The 95 % interval of a cell's median requests/s (None before its first round).
+fn median_interval(rates: &[f64]) -> Option<(f64, f64)> {
+    (!rates.is_empty()).then(|| bootstrap(rates.len(), 1, |idx| median_at(rates, idx)))
+}
+
+/// Whether that interval is within ±2.5 % of the median.
+fn is_resolved(rates: &[f64], interval: Option<(f64, f64)>) -> bool {
+    interval.is_some_and(|(lo, hi)| (hi - lo) / 2.0 <= RESOLUTION * median(rates))
 }
 
 fn cell(
@@ -233,13 +231,14 @@ fn cell(
     let measured = median(rates);
     let predicted = predict(base, alone, threads, interval, duration);
     let factor = predicted / measured.max(1e-9);
-    let resolved = resolved(rates, rounds);
+    let requests_interval = median_interval(rates);
+    let resolved = rates.len() == rounds && is_resolved(rates, requests_interval);
     ConvoyCell {
         cpu_threads: threads,
         switch_interval_s: interval,
         rounds,
         requests_per_s: measured,
-        requests_interval: bootstrap(rates.len(), 1, |idx| median_at(rates, idx)),
+        requests_interval: requests_interval.unwrap_or((f64::NAN, f64::NAN)),
         requests_per_round: rates.to_vec(),
         predicted_requests_per_s: predicted,
         model_factor: factor,

@@ -6,7 +6,6 @@ use crate::domain::{ExternalPython, Runtime, ThreadUsage};
 use crate::interpreters::GilKind;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::outside::{OutsideError, OutsideGil};
-use crate::measure::rusage::Usage;
 use crate::measure::tasks;
 use crate::runner::{affinity, external, signals, RunError};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
@@ -152,7 +151,11 @@ pub fn measure(
     let result = converse(&mut child, python, interval, deadline);
     // Whatever happened, the child and anything it started end here.
     drop(child.stdin.take());
-    let (status, usage) = reap(pid, deadline);
+    // Its group is killed at the deadline or on a signal.
+    let (status, usage, _) = external::wait_or_kill(pid, Some(deadline), || {
+        // SAFETY: our child's own group.
+        unsafe { libc::killpg(pid, libc::SIGKILL) };
+    });
     let (wall_s, gil, threads) = result?;
     if status != 0 {
         bail!(
@@ -247,19 +250,4 @@ fn converse(
         _ => GilStats::unavailable("reading the GIL from outside failed during the run"),
     };
     Ok((wall_s, stats, threads))
-}
-
-/// Waits for the child (killing its group at the deadline or on a signal) and returns its
-/// exit status and its process tree's usage.
-fn reap(pid: i32, deadline: Instant) -> (i32, Usage) {
-    loop {
-        if let Some(done) = external::try_reap(pid) {
-            return done;
-        }
-        if Instant::now() >= deadline || signals::received().is_some() {
-            // SAFETY: our child's own group.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }

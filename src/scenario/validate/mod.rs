@@ -31,7 +31,7 @@ use crate::scenario::host;
 use crate::scenario::spec::SimulateSpec;
 use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Params, Policy, Scenario};
-use crate::stats::median;
+use crate::stats::{fastest_quarter_mean, median};
 use crate::worker::protocol::CountdownTrial;
 use anyhow::{bail, Result};
 use interval::{bootstrap, median_at};
@@ -225,17 +225,6 @@ struct Estimate {
     switches: f64,
     switch_interval: (f64, f64),
     resolved: bool,
-}
-
-/// The mean of the fastest quarter of `walls` (at least one). Noise on a shared machine only
-/// slows a run down, and on a virtual machine a lone thread can stay on a slowed CPU for a whole
-/// run, so that more than half of a 1-thread point's runs can be slow: the fast half would
-/// still be contaminated where the fastest quarter is not.
-fn fastest_quarter_mean(walls: &[f64]) -> f64 {
-    let mut sorted = walls.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len().div_ceil(4).max(1);
-    sorted[..n.min(sorted.len())].iter().sum::<f64>() / n as f64
 }
 
 /// Every point's estimate from the rounds so far (point 0 is the 1-thread reference).

@@ -12,7 +12,7 @@ use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
 use sampler::{Sampler, Tally};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 /// What to watch and how.
@@ -92,7 +92,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
     let start = Instant::now();
     let first = gil.read()?;
     let first_tasks = tasks::read(pid);
-    let mut ids = ThreadIds::new(pid, layout);
+    let ids = ThreadIds { pid, layout };
     let (mut last, mut last_tasks, mut last_t) = (first, first_tasks.clone(), 0.0);
     let mut total = Tally::default();
     let mut ended = false;
@@ -120,7 +120,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         let tally = sampler.as_ref().map(Sampler::take).unwrap_or_default();
         total.add(&tally);
         let interval = figures(
-            &mut ids,
+            &ids,
             &last,
             &reading,
             &last_tasks,
@@ -132,10 +132,9 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         );
         each(&interval);
         (last, last_tasks, last_t) = (reading, now_tasks, t);
-        if stop_at.is_some_and(|s| Instant::now() >= s)
-            || sampler.as_ref().is_some_and(Sampler::target_ended)
-        {
-            ended |= sampler.as_ref().is_some_and(Sampler::target_ended);
+        let target_ended = sampler.as_ref().is_some_and(Sampler::target_ended);
+        if target_ended || stop_at.is_some_and(|s| Instant::now() >= s) {
+            ended |= target_ended;
             break;
         }
     }
@@ -148,7 +147,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         None => (0.0, 0.0),
     };
     let totals = figures(
-        &mut ids,
+        &ids,
         &first,
         &last,
         &first_tasks,
@@ -174,37 +173,25 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
     })
 }
 
-/// Thread-state addresses mapped to OS thread ids, read afresh for every interval (a state
+/// Thread-state addresses mapped to OS thread ids, read each time they are asked for (a state
 /// can be freed and its memory reused by another thread).
 struct ThreadIds {
     pid: i32,
     layout: Option<BuildLayout>,
-    known: HashMap<usize, Option<u64>>,
 }
 
 impl ThreadIds {
-    fn new(pid: i32, layout: Option<BuildLayout>) -> ThreadIds {
-        ThreadIds {
-            pid,
-            layout,
-            known: HashMap::new(),
-        }
-    }
-
-    fn of(&mut self, tstate: usize, live: &BTreeMap<u64, TaskTimes>) -> Option<u64> {
-        let (pid, layout) = (self.pid, &self.layout);
-        *self.known.entry(tstate).or_insert_with(|| {
-            layout
-                .as_ref()?
-                .os_thread_id(pid, tstate)
-                .filter(|tid| live.contains_key(tid))
-        })
+    fn of(&self, tstate: usize, live: &BTreeMap<u64, TaskTimes>) -> Option<u64> {
+        self.layout
+            .as_ref()?
+            .os_thread_id(self.pid, tstate)
+            .filter(|tid| live.contains_key(tid))
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn figures(
-    ids: &mut ThreadIds,
+    ids: &ThreadIds,
     from: &OutsideReading,
     to: &OutsideReading,
     from_tasks: &BTreeMap<u64, TaskTimes>,

@@ -3,10 +3,12 @@
 //! `new` follows `Python/ceval_gil.c` (3.2+): a thread that wants a locked GIL waits on `cond`
 //! for one switch interval; if it times out with no switch in between it sets the drop
 //! request; the holder drops at its next eval-breaker check (one iteration later), signals one
-//! waiter (FIFO) and, because `FORCE_SWITCHING` is defined, waits on `switch_cond` until another
-//! thread has taken the GIL. `switch_number` counts takes by a thread other than the last
-//! holder. A woken waiter holds the GIL `wakeup_s` after the signal; the dropped thread waits
-//! again `rewait_s` after the take. I/O threads release the GIL around each blocking call.
+//! waiter (the one longest in line, or the still-awake requester: see `signalled`) and,
+//! because `FORCE_SWITCHING` is defined, waits on `switch_cond` until another thread has taken
+//! the GIL. `switch_number` counts takes by a thread other than the last holder. A woken
+//! waiter holds the GIL `wakeup_s` after the signal, unless another waiter's timed wait ends
+//! first and finds the GIL free; the dropped thread waits again `rewait_s` after the take. I/O
+//! threads release the GIL around each blocking call (`recv`, `send`) and must take it back.
 //!
 //! `old` (≤ 3.1) releases and re-acquires every `old_check_ticks` ticks; while others wait each
 //! release costs `old_release_cost_s`, and a waiter wins with `old_win_probability`. That
@@ -149,7 +151,7 @@ pub struct Extrapolation {
     pub window_hand_offs: u64,
     /// The largest relative difference of the work rate between those windows.
     pub rate_spread: f64,
-    /// ± on `wall_s`: the skipped time × that spread.
+    /// ± on `wall_s`: the skipped time × that spread, plus one window.
     pub wall_bound_s: f64,
 }
 
@@ -223,6 +225,8 @@ enum What {
     /// (valid while the token is the engine's current one).
     DropTimeout(usize, u64),
     Wake(usize, u64),
+    /// New GIL: a waiter's timed wait ends while the GIL is free (valid for its generation).
+    TimedOutFree(usize, u64),
     Finish(usize, u64),
     DropCheck(usize, u64),
     Rewait(usize),
@@ -284,6 +288,8 @@ struct Engine<'a> {
     complete: bool,
     event_limit: u64,
     dropping: Option<usize>,
+    /// New GIL: the waiter whose timed wait set the pending drop request.
+    requester: Option<usize>,
     gil_held_s: f64,
     requests: u64,
     events: u64,
@@ -350,6 +356,7 @@ pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
         complete: true,
         event_limit: limit,
         dropping: None,
+        requester: None,
         gil_held_s: 0.0,
         requests: 0,
         events: 0,
@@ -589,7 +596,10 @@ impl Engine<'_> {
             windows: STEADY_WINDOWS,
             window_hand_offs: WINDOW_HAND_OFFS,
             rate_spread: (hi - lo) / lo,
-            wall_bound_s: skip * (hi - lo) / lo,
+            // The windows' spread over the skipped time, and one window: the end is simulated
+            // from threads advanced evenly, which an exact run matches only to within about
+            // a window's hand-offs (who took the GIL at each is a draw).
+            wall_bound_s: skip * (hi - lo) / lo + window_s,
         });
     }
 
@@ -617,6 +627,7 @@ impl Engine<'_> {
                 What::Stop => return,
                 What::DropTimeout(tid, token) => self.on_drop_timeout(tid, token),
                 What::Wake(tid, gen) => self.on_wake(tid, gen),
+                What::TimedOutFree(tid, gen) => self.on_timed_out_free(tid, gen),
                 What::Finish(tid, gen) => self.on_finish(tid, gen),
                 What::DropCheck(tid, gen) => {
                     if self.holder == Some(tid) && self.threads[tid].gen == gen && self.drop_request
@@ -778,8 +789,9 @@ impl Engine<'_> {
         self.holder = None;
         self.threads[tid].gen += 1;
         self.record();
+        let requester = self.requester.take();
         let next = match self.s.policy {
-            Policy::New => self.first_in_line(),
+            Policy::New => self.signalled(forced.then_some(requester).flatten()),
             _ => self.waiters.pop_front(),
         };
         if let Some(w) = next {
@@ -787,7 +799,11 @@ impl Engine<'_> {
             self.threads[w].gen += 1;
             let gen = self.threads[w].gen;
             let delay = self.rng.jitter(self.p.wakeup_s, self.p.jitter);
-            self.push(self.now + delay, What::Wake(w, gen));
+            let woken_at = self.now + delay;
+            self.push(woken_at, What::Wake(w, gen));
+            if self.s.policy == Policy::New {
+                self.schedule_timed_out_free(woken_at);
+            }
         }
         if forced && !self.waiters_or_waking() {
             // Nobody will take it: the FORCE_SWITCHING wait would end at once.
@@ -829,13 +845,51 @@ impl Engine<'_> {
         }
     }
 
-    /// New GIL: the waiter a signal wakes, the one longest in line.
-    fn first_in_line(&mut self) -> Option<usize> {
-        let (i, _) = self.waiters.iter().enumerate().min_by(|(_, &a), (_, &b)| {
+    /// New GIL: the waiter a signal wakes. glibc's condition variable wakes the one longest in
+    /// line (its futex queue is first in, first out), unless a waiter that has not yet gone to
+    /// sleep takes the signal first. At a forced drop that is often the thread whose timed wait
+    /// set the drop request: the holder's drop follows it within microseconds, while it is
+    /// still on its way into the futex wait. It wins with `requester_wins`.
+    fn signalled(&mut self, requester: Option<usize>) -> Option<usize> {
+        let (first, _) = self.waiters.iter().enumerate().min_by(|(_, &a), (_, &b)| {
             let (qa, qb) = (self.threads[a].queued_at, self.threads[b].queued_at);
             qa.0.total_cmp(&qb.0).then(qa.1.cmp(&qb.1))
         })?;
-        self.waiters.remove(i)
+        let awake = requester
+            .filter(|&r| self.threads[r].state == State::Waiting)
+            .and_then(|r| self.waiters.iter().position(|&w| w == r))
+            .filter(|&i| i != first);
+        if awake.is_some() && self.rng.uniform() < self.p.requester_wins {
+            return self.waiters.remove(awake?);
+        }
+        self.waiters.remove(first)
+    }
+
+    /// New GIL: take_gil checks `locked` after every wait, so a waiter whose timed wait ends
+    /// while the GIL is free (before the signalled thread has woken) takes it; the signalled
+    /// thread then finds it locked and waits again.
+    fn schedule_timed_out_free(&mut self, woken_at: f64) {
+        let first = self
+            .waiters
+            .iter()
+            .map(|&w| (self.threads[w].next_timeout, w))
+            .filter(|&(t, _)| t < woken_at)
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((t, w)) = first {
+            let gen = self.threads[w].gen;
+            self.push(t, What::TimedOutFree(w, gen));
+        }
+    }
+
+    fn on_timed_out_free(&mut self, tid: usize, gen: u64) {
+        let th = &self.threads[tid];
+        if self.locked || th.gen != gen || th.state != State::Waiting {
+            return;
+        }
+        if let Some(i) = self.waiters.iter().position(|&w| w == tid) {
+            self.waiters.remove(i);
+            self.take(tid);
+        }
     }
 
     /// New GIL: the earliest timed wait that will find the GIL locked, no drop request and no
@@ -881,6 +935,7 @@ impl Engine<'_> {
         }
         if self.locked && self.switches == th.saved_switch && !self.drop_request {
             self.drop_request = true;
+            self.requester = Some(tid);
             if let Some(h) = self.holder {
                 let hgen = self.threads[h].gen;
                 self.push(self.now + self.p.iteration_s, What::DropCheck(h, hgen));
@@ -1287,5 +1342,69 @@ mod tests {
             rate_busy < rate_alone / 20.0,
             "{rate_busy} vs {rate_alone} alone"
         );
+    }
+
+    fn for_a_second(cpu_threads: usize, io_threads: usize, interval: f64) -> Scenario {
+        Scenario {
+            cpu_threads,
+            io_threads,
+            count: u64::MAX / 4,
+            duration_s: Some(1.0),
+            ..scenario(cpu_threads, Policy::New, interval)
+        }
+    }
+
+    #[test]
+    fn a_requester_that_always_wins_leaves_the_third_thread_behind() {
+        // Three CPU threads: the thread just forced to drop is back in line first, so its
+        // timed wait usually ends first and sets the next drop request. Winning it, it and the
+        // holder take turns while the thread first in line waits.
+        let held = |wins: f64| {
+            let p = Params {
+                requester_wins: wins,
+                ..Params::default()
+            };
+            let o = simulate(&p, &for_a_second(3, 0, 0.005));
+            let shares: Vec<f64> = o.threads.iter().map(|t| t.held_s / o.wall_s).collect();
+            let lo = shares.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = shares.iter().copied().fold(0.0, f64::max);
+            (lo, hi)
+        };
+        let (lo, hi) = held(0.0);
+        assert!(lo > 0.8 * hi, "first in line: shares {lo} to {hi}");
+        let (lo, hi) = held(1.0);
+        assert!(lo < 0.5 * hi, "requester wins: shares {lo} to {hi}");
+    }
+
+    #[test]
+    fn an_io_thread_loses_hand_offs_to_awake_requesters() {
+        let requests = |wins: f64| {
+            let p = Params {
+                requester_wins: wins,
+                ..Params::default()
+            };
+            simulate(&p, &for_a_second(2, 1, 0.001)).requests
+        };
+        // The server is first in line more often than it is the requester (a CPU thread just
+        // forced to drop usually times out first), so awake requesters cost it hand-offs.
+        let (fifo, awake) = (requests(0.0), requests(1.0));
+        assert!(
+            (awake as f64) < 0.9 * fifo as f64,
+            "{awake} requests vs {fifo}"
+        );
+    }
+
+    #[test]
+    fn a_timed_wait_that_ends_while_the_gil_is_free_takes_it() {
+        // Six threads, and a signalled waiter needs 50 ms to wake, at a 1 ms interval: were
+        // the signal the only way to a free GIL there would be at most 20 hand-offs a second.
+        // The waiters still in line time out every millisecond and take it first.
+        let p = Params {
+            wakeup_s: 50e-3,
+            requester_wins: 0.0,
+            ..Params::default()
+        };
+        let o = simulate(&p, &for_a_second(6, 0, 0.001));
+        assert!(o.switches > 40, "{} hand-offs in a second", o.switches);
     }
 }

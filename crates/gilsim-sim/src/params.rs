@@ -45,6 +45,14 @@ pub struct Params {
     pub io_outside_s: f64,
     /// Relative jitter of wake-up delays (uniform ±), so runs differ like real ones.
     pub jitter: f64,
+    /// New GIL, at a forced drop with others in line: the chance that the thread whose timed
+    /// wait set the drop request is still awake when the holder signals, and so takes the GIL
+    /// ahead of the one longest in line. Set so that the model's requesters win about as often
+    /// as a trace of the condition-variable calls shows (tools/condtrace, docs/figures.md); the
+    /// model's requesters win less often than this, as some hand-offs go to timed waits that
+    /// end while the GIL is free.
+    #[serde(default = "default_requester_wins")]
+    pub requester_wins: f64,
     /// What a calibration measured (empty for the defaults): the evidence behind the numbers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measured: Vec<CalibrationPoint>,
@@ -85,6 +93,7 @@ impl Default for Params {
             io_request_cpu_s: 12e-6,
             io_outside_s: 21e-6,
             jitter: 0.2,
+            requester_wins: default_requester_wins(),
             measured: Vec::new(),
         }
     }
@@ -92,4 +101,8 @@ impl Default for Params {
 
 fn default_thread_start_s() -> f64 {
     60e-6
+}
+
+fn default_requester_wins() -> f64 {
+    0.9
 }

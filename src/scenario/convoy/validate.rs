@@ -177,15 +177,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
                 .iter()
                 .position(|&(t, i)| t == 0 && i == interval)
                 .map(|a| median(&rates[a]));
-            cell(
-                &base,
-                threads,
-                interval,
-                &rates[k],
-                alone,
-                spec.duration,
-                rounds,
-            )
+            cell(&base, threads, interval, &rates[k], alone, rounds)
         })
         .collect();
     let verdict = verdict(&rows, stopped_by, rounds, started.elapsed().as_secs_f64());
@@ -225,11 +217,10 @@ fn cell(
     interval: f64,
     rates: &[f64],
     alone: Option<f64>,
-    duration: f64,
     rounds: usize,
 ) -> ConvoyCell {
     let measured = median(rates);
-    let predicted = predict(base, alone, threads, interval, duration);
+    let predicted = predict(base, alone, threads, interval);
     let factor = predicted / measured.max(1e-9);
     let requests_interval = median_interval(rates);
     let resolved = rates.len() == rounds && is_resolved(rates, requests_interval);

@@ -290,6 +290,8 @@ struct Engine<'a> {
     dropping: Option<usize>,
     /// New GIL: the waiter whose timed wait set the pending drop request.
     requester: Option<usize>,
+    /// When the holder took the GIL.
+    taken_at: f64,
     gil_held_s: f64,
     requests: u64,
     events: u64,
@@ -357,6 +359,7 @@ pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
         event_limit: limit,
         dropping: None,
         requester: None,
+        taken_at: 0.0,
         gil_held_s: 0.0,
         requests: 0,
         events: 0,
@@ -690,6 +693,7 @@ impl Engine<'_> {
         let now = self.now;
         self.locked = true;
         self.holder = Some(tid);
+        self.taken_at = now;
         let mut warm_up = 0.0;
         let handed_off = self.last_holder.is_some_and(|l| l != tid);
         if handed_off {
@@ -938,10 +942,23 @@ impl Engine<'_> {
             self.requester = Some(tid);
             if let Some(h) = self.holder {
                 let hgen = self.threads[h].gen;
-                self.push(self.now + self.p.iteration_s, What::DropCheck(h, hgen));
+                let seen = self.slice_end().max(self.now) + self.p.iteration_s;
+                self.push(seen, What::DropCheck(h, hgen));
             }
         }
         self.wait_again(tid, self.now);
+    }
+
+    /// On one core the waiter whose timed wait has ended must first get the CPU from the
+    /// holder: the OS gives it at the end of the holder's time slice (`single_core_slice_s`,
+    /// counted from its take), so only then is the drop request set. Elsewhere: now.
+    fn slice_end(&self) -> f64 {
+        let slice = self.p.single_core_slice_s;
+        if self.s.cores != 1 || slice <= 0.0 {
+            return self.now;
+        }
+        let ran = self.now - self.taken_at;
+        self.taken_at + (ran / slice).ceil().max(1.0) * slice
     }
 
     /// One switch interval, plus the timer's lateness in waking the waiter (from the waiter's
@@ -1406,5 +1423,29 @@ mod tests {
         };
         let o = simulate(&p, &for_a_second(6, 0, 0.001));
         assert!(o.switches > 40, "{} hand-offs in a second", o.switches);
+    }
+
+    #[test]
+    fn on_one_core_a_hand_off_waits_for_the_holders_slice_to_end() {
+        let p = Params {
+            single_core_slice_s: 4e-3,
+            ..Params::default()
+        };
+        let period = |interval: f64, cores: usize| {
+            let s = Scenario {
+                cores,
+                ..for_a_second(2, 0, interval)
+            };
+            let o = simulate(&p, &s);
+            o.wall_s / o.switches as f64
+        };
+        // A short interval ends within the first slice, a 5 ms one within the second.
+        let short = period(1e-4, 1);
+        assert!((4e-3..4.3e-3).contains(&short), "{short}");
+        let long = period(5e-3, 1);
+        assert!((8e-3..8.3e-3).contains(&long), "{long}");
+        // With a second core the waiter runs at once.
+        let two = period(1e-4, 2);
+        assert!(two < 0.5e-3, "{two}");
     }
 }

@@ -53,6 +53,12 @@ pub struct Params {
     /// end while the GIL is free.
     #[serde(default = "default_requester_wins")]
     pub requester_wins: f64,
+    /// New GIL on one core: the holder's time slice. A waiter whose timed wait has ended gets
+    /// the CPU (and sets the drop request) only when the holder's slice, counted from its
+    /// take, runs out. 0 (the default): at once. `simulate --validate` fits it on a 1-CPU
+    /// training point.
+    #[serde(default)]
+    pub single_core_slice_s: f64,
     /// What a calibration measured (empty for the defaults): the evidence behind the numbers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measured: Vec<CalibrationPoint>,
@@ -94,6 +100,7 @@ impl Default for Params {
             io_outside_s: 21e-6,
             jitter: 0.2,
             requester_wins: default_requester_wins(),
+            single_core_slice_s: 0.0,
             measured: Vec::new(),
         }
     }

@@ -51,7 +51,8 @@ impl Point {
 }
 
 /// Training points first (the 1-thread reference at index 0), then the held-out ones: by
-/// default 2 threads at 1, 20 and 50 ms, 4 and 8 threads at 5 ms, and 2 threads on 1 CPU;
+/// default 2 threads at 1, 20 and 50 ms, 4 and 8 threads at 5 ms, and 2 threads at 5 ms on 1
+/// CPU (trained at 0.1 ms on 1 CPU);
 /// with `--threads`/`--switch-interval` lists, every combination of them that is not a
 /// training point.
 pub fn points(threads: &[usize], intervals: &[f64], cores: usize) -> Result<Vec<Point>> {
@@ -74,6 +75,9 @@ pub fn points(threads: &[usize], intervals: &[f64], cores: usize) -> Result<Vec<
             Point::new(8, 0.005, None, Role::HeldOut),
         ];
         if cores >= 2 {
+            // On one CPU the OS decides when a waiter runs: its time slice is learnt at an
+            // interval far shorter than a slice, and predicted at 5 ms.
+            grid.push(Point::new(2, 0.0001, Some(1), Role::Train));
             held.push(Point::new(2, 0.005, Some(1), Role::HeldOut));
         }
         held
@@ -119,12 +123,13 @@ mod tests {
             (g[0].threads, g[0].interval, g[0].role),
             (1, 0.005, Role::Train)
         );
-        assert_eq!(g.iter().filter(|p| p.role == Role::Train).count(), 3);
+        assert_eq!(g.iter().filter(|p| p.role == Role::Train).count(), 4);
         assert!(g
             .iter()
             .any(|p| p.cpus == Some(1) && p.role == Role::HeldOut));
-        assert_eq!(g.len(), 9);
-        // On one CPU there is no separate 1-CPU point.
+        assert!(g.iter().any(|p| p.cpus == Some(1) && p.role == Role::Train));
+        assert_eq!(g.len(), 10);
+        // On one CPU there are no separate 1-CPU points.
         assert_eq!(points(&[], &[], 1).unwrap().len(), 8);
         // Lists give their combinations, less what is trained on.
         let g = points(&[1, 2], &[0.005, 0.001], 2).unwrap();

@@ -6,8 +6,9 @@
 //!   point's wall is the mean of its fastest quarter of rounds (noise only slows runs down).
 //! - **Self-calibrated, with held-out points.** The model's parameters are fitted inside the
 //!   same rounds on a training subset (1 thread, 2 threads at 0.1 ms and 5 ms, plus one
-//!   sampled run per training interval for the GIL's free gap); the other points are held out
-//!   and predicted.
+//!   sampled run per training interval for the GIL's free gap; 2 threads at 0.1 ms on 1 CPU
+//!   for the time slice a waiter waits out there); the other points are held out and
+//!   predicted.
 //! - **Precision before verdict.** Each point's wall and hand-offs get a 95 % bootstrap
 //!   interval over rounds; rounds continue until every interval
 //!   is within ±2.5 % or the budget runs out. A point still wider is unresolved: reported with
@@ -71,11 +72,11 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
         cpus: p.cpus,
     };
     // The GIL's free gap at a hand-off needs the sampler, which slows a run: one sampled run
-    // per 2-thread training point, its wall unused.
+    // per 2-thread training point on every CPU, its wall unused.
     let mut free_per_switch = Vec::new();
     for p in points
         .iter()
-        .filter(|p| p.role == Role::Train && p.threads == 2)
+        .filter(|p| p.role == Role::Train && p.threads == 2 && p.cpus.is_none())
     {
         progress.start(&format!("{}, sampled", p.describe()));
         let m = measure(&trial(p, GilSampling::Continuous), timeout)?;
@@ -271,7 +272,7 @@ fn fit(
     for (k, p) in points
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.role == Role::Train)
+        .filter(|(_, p)| p.role == Role::Train && p.cpus.is_none())
     {
         measured.push(CalibrationPoint {
             threads: p.threads,
@@ -294,5 +295,33 @@ fn fit(
     // No floor: fitted to what these rounds measured, even where two threads ran faster than
     // one (on a virtual machine with CPUs of unequal speed a lone thread can stay on the slow
     // one, while two threads share both).
-    fit_params(count, measured, &beyond, free_per_switch, false, source)
+    let mut params = fit_params(count, measured, &beyond, free_per_switch, false, source);
+    params.single_core_slice_s = single_core_slice(points, walls, switches, &params);
+    params
+}
+
+/// The holder's time slice on one CPU, from the 1-CPU training point (2 threads at an interval
+/// far shorter than a slice): its time per hand-off, less the GIL's free gap. 0 without one.
+fn single_core_slice(
+    points: &[Point],
+    walls: &[Vec<f64>],
+    switches: &[Vec<f64>],
+    params: &Params,
+) -> f64 {
+    let Some(k) = points
+        .iter()
+        .position(|p| p.role == Role::Train && p.cpus == Some(1))
+    else {
+        return 0.0;
+    };
+    let per_hand_off: Vec<f64> = walls[k]
+        .iter()
+        .zip(&switches[k])
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(w, s)| w / s)
+        .collect();
+    if per_hand_off.is_empty() {
+        return 0.0;
+    }
+    (median(&per_hand_off) - params.wakeup_s).max(0.0)
 }

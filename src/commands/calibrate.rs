@@ -13,8 +13,16 @@ pub fn run(args: &CalibrateArgs) -> Result<i32> {
     }
     let (params, path) = calibrate::run(&args.spec())?;
     write_atomically(&path, &(serde_json::to_string_pretty(&params)? + "\n"))?;
+    let slice = if params.single_core_slice_s > 0.0 {
+        format!(
+            ", {} time slice a waiter waits out on one CPU",
+            seconds(params.single_core_slice_s)
+        )
+    } else {
+        String::new()
+    };
     let text = format!(
-        "Calibrated: {:.2} ns per iteration ({:.2} with other threads alive), {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off.\nSaved to {} (used by `gilsim simulate`).",
+        "Calibrated: {:.2} ns per iteration ({:.2} with other threads alive), {} GIL-free wake-up per hand-off, {} timer lateness per timed wait, {} extra CPU per hand-off{slice}.\nSaved to {} (used by `gilsim simulate`).",
         params.iteration_s * 1e9,
         params.threaded_iteration_s.unwrap_or(params.iteration_s) * 1e9,
         seconds(params.wakeup_s),

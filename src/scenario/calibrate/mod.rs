@@ -10,7 +10,9 @@
 //! - the slice beyond the switch interval (wall / hand-offs − interval) = the timer's lateness
 //!   + wake-up + the dropped thread's own wake-up to wait again (taken equal to the wake-up);
 //! - extra cost per hand-off: slope of wall time against hand-offs across switch intervals
-//!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted.
+//!   (2 threads, 0.1 to 20 ms), less the wake-up gap already counted;
+//! - the holder's time slice on one core (with 2 CPUs or more): 2 threads at 0.1 ms pinned to
+//!   one CPU, wall / hand-offs less the wake-up (see `single_core_slice`).
 mod fit;
 
 use crate::domain::Runtime;
@@ -30,7 +32,9 @@ const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
 
 pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
     let timeout = Duration::from_secs_f64(spec.timeout);
-    let mut progress = Progress::new((1 + INTERVALS.len()) * spec.repeat + INTERVALS.len());
+    let pinned_setting = std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
+    let settings = 1 + INTERVALS.len() + usize::from(pinned_setting);
+    let mut progress = Progress::new(settings * spec.repeat + INTERVALS.len());
     let trial = |workers, interval, gil| CountdownTrial {
         runtime: Runtime::PythonThreads,
         workers,
@@ -42,10 +46,11 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         cpus: None,
     };
     // Settings take turns in a fresh random order each round (see `runner::order`): setting
-    // 0 is one thread, setting 1 + k two threads at INTERVALS[k].
+    // 0 is one thread, setting 1 + k two threads at INTERVALS[k], and with 2 CPUs or more the
+    // last one 2 threads at SLICE_INTERVAL on one CPU.
     let mut single = Vec::new();
     let mut runs: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); INTERVALS.len()];
-    let settings = 1 + INTERVALS.len();
+    let mut pinned: Vec<TrialMeasurement> = Vec::new();
     for (i, k) in shuffled_rounds(settings, spec.repeat, 1)
         .into_iter()
         .enumerate()
@@ -54,6 +59,16 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         if k == 0 {
             progress.start(&format!("1 thread, run {round}/{}", spec.repeat));
             single.push(measure(&trial(1, 0.005, GilSampling::Counter), timeout)?.wall_s);
+        } else if k > INTERVALS.len() {
+            progress.start(&format!(
+                "2 threads at {SLICE_INTERVAL} s on 1 CPU, run {round}/{}",
+                spec.repeat
+            ));
+            let on_one = CountdownTrial {
+                cpus: Some(1),
+                ..trial(2, SLICE_INTERVAL, GilSampling::Counter)
+            };
+            pinned.push(measure(&on_one, timeout)?);
         } else {
             let interval = INTERVALS[k - 1];
             progress.start(&format!(
@@ -106,7 +121,7 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         spec.count,
         spec.repeat
     );
-    let params = fit_params(
+    let mut params = fit_params(
         spec.count,
         measured,
         &beyond,
@@ -114,11 +129,33 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         true,
         source,
     );
+    let walls: Vec<f64> = pinned.iter().map(|m| m.wall_s).collect();
+    let counts: Vec<f64> = pinned.iter().map(switches).collect();
+    params.single_core_slice_s = single_core_slice(&walls, &counts, params.wakeup_s);
     let path = match &spec.output {
         Some(p) => p.clone(),
         None => crate::paths::default_calibration()?,
     };
     Ok((params, path))
+}
+
+/// The switch interval at which the 1-CPU slice is measured: far shorter than a slice, so that
+/// every hand-off waits for one.
+pub const SLICE_INTERVAL: f64 = 0.0001;
+
+/// The holder's time slice on one CPU from runs of 2 threads at `SLICE_INTERVAL` pinned to
+/// one CPU: the median time per hand-off, less the GIL's free gap. 0 without such runs.
+pub fn single_core_slice(walls: &[f64], switches: &[f64], wakeup_s: f64) -> f64 {
+    let per_hand_off: Vec<f64> = walls
+        .iter()
+        .zip(switches)
+        .filter(|(_, s)| **s > 0.0)
+        .map(|(w, s)| w / s)
+        .collect();
+    if per_hand_off.is_empty() {
+        return 0.0;
+    }
+    (median(&per_hand_off) - wakeup_s).max(0.0)
 }
 
 /// The GIL's free time per hand-off in a sampled 2-thread run: the free share of its wall over
@@ -177,4 +214,20 @@ pub fn fit_params(
 /// YYYY-MM-DD from the system clock (UTC).
 fn date_now() -> String {
     jiff::Timestamp::now().strftime("%Y-%m-%d").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_slice_is_the_median_time_per_hand_off_less_the_free_gap() {
+        // 4 ms per hand-off in two runs of three (one run without hand-offs is left out).
+        let walls = [0.5, 0.6, 0.48, 0.5];
+        let switches = [125.0, 150.0, 0.0, 100.0];
+        let slice = single_core_slice(&walls, &switches, 20e-6);
+        assert!((slice - (4e-3 - 20e-6)).abs() < 1e-12, "{slice}");
+        assert_eq!(single_core_slice(&[], &[], 20e-6), 0.0);
+        assert_eq!(single_core_slice(&[0.5], &[0.0], 20e-6), 0.0);
+    }
 }

@@ -77,7 +77,12 @@ pub fn points(threads: &[usize], intervals: &[f64], cores: usize) -> Result<Vec<
         if cores >= 2 {
             // On one CPU the OS decides when a waiter runs: its time slice is learnt at an
             // interval far shorter than a slice, and predicted at 5 ms.
-            grid.push(Point::new(2, 0.0001, Some(1), Role::Train));
+            grid.push(Point::new(
+                2,
+                crate::scenario::calibrate::SLICE_INTERVAL,
+                Some(1),
+                Role::Train,
+            ));
             held.push(Point::new(2, 0.005, Some(1), Role::HeldOut));
         }
         held

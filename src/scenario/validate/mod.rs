@@ -26,7 +26,7 @@ use crate::measure::gil::watch::GilSampling;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::order::shuffled_rounds;
-use crate::scenario::calibrate::{fit_params, free_gap_per_switch};
+use crate::scenario::calibrate::{self, fit_params, free_gap_per_switch};
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
 use crate::scenario::spec::SimulateSpec;
@@ -300,28 +300,18 @@ fn fit(
     params
 }
 
-/// The holder's time slice on one CPU, from the 1-CPU training point (2 threads at an interval
-/// far shorter than a slice): its time per hand-off, less the GIL's free gap. 0 without one.
+/// The holder's time slice on one CPU, from the 1-CPU training point (see
+/// `calibrate::single_core_slice`); 0 without one.
 fn single_core_slice(
     points: &[Point],
     walls: &[Vec<f64>],
     switches: &[Vec<f64>],
     params: &Params,
 ) -> f64 {
-    let Some(k) = points
+    points
         .iter()
         .position(|p| p.role == Role::Train && p.cpus == Some(1))
-    else {
-        return 0.0;
-    };
-    let per_hand_off: Vec<f64> = walls[k]
-        .iter()
-        .zip(&switches[k])
-        .filter(|(_, s)| **s > 0.0)
-        .map(|(w, s)| w / s)
-        .collect();
-    if per_hand_off.is_empty() {
-        return 0.0;
-    }
-    (median(&per_hand_off) - params.wakeup_s).max(0.0)
+        .map_or(0.0, |k| {
+            calibrate::single_core_slice(&walls[k], &switches[k], params.wakeup_s)
+        })
 }

@@ -863,8 +863,10 @@ impl Engine<'_> {
             .filter(|&r| self.threads[r].state == State::Waiting)
             .and_then(|r| self.waiters.iter().position(|&w| w == r))
             .filter(|&i| i != first);
-        if awake.is_some() && self.rng.uniform() < self.p.requester_wins {
-            return self.waiters.remove(awake?);
+        if let Some(i) = awake {
+            if self.rng.uniform() < self.p.requester_wins {
+                return self.waiters.remove(i);
+            }
         }
         self.waiters.remove(first)
     }

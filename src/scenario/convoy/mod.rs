@@ -43,11 +43,7 @@ pub fn run(spec: &ConvoySpec) -> Result<Document<ConvoyRow>> {
     for &interval in &intervals {
         let mut alone: Option<f64> = None;
         for &k in &cpu {
-            progress.start(&format!(
-                "{k} CPU thread{} at {}",
-                if k == 1 { "" } else { "s" },
-                seconds(interval)
-            ));
+            progress.start(&cell_name(k, interval));
             let trial = ConvoyTrial {
                 cpu_threads: k,
                 switch_interval_s: interval,
@@ -92,6 +88,16 @@ pub fn run(spec: &ConvoySpec) -> Result<Document<ConvoyRow>> {
         results: rows,
         verdict,
     })
+}
+
+/// "1 CPU thread", "4 CPU threads".
+pub(crate) fn cpu_threads(k: usize) -> String {
+    format!("{k} CPU thread{}", if k == 1 { "" } else { "s" })
+}
+
+/// A cell: "2 CPU threads at 5.0 ms".
+pub(crate) fn cell_name(k: usize, interval: f64) -> String {
+    format!("{} at {}", cpu_threads(k), seconds(interval))
 }
 
 /// Simulated seconds behind each prediction: the model's steady rate, not the luck of a few

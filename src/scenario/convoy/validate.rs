@@ -5,14 +5,14 @@
 //! within ±2.5 % or the budget runs out. The model's per-request times come from the measured
 //! cell with no CPU thread at the same interval; a resolved cell meets the target when the model
 //! is within ×1.25 of the measurement. Published anchors are named beside the cells they match.
-use super::predict;
+use super::{cell_name, predict};
 use crate::domain::ConvoyOutcome;
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::spec::ConvoySpec;
-use crate::scenario::validate::interval::{bootstrap, median_at};
+use crate::scenario::validate::interval::{bootstrap, median_at, relative_half_width};
 use crate::scenario::validate::RESOLUTION;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
@@ -59,15 +59,12 @@ pub struct ConvoyCell {
 
 impl Row for ConvoyCell {
     fn cells(&self) -> Vec<Cell> {
-        let half = (self.requests_interval.1 - self.requests_interval.0) / 2.0;
+        let half = relative_half_width(self.requests_interval, self.requests_per_s.max(1e-9));
         vec![
             Cell::new("CPU threads", self.cpu_threads.to_string()),
             Cell::new("interval", seconds(self.switch_interval_s)),
             Cell::new("req/s", thousands(self.requests_per_s.round() as u64)),
-            Cell::new(
-                "CI 95 %",
-                format!("±{:.1} %", half / self.requests_per_s.max(1e-9) * 100.0),
-            ),
+            Cell::new("CI 95 %", format!("±{:.1} %", half * 100.0)),
             Cell::new(
                 "model",
                 thousands(self.predicted_requests_per_s.round() as u64),
@@ -151,10 +148,9 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
         for k in shuffled_rounds(cells.len(), 1, rounds as u64 + 1) {
             let (threads, interval) = cells[k];
             progress.start(&format!(
-                "round {}: {threads} CPU thread{} at {}",
+                "round {}: {}",
                 rounds + 1,
-                if threads == 1 { "" } else { "s" },
-                seconds(interval)
+                cell_name(threads, interval)
             ));
             let trial = ConvoyTrial {
                 cpu_threads: threads,
@@ -250,14 +246,7 @@ fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64)
         .iter()
         .filter(|r| r.meets_target == Some(true))
         .count();
-    let name = |r: &ConvoyCell| {
-        format!(
-            "{} CPU thread{} at {}",
-            r.cpu_threads,
-            if r.cpu_threads == 1 { "" } else { "s" },
-            seconds(r.switch_interval_s)
-        )
-    };
+    let name = |r: &ConvoyCell| cell_name(r.cpu_threads, r.switch_interval_s);
     let mut text = format!(
         "{met} of {} resolved cells with CPU threads have the model within ×{FACTOR_TARGET} of \
          the measurement ({} unresolved).",
@@ -287,8 +276,7 @@ fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64)
             format!(
                 "{} (±{:.1} %)",
                 name(r),
-                (r.requests_interval.1 - r.requests_interval.0) / 2.0 / r.requests_per_s.max(1e-9)
-                    * 100.0
+                relative_half_width(r.requests_interval, r.requests_per_s.max(1e-9)) * 100.0
             )
         })
         .collect();

@@ -22,9 +22,8 @@ pub fn write(rows: &[ConvoyRow], note: &str) -> String {
             .iter()
             .filter_map(|r| {
                 Some(format!(
-                    "{} CPU thread{}: {} req/s (model {})",
-                    r.cpu_threads,
-                    if r.cpu_threads == 1 { "" } else { "s" },
+                    "{}: {} req/s (model {})",
+                    super::cpu_threads(r.cpu_threads),
                     thousands(r.requests_per_s?.round() as u64),
                     r.predicted_requests_per_s
                         .map_or("–".into(), |p| thousands(p.round() as u64))
@@ -56,10 +55,8 @@ pub fn write(rows: &[ConvoyRow], note: &str) -> String {
             let factor = r.predicted_requests_per_s? / r.requests_per_s.filter(|m| *m > 0.0)?;
             (factor.max(1.0 / factor) > MODEL_MISS).then(|| {
                 format!(
-                    "{} CPU thread{} at {} (model ×{factor:.1} the measured rate)",
-                    r.cpu_threads,
-                    if r.cpu_threads == 1 { "" } else { "s" },
-                    seconds(r.switch_interval_s)
+                    "{} (model ×{factor:.1} the measured rate)",
+                    super::cell_name(r.cpu_threads, r.switch_interval_s)
                 )
             })
         })

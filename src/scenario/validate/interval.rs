@@ -25,6 +25,11 @@ pub fn bootstrap(rounds: usize, seed: u64, statistic: impl Fn(&[usize]) -> f64) 
     (percentile(&values, 2.5), percentile(&values, 97.5))
 }
 
+/// An interval's half-width as a share of `centre` (0.025 for ±2.5 %).
+pub fn relative_half_width(interval: (f64, f64), centre: f64) -> f64 {
+    (interval.1 - interval.0) / 2.0 / centre
+}
+
 /// The median of `values` at the resampled rounds `idx`.
 pub fn median_at(values: &[f64], idx: &[usize]) -> f64 {
     let picked: Vec<f64> = idx.iter().map(|&i| values[i]).collect();

@@ -1,4 +1,5 @@
 //! One validation point as a table row.
+use super::interval::relative_half_width;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub struct ValidateRow {
 
 fn half_width(interval: (f64, f64), centre: f64) -> String {
     if centre > 0.0 {
-        format!("±{:.1} %", (interval.1 - interval.0) / 2.0 / centre * 100.0)
+        format!("±{:.1} %", relative_half_width(interval, centre) * 100.0)
     } else {
         "–".into()
     }

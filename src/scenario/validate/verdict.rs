@@ -1,4 +1,5 @@
 //! The validation verdict, from the points' own figures and intervals.
+use super::interval::relative_half_width;
 use super::{ValidateRow, RESOLUTION, SWITCH_TARGET, WALL_TARGET};
 use crate::report::units::seconds;
 use crate::sim::Params;
@@ -66,8 +67,7 @@ pub fn write(
             let switches = if r.measured_switches > 0.0 {
                 format!(
                     ", hand-offs ±{:.1} %",
-                    (r.switches_interval.1 - r.switches_interval.0) / 2.0 / r.measured_switches
-                        * 100.0
+                    relative_half_width(r.switches_interval, r.measured_switches) * 100.0
                 )
             } else {
                 String::new()
@@ -75,7 +75,7 @@ pub fn write(
             format!(
                 "{} (wall ±{:.1} %{switches})",
                 name(r),
-                (r.wall_interval_s.1 - r.wall_interval_s.0) / 2.0 / r.measured_wall_s * 100.0
+                relative_half_width(r.wall_interval_s, r.measured_wall_s) * 100.0
             )
         })
         .collect();

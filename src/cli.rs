@@ -541,7 +541,11 @@ pub struct LabArgs {
 #[derive(Debug, Subcommand, Clone)]
 pub enum LabAction {
     /// The labs: id, title, how long each takes, what it needs
-    List,
+    List {
+        /// Output format on stdout
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// A lab's handout: goal, background, questions, what to predict
     Show {
         /// The lab (from `gilsim lab list`)

@@ -126,10 +126,37 @@ fn every_lab_runs_in_quick_mode_and_writes_its_report() {
                 p["predicted"].is_null() && p["within_tolerance"].is_null(),
                 "{id}: {p}"
             );
+            assert_eq!(p["grade"], "not-graded", "{id}: {p}");
+            // Measured, or the model's figure shown for discussion (and then never measured).
+            match p["provenance"].as_str() {
+                Some("measured") => assert!(p["measured"].as_f64().is_some(), "{id}: {p}"),
+                Some("model") => assert!(
+                    p["measured"].is_null() && p["model"].as_f64().is_some(),
+                    "{id}: {p}"
+                ),
+                other => panic!("{id}: provenance {other:?}: {p}"),
+            }
+        }
+        for q in r["measurements"].as_array().unwrap() {
+            let provenance = q["provenance"].as_str().unwrap_or_default();
             assert!(
-                p["measured"].as_f64().is_some(),
-                "{id}: every prediction is measured: {p}"
+                ["measured", "model", "published"].contains(&provenance),
+                "{id}: every figure says where it came from: {q}"
             );
+            if provenance != "measured" {
+                assert!(q["source"].as_str().is_some(), "{id}: {q}");
+            }
+            if let Some([lo, hi]) = q["interval"]
+                .as_array()
+                .map(|a| [a[0].clone(), a[1].clone()])
+            {
+                let (lo, hi, v) = (
+                    lo.as_f64().unwrap(),
+                    hi.as_f64().unwrap(),
+                    q["value"].as_f64().unwrap(),
+                );
+                assert!(lo <= v && v <= hi, "{id}: the range holds its figure: {q}");
+            }
         }
         for c in r["checks"].as_array().unwrap() {
             let status = c["outcome"]["status"].as_str().unwrap();
@@ -214,7 +241,7 @@ fn a_prediction_is_graded_and_a_class_summary_names_the_file_it_skips() {
     assert_eq!(graded(&b), false);
     assert!(std::fs::read_to_string(a.join("report.md"))
         .unwrap()
-        .contains("within tolerance"));
+        .contains("consistent"));
     let broken = root.path().join("carol");
     std::fs::create_dir(&broken).unwrap();
     std::fs::write(
@@ -246,7 +273,10 @@ fn a_prediction_is_graded_and_a_class_summary_names_the_file_it_skips() {
     assert_eq!(skipped.len(), 1, "{summary}");
     assert!(skipped[0]["path"].as_str().unwrap().contains("carol"));
     assert!(
-        skipped[0]["reason"].as_str().unwrap().contains("malformed"),
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"),
         "{summary}"
     );
     for file in ["summary.md", "summary.html"] {
@@ -255,6 +285,156 @@ fn a_prediction_is_graded_and_a_class_summary_names_the_file_it_skips() {
     // Nothing but lab results: exit 1, said on stderr.
     let out = run(&["lab", "collect", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// Damaged, edited and foreign files beside one real result: the summary holds the real one
+/// alone, its figures unchanged, and names every other file with its reason.
+#[test]
+fn a_class_summary_trusts_nothing_in_a_students_file() {
+    let root = tempfile::tempdir().unwrap();
+    let class = root.path().join("class");
+    let nested = class.join("week 2").join("late");
+    std::fs::create_dir_all(&nested).unwrap();
+    let real_text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/labs/example-one-vs-two/results.json"),
+    )
+    .unwrap();
+    let real: Value = serde_json::from_str(&real_text).unwrap();
+    // A renamed file, as a teacher's folder holds them.
+    std::fs::write(class.join("alice.json"), &real_text).unwrap();
+    let edited = |f: &dyn Fn(&mut Value)| {
+        let mut v = real.clone();
+        f(&mut v);
+        serde_json::to_string(&v).unwrap()
+    };
+    let files: Vec<(&str, String, &str)> = vec![
+        (
+            "huge.json",
+            edited(&|v| {
+                v["measurements"][0]["value"] = serde_json::json!(1e308);
+                v["host"]["cpus"] = serde_json::json!(4);
+            }),
+            "physically",
+        ),
+        (
+            "negative.json",
+            edited(&|v| v["measurements"][0]["value"] = serde_json::json!(-5)),
+            "negative",
+        ),
+        (
+            "no-lab.json",
+            edited(&|v| v["lab"]["id"] = serde_json::json!("no-such-lab")),
+            "unknown lab",
+        ),
+        (
+            "twice.json",
+            edited(&|v| {
+                let first = v["measurements"][0].clone();
+                v["measurements"].as_array_mut().unwrap().push(first);
+            }),
+            "twice",
+        ),
+        (
+            "script.json",
+            edited(&|v| {
+                v["lab"]["title"] = serde_json::json!("<script>alert(1)</script>");
+                v["measurements"][0]["label"] = serde_json::json!("<script>x</script>");
+                v["measurements"][0]["unit"] = serde_json::json!("<script>");
+            }),
+            "counted once",
+        ),
+        (
+            "escape.json",
+            edited(&|v| {
+                v["measurements"][1]["label"] = serde_json::json!("\u{1b}[31mred\u{1b}[0m");
+                v["host"]["python_version"] = serde_json::json!("3.11.7\u{1b}[2J");
+            }),
+            "Python version",
+        ),
+        (
+            "future.json",
+            edited(&|v| v["schema"] = serde_json::json!("gilsim.v2")),
+            "newer",
+        ),
+        ("empty.json", String::new(), "empty"),
+        (
+            "truncated.json",
+            real_text[..200].to_string(),
+            "not valid JSON",
+        ),
+        ("notes.json", "hello, teacher".into(), "not valid JSON"),
+        (
+            "package.json",
+            "{\"name\": \"pkg\", \"version\": \"1.0.0\"}".into(),
+            "not a gilsim lab result",
+        ),
+    ];
+    for (name, text, _) in &files {
+        std::fs::write(nested.join(name), text).unwrap();
+    }
+    let out_dir = root.path().join("summary");
+    let out = run(&[
+        "lab",
+        "collect",
+        class.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let terminal = stdout(&out);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    let machines = summary["machines"].as_array().unwrap();
+    assert_eq!(machines.len(), 1, "{summary}");
+    assert!(machines[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("alice.json"));
+    let lab = &summary["labs"][0];
+    assert_eq!(summary["labs"].as_array().unwrap().len(), 1, "{summary}");
+    assert_eq!(lab["title"], "One vs two CPU-bound threads");
+    // The real file's figures, unchanged.
+    for q in lab["quantities"].as_array().unwrap() {
+        let original = real["measurements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == q["name"])
+            .unwrap();
+        for field in ["median", "min", "max"] {
+            assert_eq!(q[field], original["value"], "{q}");
+        }
+        assert_eq!(q["n"], 1);
+    }
+    let skipped = summary["skipped"].as_array().unwrap();
+    for (name, _, why) in &files {
+        let entry = skipped
+            .iter()
+            .find(|s| s["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} is not named: {summary}"));
+        assert!(
+            entry["reason"].as_str().unwrap().contains(why),
+            "{name}: {entry}"
+        );
+        assert!(
+            terminal.contains(name),
+            "{name} on the terminal: {terminal}"
+        );
+    }
+    // Nothing raw from a file reaches any output, and no number beyond what was measured.
+    let mut outputs = vec![terminal.clone()];
+    for entry in std::fs::read_dir(&out_dir).unwrap() {
+        outputs.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    for text in &outputs {
+        assert!(!text.contains("<script"), "{text}");
+        assert!(!text.contains('\u{1b}'), "an escape sequence: {text}");
+        assert!(
+            !text.contains("18,446,744") && !text.contains("e308"),
+            "{text}"
+        );
+    }
 }
 
 /// The browser Debian ships, where installed.
@@ -334,4 +514,130 @@ fn the_html_report_renders_offline_in_chromium() {
         std::fs::metadata(&shot).unwrap().len() > 10_000,
         "a screenshot with content"
     );
+}
+
+/// The checks that need 2 CPUs to mean anything.
+const TWO_CPU_CHECKS: [&str; 9] = [
+    "processes_beat_threads",
+    "rust_scales",
+    "hashing_scales",
+    "rate_5000us",
+    "rate_1000us",
+    "old_gil_second_core_hurts",
+    "subinterpreters_scale",
+    "rust_race",
+    "pool_pays_for_big_tasks",
+];
+
+#[test]
+fn without_python_2_7_no_old_gil_check_passes_and_no_model_figure_is_graded() {
+    let _one_at_a_time = serial();
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("old-gil");
+    // No pyenv, no Python 2 on PATH: the old GIL cannot be measured.
+    let out = gilsim()
+        .env_remove("PYENV_ROOT")
+        .env_remove("PYENV_VERSION")
+        .env("HOME", root.path())
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "lab",
+            "run",
+            "old-gil",
+            "--quick",
+            "--predict",
+            "second_core_ratio=1.8",
+        ])
+        .args(["--output", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let r = results(&dir);
+    let check = |name: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let old = check("old_gil_second_core_hurts");
+    assert_eq!(old["outcome"]["status"], "skipped", "{old}");
+    assert!(
+        old["outcome"]["reason"].as_str().unwrap().contains("2.7"),
+        "{old}"
+    );
+    let p = &r["predictions"][0];
+    assert_eq!(p["name"], "second_core_ratio");
+    assert_eq!(p["grade"], "not-graded", "{p}");
+    assert!(
+        p["within_tolerance"].is_null() && p["measured"].is_null(),
+        "{p}"
+    );
+    assert_eq!(p["provenance"], "model", "{p}");
+    for q in r["measurements"].as_array().unwrap() {
+        let name = q["name"].as_str().unwrap();
+        let expected = if name.starts_with("new_") {
+            "measured"
+        } else {
+            "model"
+        };
+        assert_eq!(q["provenance"], expected, "{q}");
+    }
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("| provenance |") && md.contains("model ("),
+        "{md}"
+    );
+}
+
+#[test]
+fn on_one_cpu_the_two_cpu_physics_is_skipped_and_nothing_crashes() {
+    let _one_at_a_time = serial();
+    let root = tempfile::tempdir().unwrap();
+    for id in [
+        "one-vs-two",
+        "old-gil",
+        "speedup",
+        "c-code",
+        "switch-interval",
+        "not-a-lock",
+    ] {
+        let dir = root.path().join(id);
+        let out = std::process::Command::new("taskset")
+            .args([
+                "-c",
+                "0",
+                env!("CARGO_BIN_EXE_gilsim"),
+                "lab",
+                "run",
+                id,
+                "--quick",
+            ])
+            .args(["--output", dir.to_str().unwrap()])
+            .output()
+            .expect("taskset runs");
+        assert_success(&out);
+        let r = results(&dir);
+        assert_eq!(r["host"]["cpus"], 1, "{id}");
+        for c in r["checks"].as_array().unwrap() {
+            if TWO_CPU_CHECKS.contains(&c["name"].as_str().unwrap()) {
+                assert_eq!(c["outcome"]["status"], "skipped", "{id}: {c}");
+            }
+        }
+        // Settings that coincide on one CPU give no ratio, not ×1.00.
+        for q in r["measurements"].as_array().unwrap() {
+            if [
+                "second_core_ratio",
+                "new_t2_over_t1_two_cpus",
+                "old_t2_over_t1_two_cpus",
+            ]
+            .contains(&q["name"].as_str().unwrap())
+                && q["provenance"] == "measured"
+            {
+                assert!(q["value"].is_null(), "{id}: {q}");
+            }
+        }
+    }
 }

@@ -31,5 +31,16 @@ pub fn run(args: &CalibrateArgs) -> Result<i32> {
         path.display()
     );
     println!("{}", wrap(&text, WIDTH));
+    let defaulted = params.defaulted();
+    if !defaulted.is_empty() {
+        let note = format!(
+            "Not measured here (documented defaults, fitted on the developers' machine): {}.",
+            defaulted.join(", ")
+        );
+        println!("{}", wrap(&note, WIDTH));
+    }
+    if let Some(python) = &params.python {
+        println!("{}", wrap(&format!("Measured with {python}."), WIDTH));
+    }
     Ok(0)
 }

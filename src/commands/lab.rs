@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub fn run(args: &LabArgs) -> Result<i32> {
     match &args.action {
-        LabAction::List => list(),
+        LabAction::List { format } => list(*format),
         LabAction::Show { id, instructor } => show(&find(id)?, *instructor),
         LabAction::Run {
             id,
@@ -72,11 +72,17 @@ impl Row for ListRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![("id", self.id.into()), ("title", self.title.into())]
+        vec![
+            ("id", self.id.into()),
+            ("title", self.title.into()),
+            ("seconds", self.seconds.to_string()),
+            ("quick_seconds", self.quick_seconds.to_string()),
+            ("needs", self.needs.join("; ")),
+        ]
     }
 }
 
-fn list() -> Result<i32> {
+fn list(format: Format) -> Result<i32> {
     let rows: Vec<ListRow> = lab::catalogue()
         .iter()
         .map(|l| ListRow {
@@ -95,11 +101,12 @@ fn list() -> Result<i32> {
         results: rows,
         verdict: "`gilsim lab show ID` prints a lab's handout; `gilsim lab run ID --output DIR` \
                   runs it and writes the report. Times are for 2 CPUs. * optional: without \
-                  Python 2.7 the GIL model stands in; without a CPython 3.12+ the \
-                  subinterpreter check is skipped."
+                  Python 2.7 the old GIL is not measured (the model's figure is shown for \
+                  discussion, never graded) and its check is skipped; without a CPython 3.12+ \
+                  the subinterpreter check is skipped."
             .into(),
     };
-    print!("{}", render(&doc, Format::Table, false));
+    print!("{}", render(&doc, format, false));
     Ok(0)
 }
 
@@ -297,23 +304,31 @@ fn summary(r: &LabResults) -> String {
         r.host.python_version
     );
     for p in &r.predictions {
-        let measured = p.measured.map_or("not measured".into(), |m| {
-            format!("{} {}", number(m), p.unit).trim_end().to_string()
-        });
-        let line = match (p.predicted, p.within_tolerance) {
-            (None, _) => format!(
+        let measured = match (p.measured, p.model) {
+            (Some(m), _) => {
+                let mut text = format!("{} {}", number(m), p.unit).trim_end().to_string();
+                if let Some([lo, hi]) = p.interval {
+                    text += &format!(" (runs: {} – {})", number(lo), number(hi));
+                }
+                text
+            }
+            (None, Some(model)) => format!(
+                "nothing (the model gives {} {}, for discussion)",
+                number(model),
+                p.unit
+            ),
+            (None, None) => "unavailable".into(),
+        };
+        let line = match p.predicted {
+            None => format!(
                 "  {}: no prediction was recorded; measured {measured}",
                 p.name
             ),
-            (Some(v), w) => format!(
-                "  {}: you predicted {}, measured {measured}: {} ({})",
+            Some(v) => format!(
+                "  {}: you predicted {}, measured {measured}: {} (tolerance {})",
                 p.name,
                 format!("{} {}", number(v), p.unit).trim_end(),
-                match w {
-                    Some(true) => "within tolerance",
-                    Some(false) => "outside tolerance",
-                    None => "not graded",
-                },
+                p.note.clone().unwrap_or_else(|| p.grade.words().into()),
                 p.tolerance
             ),
         };
@@ -339,6 +354,8 @@ fn collect_results(inputs: &[PathBuf], output: Option<&Path>) -> Result<i32> {
     }
     let (summary, charts) = collect::collect(inputs);
     let page = collect::page(&summary, &charts);
+    // Everything printed is either gilsim's own text or validated figures; paths lose their
+    // control characters.
     for lab in &summary.labs {
         println!("Lab {}: {} ({} results)", lab.id, lab.title, lab.results);
         for q in &lab.quantities {
@@ -354,8 +371,15 @@ fn collect_results(inputs: &[PathBuf], output: Option<&Path>) -> Result<i32> {
         }
         for p in &lab.predictions {
             println!(
-                "  prediction {}: {} of {} recorded within tolerance",
-                p.name, p.within, p.recorded
+                "  prediction {}: {} recorded: {} consistent, {} inconsistent, {} undetermined, {} \
+                 not graded",
+                p.name, p.recorded, p.within, p.inconsistent, p.undetermined, p.not_graded
+            );
+        }
+        for c in &lab.checks {
+            println!(
+                "  check {}: {} passed, {} failed, {} skipped",
+                c.name, c.passed, c.failed, c.skipped
             );
         }
     }
@@ -370,7 +394,7 @@ fn collect_results(inputs: &[PathBuf], output: Option<&Path>) -> Result<i32> {
         );
     }
     for s in &summary.skipped {
-        println!("Skipped {}: {}", s.path, s.reason);
+        println!("Skipped {}", collect::skipped_line(s));
     }
     if let Some(dir) = output {
         let json = serde_json::to_string_pretty(&summary)? + "\n";

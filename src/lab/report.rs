@@ -7,13 +7,31 @@ use crate::report::output::write_atomically;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 
-/// A number as a report shows it: three significant figures, no exponent for everyday sizes.
+/// A number as a report shows it: three significant figures, no exponent for everyday sizes,
+/// any finite value (and "unavailable" for the others) without an integer cast.
 pub fn number(v: f64) -> String {
     let a = v.abs();
-    if a == 0.0 {
+    if !v.is_finite() {
+        "unavailable".into()
+    } else if a == 0.0 {
         "0".into()
+    } else if a >= 1e9 {
+        format!("{v:.2e}")
     } else if a >= 1000.0 {
-        crate::report::units::thousands(v.round().max(0.0) as u64)
+        // Whole digits grouped by thousands.
+        let digits = format!("{a:.0}");
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if v < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
     } else if a >= 100.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
@@ -28,7 +46,25 @@ pub fn number(v: f64) -> String {
 fn value(v: Option<f64>, unit: &str) -> String {
     match v {
         Some(v) => format!("{} {unit}", number(v)).trim_end().to_string(),
-        None => "not measured".into(),
+        None => "unavailable".into(),
+    }
+}
+
+/// "0.98 – 1.07 ×", or "–" without a range.
+fn range(interval: Option<[f64; 2]>, unit: &str) -> String {
+    match interval {
+        Some([lo, hi]) => format!("{} – {} {unit}", number(lo), number(hi))
+            .trim_end()
+            .to_string(),
+        None => "–".into(),
+    }
+}
+
+/// Where a figure came from, with its source where it has one.
+fn provenance(p: super::Provenance, source: Option<&str>) -> String {
+    match source {
+        Some(s) => format!("{} ({s})", p.word()),
+        None => p.word().into(),
     }
 }
 
@@ -40,7 +76,7 @@ pub struct Table {
 
 impl Table {
     fn markdown(&self) -> String {
-        let cell = |c: &str| c.replace('|', "\\|").replace('\n', " ");
+        let cell = |c: &str| markdown_text(c).replace('|', "\\|").replace('\n', " ");
         let mut out = format!(
             "| {} |\n",
             self.headers
@@ -60,7 +96,8 @@ impl Table {
     }
 
     fn html(&self) -> String {
-        let mut out = String::from("<table>\n<thead><tr>");
+        // Wide tables scroll inside their own box on a narrow screen.
+        let mut out = String::from("<div class=\"scroll\"><table>\n<thead><tr>");
         for h in &self.headers {
             out += &format!("<th>{}</th>", escape(h));
         }
@@ -72,15 +109,31 @@ impl Table {
             }
             out += "</tr>\n";
         }
-        out + "</tbody>\n</table>\n"
+        out + "</tbody>\n</table></div>\n"
     }
 }
 
+/// Text for HTML: markup characters escaped, control characters dropped.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    plain(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Text without control characters (a terminal's escape sequences among them); newlines and
+/// tabs stay.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
+/// Text for Markdown: no control characters, and no raw HTML (`<` as an entity, which
+/// Markdown renders as `<`).
+pub fn markdown_text(text: &str) -> String {
+    plain(text).replace('<', "&lt;")
 }
 
 /// A document of sections, rendered as Markdown or as one HTML page.
@@ -107,31 +160,32 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margi
 padding:0 1rem;color:#222;line-height:1.45}h1{font-size:1.6rem}h2{font-size:1.2rem;\
 margin-top:2rem;border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:0.5rem 0}\
 td,th{border:1px solid #ccc;padding:0.25rem 0.6rem;text-align:left;vertical-align:top}\
-th{background:#f3f3f3}figure{margin:1rem 0}figure svg{max-width:100%;height:auto;\
+th{background:#f3f3f3}.scroll{max-width:100%;overflow-x:auto}figure{margin:1rem 0}figure svg{max-width:100%;height:auto;\
 border:1px solid #eee}.sub{color:#555}";
 
 impl Page {
     pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n\n{}\n", self.title, self.subtitle);
+        let md = markdown_text;
+        let mut out = format!("# {}\n\n{}\n", md(&self.title), md(&self.subtitle));
         for s in &self.sections {
-            out += &format!("\n## {}\n\n", s.heading);
+            out += &format!("\n## {}\n\n", md(&s.heading));
             for b in &s.blocks {
                 match b {
-                    Block::Text(t) => out += &format!("{t}\n\n"),
+                    Block::Text(t) => out += &format!("{}\n\n", md(t)),
                     Block::List(items) => {
                         for i in items {
-                            out += &format!("- {i}\n");
+                            out += &format!("- {}\n", md(i));
                         }
                         out += "\n";
                     }
                     Block::Numbered(items) => {
                         for (n, i) in items.iter().enumerate() {
-                            out += &format!("{}. {i}\n", n + 1);
+                            out += &format!("{}. {}\n", n + 1, md(i));
                         }
                         out += "\n";
                     }
                     Block::Table(t) => out += &format!("{}\n", t.markdown()),
-                    Block::Chart(c) => out += &format!("![{}]({})\n\n", c.title, c.file),
+                    Block::Chart(c) => out += &format!("![{}]({})\n\n", md(&c.title), md(&c.file)),
                 }
             }
         }
@@ -194,6 +248,7 @@ pub fn page(lab: &Lab, r: &LabResults, charts: &[Chart]) -> Page {
             "prediction",
             "you predicted",
             "measured",
+            "runs' range",
             "tolerance",
             "graded",
         ]
@@ -203,33 +258,53 @@ pub fn page(lab: &Lab, r: &LabResults, charts: &[Chart]) -> Page {
             .predictions
             .iter()
             .map(|p| {
+                let measured = match (p.measured, p.model) {
+                    (Some(v), _) => value(Some(v), &p.unit),
+                    (None, Some(model)) => format!(
+                        "not measured (the model: {}, shown for discussion)",
+                        value(Some(model), &p.unit)
+                    ),
+                    (None, None) => "unavailable".into(),
+                };
                 vec![
                     format!("{} ({})", p.question, p.name),
                     p.predicted
                         .map_or("no prediction was recorded".into(), |v| {
                             format!("{} {}", number(v), p.unit).trim_end().to_string()
                         }),
-                    value(p.measured, &p.unit),
+                    measured,
+                    range(p.interval, &p.unit),
                     p.tolerance.clone(),
-                    match p.within_tolerance {
-                        Some(true) => "within tolerance".into(),
-                        Some(false) => "outside tolerance".into(),
-                        None => "not graded".into(),
+                    match &p.note {
+                        Some(note) => note.clone(),
+                        None => p.grade.words().into(),
                     },
                 ]
             })
             .collect(),
     };
     let measurements = Table {
-        headers: ["quantity", "value", "name"].map(String::from).to_vec(),
+        headers: ["quantity", "value", "runs' range", "provenance", "name"]
+            .map(String::from)
+            .to_vec(),
         rows: r
             .measurements
             .iter()
-            .map(|q| vec![q.label.clone(), value(q.value, &q.unit), q.name.clone()])
+            .map(|q| {
+                vec![
+                    q.label.clone(),
+                    value(q.value, &q.unit),
+                    range(q.interval, &q.unit),
+                    provenance(q.provenance, q.source.as_deref()),
+                    q.name.clone(),
+                ]
+            })
             .collect(),
     };
     let checks = Table {
-        headers: ["check", "result", "figures"].map(String::from).to_vec(),
+        headers: ["check", "result", "figures", "provenance"]
+            .map(String::from)
+            .to_vec(),
         rows: r
             .checks
             .iter()
@@ -238,7 +313,12 @@ pub fn page(lab: &Lab, r: &LabResults, charts: &[Chart]) -> Page {
                     CheckOutcome::Skipped { reason } => format!("SKIPPED: {reason}"),
                     o => o.word().into(),
                 };
-                vec![c.description.clone(), result, c.detail.clone()]
+                vec![
+                    c.description.clone(),
+                    result,
+                    c.detail.clone(),
+                    c.provenance.word().into(),
+                ]
             })
             .collect(),
     };
@@ -339,6 +419,36 @@ mod tests {
         assert_eq!(number(30512.0), "30,512");
         assert_eq!(number(0.0), "0");
         assert_eq!(number(0.000_5), "5.00e-4");
+        // Any finite value, without an integer cast.
+        assert_eq!(number(1e308), "1.00e308");
+        assert_eq!(number(-5.0), "-5.000");
+        assert_eq!(number(-12_345.0), "-12,345");
+        assert_eq!(number(999_999_999.0), "999,999,999");
+        assert_eq!(number(f64::NAN), "unavailable");
+    }
+
+    #[test]
+    fn text_from_anywhere_is_escaped_in_markdown_and_html() {
+        let page = Page {
+            title: "t".into(),
+            subtitle: "s".into(),
+            sections: vec![Section {
+                heading: "<script>alert(1)</script>".into(),
+                blocks: vec![
+                    Block::Text("a \u{1b}[31mred\u{1b}[0m <b>".into()),
+                    Block::Table(Table {
+                        headers: vec!["h".into()],
+                        rows: vec![vec!["<img src=x>|\u{7}".into()]],
+                    }),
+                ],
+            }],
+        };
+        for out in [page.markdown(), page.html()] {
+            assert!(!out.contains("<script"), "{out}");
+            assert!(!out.contains("<img"), "{out}");
+            assert!(!out.contains("<b>"), "{out}");
+            assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out}");
+        }
     }
 
     #[test]

@@ -175,13 +175,34 @@ fn table<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
 /// Wraps each paragraph at `width` columns for the terminal, never splitting a number from its
 /// unit ("5.0 ms" stays on one line).
 pub fn wrap(text: &str, width: usize) -> String {
-    let options = textwrap::Options::new(width)
-        .word_separator(textwrap::WordSeparator::Custom(unit_aware_words))
-        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     text.split('\n')
-        .map(|paragraph| textwrap::fill(paragraph, &options))
+        .map(|paragraph| {
+            // Continuation lines keep the paragraph's indentation and hang under a list
+            // marker ("- ", "3. ").
+            let indent = hanging_indent(paragraph);
+            let options = textwrap::Options::new(width)
+                .word_separator(textwrap::WordSeparator::Custom(unit_aware_words))
+                .word_splitter(textwrap::WordSplitter::NoHyphenation)
+                .subsequent_indent(&indent);
+            textwrap::fill(paragraph, &options)
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Spaces as wide as a paragraph's leading whitespace and list marker, if any.
+fn hanging_indent(paragraph: &str) -> String {
+    let lead = paragraph.len() - paragraph.trim_start().len();
+    let rest = &paragraph[lead..];
+    let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+    let marker = if rest.starts_with("- ") {
+        2
+    } else if digits > 0 && rest[digits..].starts_with(". ") {
+        digits + 2
+    } else {
+        0
+    };
+    " ".repeat(paragraph[..lead].chars().count() + marker)
 }
 
 /// Words split at spaces, except a space between a number and the unit after it.
@@ -233,6 +254,32 @@ fn unit_aware_words(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<
         words.push(textwrap::core::Word::from(&line[start..]));
     }
     Box::new(words.into_iter())
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap;
+
+    #[test]
+    fn wrapped_lines_keep_their_indentation_and_hang_under_markers() {
+        let text = wrap(
+            "  name: a question long enough to need a second line here",
+            30,
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1, "{text}");
+        assert!(lines[1..]
+            .iter()
+            .all(|l| l.starts_with("  ") && !l.starts_with("   ")));
+        let item = wrap("12. an item long enough to wrap onto another line", 25);
+        assert!(
+            item.lines().skip(1).all(|l| l.starts_with("    ")),
+            "{item}"
+        );
+        let dash = wrap("- a list item long enough to wrap onto another line", 25);
+        assert!(dash.lines().skip(1).all(|l| l.starts_with("  ")), "{dash}");
+        assert_eq!(wrap("plain words", 30), "plain words");
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub mod rng;
 pub mod timeline;
 
 pub use engine::{simulate, simulate_with_limit, Extrapolation, Outcome, Policy, Scenario};
-pub use params::Params;
+pub use params::{FieldSource, Params};
 pub use timeline::Change;
 
 /// `count` split across `workers` as evenly as whole numbers allow (the first ones get the

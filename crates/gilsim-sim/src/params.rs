@@ -1,6 +1,45 @@
 //! The model's parameters: measured on the user's computer by `gilsim calibrate`, or documented
 //! defaults (reference figures measured with CPython 3.11; see docs/figures.md).
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where one parameter's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FieldSource {
+    /// Measured by `gilsim calibrate` on the computer and interpreter `Params::python` names.
+    Calibrated,
+    /// Fitted on a validation's own training points.
+    Fitted,
+    /// A documented default, fitted on the developers' machine (see `Params::default`).
+    Default,
+}
+
+/// The parameters fitted on countdown runs (`calibrate` and the validations), by field name,
+/// with the runs they were fitted on (`measured`).
+pub const COUNTDOWN_FIELDS: [&str; 7] = [
+    "iteration_s",
+    "threaded_iteration_s",
+    "switch_cost_s",
+    "wakeup_s",
+    "rewait_s",
+    "timeout_latency_s",
+    "measured",
+];
+
+/// The other parameters, by field name.
+pub const OTHER_FIELDS: [&str; 10] = [
+    "thread_start_s",
+    "old_release_cost_s",
+    "old_check_ticks",
+    "old_ticks_per_iteration",
+    "old_win_probability",
+    "io_request_cpu_s",
+    "io_outside_s",
+    "jitter",
+    "requester_wins",
+    "single_core_slice_s",
+];
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Params {
@@ -62,6 +101,36 @@ pub struct Params {
     /// What a calibration measured (empty for the defaults): the evidence behind the numbers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measured: Vec<CalibrationPoint>,
+    /// Where each field's value came from; a field not named here is a documented default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub field_sources: BTreeMap<String, FieldSource>,
+}
+
+impl Params {
+    /// Where `field`'s value came from.
+    pub fn source_of(&self, field: &str) -> FieldSource {
+        self.field_sources
+            .get(field)
+            .copied()
+            .unwrap_or(FieldSource::Default)
+    }
+
+    /// Records that `fields` came from `source`.
+    pub fn mark(&mut self, fields: &[&str], source: FieldSource) {
+        for f in fields {
+            self.field_sources.insert((*f).to_string(), source);
+        }
+    }
+
+    /// The numeric parameters that are documented defaults.
+    pub fn defaulted(&self) -> Vec<&'static str> {
+        COUNTDOWN_FIELDS
+            .iter()
+            .chain(&OTHER_FIELDS)
+            .copied()
+            .filter(|f| *f != "measured" && self.source_of(f) == FieldSource::Default)
+            .collect()
+    }
 }
 
 /// One setting of a calibration: the fastest half's mean wall and median hand-offs, and
@@ -75,6 +144,12 @@ pub struct CalibrationPoint {
     pub walls_s: Vec<f64>,
 }
 
+/// The documented defaults. The first six were measured with CPython 3.11.7 on the developers'
+/// 2-vCPU KVM guest by `gilsim calibrate` (docs/figures.md has the commands and figures);
+/// `old_*` were set so that the old policy gives Beazley's published ×1.8 for 2 threads on 2
+/// cores; `io_*` so that an echo server alone answers about 30,000 requests/s, as measured there;
+/// `requester_wins` so that the model's awake requesters win about as often as a trace of the
+/// GIL's condition variables showed there (tools/condtrace); `jitter` is a choice, not a fit.
 impl Default for Params {
     fn default() -> Params {
         Params {
@@ -102,6 +177,7 @@ impl Default for Params {
             requester_wins: default_requester_wins(),
             single_core_slice_s: 0.0,
             measured: Vec::new(),
+            field_sources: BTreeMap::new(),
         }
     }
 }
@@ -112,4 +188,25 @@ fn default_thread_start_s() -> f64 {
 
 fn default_requester_wins() -> f64 {
     0.9
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_a_default_until_marked() {
+        let mut p = Params::default();
+        assert_eq!(
+            p.defaulted().len(),
+            COUNTDOWN_FIELDS.len() + OTHER_FIELDS.len() - 1
+        );
+        p.mark(&["iteration_s", "wakeup_s"], FieldSource::Calibrated);
+        assert_eq!(p.source_of("iteration_s"), FieldSource::Calibrated);
+        assert!(!p.defaulted().contains(&"wakeup_s"));
+        assert!(p.defaulted().contains(&"jitter"));
+        let text = serde_json::to_string(&p).unwrap();
+        let back: Params = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.source_of("wakeup_s"), FieldSource::Calibrated);
+    }
 }

@@ -1,10 +1,11 @@
 //! Lab 5: C code that releases the GIL (hashlib on large buffers) beside the countdown.
-use super::times;
+use super::{paired_ratio, times_within};
 use crate::lab::{
-    needs_two_cpus, script, Anchor, Context, Instructor, Lab, Measured, Need, PredictionDef,
-    Tolerance,
+    needs_two_cpus, script, Anchor, Bound, CheckDef, Context, Figures, Instructor, Lab, Measured,
+    Need, PredictionDef, QuantityDef, Tolerance,
 };
 use crate::report::chart::{self, Axes, Series};
+use crate::stats::Summary;
 use anyhow::Result;
 
 pub fn lab() -> Lab {
@@ -52,12 +53,48 @@ pub fn lab() -> Lab {
                 "\"4 threads hash 4 times as fast\" on a 2-CPU machine",
             ],
         },
+        figures,
         measure,
     }
 }
 
+fn figures() -> Figures {
+    let mut quantities: Vec<QuantityDef> = [1, 2, 4]
+        .iter()
+        .map(|w| {
+            QuantityDef::new(
+                format!("hash_{w}_s"),
+                format!("hash with {w} thread(s), median"),
+                "s",
+            )
+        })
+        .collect();
+    quantities.extend([
+        QuantityDef::new("hash_speedup_2", "hashing: 1 thread / 2 threads", "×"),
+        QuantityDef::new("hash_speedup_4", "hashing: 1 thread / 4 threads", "×"),
+        QuantityDef::new(
+            "countdown_speedup_2",
+            "countdown: 1 thread / 2 threads",
+            "×",
+        ),
+    ]);
+    Figures {
+        quantities,
+        checks: vec![
+            CheckDef::new(
+                "hashing_scales",
+                "2 hashing threads are at least ×1.4 as fast as 1",
+            ),
+            CheckDef::new(
+                "countdown_does_not",
+                "2 countdown threads are not faster than 1 by more than 10 %",
+            ),
+        ],
+    }
+}
+
 /// Times hashing `buffers` buffers of `size_mb` MiB and counting down `count`, split over
-/// 1, 2, 4 (hash) and 1, 2 (countdown) threads; each the median of `repeat` rounds.
+/// 1, 2, 4 (hash) and 1, 2 (countdown) threads, `repeat` rounds: every round's time.
 const HASH: &str = r#"
 import hashlib, json, sys, threading, time
 size_mb, buffers, count, repeat = [int(a) for a in sys.argv[1:5]]
@@ -81,10 +118,10 @@ for _ in range(repeat):
         runs.setdefault("hash_%d" % w, []).append(timed(hash_some, buffers, w))
     for w in (1, 2):
         runs.setdefault("countdown_%d" % w, []).append(timed(countdown, count, w))
-print(json.dumps({k: sorted(v)[len(v) // 2] for k, v in runs.items()}))
+print(json.dumps(runs))
 "#;
 
-fn measure(ctx: &Context) -> Result<Measured> {
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let (size_mb, buffers, count, repeat) = if ctx.quick {
         (4, 8, 1_500_000, 3)
     } else {
@@ -95,41 +132,44 @@ fn measure(ctx: &Context) -> Result<Measured> {
         .map(|v| v.to_string())
         .collect();
     let out = script::run(HASH, &args, ctx.timeout)?;
-    let get = |k: &str| out[k].as_f64();
-    let mut m = Measured::default();
-    let speed = |k: &str, base: &str| get(base).zip(get(k)).map(|(b, t)| b / t);
+    let runs = |k: &str| -> Option<Summary> {
+        let v: Vec<f64> = out[k]
+            .as_array()?
+            .iter()
+            .filter_map(|x| x.as_f64())
+            .filter(|x| x.is_finite() && *x > 0.0)
+            .collect();
+        (!v.is_empty()).then(|| Summary::of(&v))
+    };
+    let speed = |k: &str, base: &str| match (runs(base), runs(k)) {
+        (Some(b), Some(t)) => paired_ratio(&b, &t),
+        _ => (None, None),
+    };
     for w in [1, 2, 4] {
         m.quantity(
             &format!("hash_{w}_s"),
-            &format!("hash with {w} thread(s)"),
-            get(&format!("hash_{w}")),
-            "s",
+            runs(&format!("hash_{w}")).map(|s| s.median),
         );
     }
-    let h2 = speed("hash_2", "hash_1");
-    let h4 = speed("hash_4", "hash_1");
-    let c2 = speed("countdown_2", "countdown_1");
-    m.quantity("hash_speedup_2", "hashing: 1 thread / 2 threads", h2, "×");
-    m.quantity("hash_speedup_4", "hashing: 1 thread / 4 threads", h4, "×");
-    m.quantity(
-        "countdown_speedup_2",
-        "countdown: 1 thread / 2 threads",
-        c2,
-        "×",
-    );
-    m.check(
+    let (h2, h2_range) = speed("hash_2", "hash_1");
+    let (h4, h4_range) = speed("hash_4", "hash_1");
+    let (c2, c2_range) = speed("countdown_2", "countdown_1");
+    m.quantity_within("hash_speedup_2", h2, h2_range);
+    m.quantity_within("hash_speedup_4", h4, h4_range);
+    m.quantity_within("countdown_speedup_2", c2, c2_range);
+    m.check_range(
         "hashing_scales",
-        "2 hashing threads are at least ×1.4 as fast as 1",
         needs_two_cpus(ctx),
-        h2.map(|s| s >= 1.4),
-        format!("speed-up {}", times(h2)),
+        (h2, h2_range),
+        Bound::AtLeast(1.4),
+        format!("speed-up {}", times_within(h2, h2_range)),
     );
-    m.check(
+    m.check_range(
         "countdown_does_not",
-        "2 countdown threads are not faster than 1 by more than 10 %",
         None,
-        c2.map(|s| s <= 1.1),
-        format!("speed-up {}", times(c2)),
+        (c2, c2_range),
+        Bound::AtMost(1.1),
+        format!("speed-up {}", times_within(c2, c2_range)),
     );
     m.charts.push(chart::line(
         "hash-vs-countdown.svg",
@@ -157,21 +197,34 @@ fn measure(ctx: &Context) -> Result<Measured> {
             },
         ],
     ));
+    let hashing = match super::side(h2_range, 0.1) {
+        super::Side::Above if ctx.cpus >= 2 => "hashlib releases the GIL while it hashes, so \
+             the threads hashed on several CPUs at once"
+            .to_string(),
+        _ if ctx.cpus < 2 => "with 1 CPU the hashing threads cannot run at once, whether or not \
+             they hold the GIL"
+            .to_string(),
+        super::Side::Undetermined => {
+            "the hashing runs' range is too wide to say whether threads helped".to_string()
+        }
+        _ => "the hashing threads did not run faster together: something else limited them \
+              (a busy machine, or buffers too small for the GIL's release to matter)"
+            .to_string(),
+    };
     m.explanation = format!(
         "Hashing the same {buffers} buffers of {size_mb} MiB: 2 threads were {} and 4 threads {} as \
-         fast as 1, on {} CPU{}. Counting down, 2 threads were {} as fast as 1. hashlib releases the \
-         GIL while it hashes, so the threads hash on several CPUs at once; the countdown is Python \
-         bytecode, which needs the GIL all the time.",
-        times(h2),
-        times(h4),
+         fast as 1, on {} CPU{}. Counting down, 2 threads were {} as fast as 1. Here {hashing}; \
+         the countdown is Python bytecode, which needs the GIL all the time.",
+        times_within(h2, h2_range),
+        times_within(h4, h4_range),
         ctx.cpus,
         if ctx.cpus == 1 { "" } else { "s" },
-        times(c2)
+        times_within(c2, c2_range)
     );
     m.method.push(format!(
         "A script run by the embedded CPython build: sha256 of {buffers} × {size_mb} MiB split \
-         over 1, 2, 4 threads, and a countdown of {count} over 1, 2 threads; medians of {repeat} \
-         interleaved rounds"
+         over 1, 2, 4 threads, and a countdown of {count} over 1, 2 threads, {repeat} interleaved \
+         rounds (ratios of the fastest runs; ranges from the per-round ratios)"
     ));
-    Ok(m)
+    Ok(())
 }

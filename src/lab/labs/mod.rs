@@ -12,11 +12,12 @@ mod shared;
 mod speedup;
 mod switch_interval;
 
-use super::Lab;
+use super::{CheckDef, Lab};
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::countdown::CountdownRow;
 use crate::scenario::spec::CountdownSpec;
+use crate::stats::{Summary, MIN_RUNS_FOR_SPREAD};
 
 pub fn all() -> Vec<Lab> {
     vec![
@@ -61,34 +62,160 @@ fn countdown(
     }
 }
 
-/// The fastest run's wall time (noise on a shared machine only slows runs down) of the
-/// (runtime, workers) row of the embedded interpreter on all CPUs.
-fn wall(rows: &[CountdownRow], runtime: Runtime, workers: usize) -> Option<f64> {
-    rows.iter()
-        .find(|r| {
-            r.runtime == runtime && r.workers == workers && r.python.is_none() && r.cpus.is_none()
-        })
-        .map(|r| r.wall_s.min)
+/// The (runtime, workers) row of the embedded interpreter on all CPUs.
+fn row(rows: &[CountdownRow], runtime: Runtime, workers: usize) -> Option<&CountdownRow> {
+    rows.iter().find(|r| {
+        r.runtime == runtime && r.workers == workers && r.python.is_none() && r.cpus.is_none()
+    })
 }
 
 /// `a / b` when both are there.
 fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    a.zip(b).map(|(a, b)| a / b).filter(|r| r.is_finite())
+    a.zip(b)
+        .map(|(a, b)| a / b)
+        .filter(|r| r.is_finite() && *r > 0.0)
 }
 
-/// "×1.02", or "not measured".
+/// A ratio of two settings' wall times and the range its runs allow: the fastest runs'
+/// ratio, and the span of the per-round ratios (each round runs every setting once, in a
+/// shuffled order) together with it. No range with fewer than 3 rounds.
+pub(crate) fn paired_ratio(a: &Summary, b: &Summary) -> (Option<f64>, Option<[f64; 2]>) {
+    let point = ratio(Some(a.min), Some(b.min));
+    let rounds = a.samples.len().min(b.samples.len());
+    if point.is_none() || rounds < MIN_RUNS_FOR_SPREAD {
+        return (point, None);
+    }
+    let per_round: Vec<f64> = a
+        .samples
+        .iter()
+        .zip(&b.samples)
+        .map(|(x, y)| x / y)
+        .chain(point)
+        .collect();
+    if per_round.iter().any(|r| !r.is_finite()) {
+        return (point, None);
+    }
+    let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (point, Some([lo, hi]))
+}
+
+/// [`paired_ratio`] of two countdown rows' walls, when both were measured.
+fn rows_ratio(
+    a: Option<&CountdownRow>,
+    b: Option<&CountdownRow>,
+) -> (Option<f64>, Option<[f64; 2]>) {
+    match (a, b) {
+        (Some(a), Some(b)) => paired_ratio(&a.wall_s, &b.wall_s),
+        _ => (None, None),
+    }
+}
+
+/// Where the model's parameters come from, as a lab says it: the saved calibration or the
+/// documented defaults, the defaulted fields among `fields` (those the answer rests on), and
+/// a calibration made with another interpreter.
+fn model_source(params: &crate::sim::Params, fields: &[&str], ctx: &super::Context) -> String {
+    let mut out = format!("the GIL model; parameters: {}", params.source);
+    let defaulted: Vec<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| params.source_of(f) == crate::sim::FieldSource::Default)
+        .collect();
+    if !params.field_sources.is_empty() && !defaulted.is_empty() {
+        out += &format!("; documented defaults for {}", defaulted.join(", "));
+    }
+    if let Some(python) = &params.python {
+        if !python.contains(&format!(" {} ", ctx.python_version)) {
+            out += &format!("; calibrated with {python}, not this interpreter");
+        }
+    }
+    out
+}
+
+/// "×1.02", or "unavailable".
 fn times(v: Option<f64>) -> String {
-    v.map_or("not measured".into(), |v| format!("×{v:.2}"))
+    v.map_or("unavailable".into(), |v| format!("×{v:.2}"))
+}
+
+/// "×1.02 (runs: ×0.98 – ×1.07)", or "unavailable".
+fn times_within(v: Option<f64>, interval: Option<[f64; 2]>) -> String {
+    match (v, interval) {
+        (Some(v), Some([lo, hi])) => format!("×{v:.2} (runs: ×{lo:.2} – ×{hi:.2})"),
+        (v, _) => times(v),
+    }
+}
+
+/// How a ratio of two wall times compares with 1, decided from the range its runs allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Above,
+    Below,
+    /// The range holds 1 within `margin`.
+    Level,
+    /// No range: too few runs to decide.
+    Undetermined,
+}
+
+/// Where the range of a ratio lies against 1 ± `margin`.
+fn side(interval: Option<[f64; 2]>, margin: f64) -> Side {
+    match interval {
+        None => Side::Undetermined,
+        Some([lo, _]) if lo > 1.0 + margin => Side::Above,
+        Some([_, hi]) if hi < 1.0 - margin => Side::Below,
+        Some([lo, hi]) if lo >= 1.0 - margin && hi <= 1.0 + margin => Side::Level,
+        Some(_) => Side::Undetermined,
+    }
 }
 
 /// The check two labs share: 2 processes at least ×1.4 as fast as 2 threads (`ratio`: the
 /// processes' speed over the threads').
-fn processes_beat_threads(m: &mut super::Measured, ctx: &super::Context, ratio: Option<f64>) {
-    m.check(
+fn processes_beat_threads(
+    m: &mut super::Measured,
+    ctx: &super::Context,
+    ratio: (Option<f64>, Option<[f64; 2]>),
+) {
+    m.check_range(
+        "processes_beat_threads",
+        super::needs_two_cpus(ctx),
+        ratio,
+        super::Bound::AtLeast(1.4),
+        format!("{} on {} CPUs", times_within(ratio.0, ratio.1), ctx.cpus),
+    );
+}
+
+fn processes_beat_threads_def() -> CheckDef {
+    CheckDef::new(
         "processes_beat_threads",
         "2 processes are at least ×1.4 as fast as 2 threads",
-        super::needs_two_cpus(ctx),
-        ratio.map(|r| r >= 1.4),
-        format!("{} on {} CPUs", times(ratio), ctx.cpus),
-    );
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Summary;
+
+    #[test]
+    fn a_paired_ratio_spans_its_rounds_and_needs_three() {
+        let a = Summary::of(&[2.0, 2.2, 2.1]);
+        let b = Summary::of(&[1.0, 1.0, 1.4]);
+        let (point, range) = paired_ratio(&a, &b);
+        assert_eq!(point, Some(2.0));
+        let [lo, hi] = range.unwrap();
+        assert!(
+            (lo - 1.5).abs() < 1e-9 && (hi - 2.2).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        let (_, none) = paired_ratio(&Summary::of(&[2.0, 2.1]), &Summary::of(&[1.0, 1.1]));
+        assert_eq!(none, None);
+    }
+
+    #[test]
+    fn a_ratio_is_decided_by_its_whole_range() {
+        assert_eq!(side(Some([1.1, 1.3]), 0.05), Side::Above);
+        assert_eq!(side(Some([0.7, 0.9]), 0.05), Side::Below);
+        assert_eq!(side(Some([0.97, 1.04]), 0.05), Side::Level);
+        assert_eq!(side(Some([0.9, 1.2]), 0.05), Side::Undetermined);
+        assert_eq!(side(None, 0.05), Side::Undetermined);
+    }
 }

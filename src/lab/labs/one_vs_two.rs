@@ -1,7 +1,13 @@
 //! Lab 1: the study note's countdown on one thread and on two.
-use super::{countdown, processes_beat_threads, ratio, times, wall};
+use super::{
+    countdown, processes_beat_threads, processes_beat_threads_def, row, rows_ratio, side,
+    times_within, Side,
+};
 use crate::domain::Runtime;
-use crate::lab::{Anchor, Context, Instructor, Lab, Measured, Need, PredictionDef, Tolerance};
+use crate::lab::{
+    Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need, PredictionDef,
+    QuantityDef, Tolerance,
+};
 use anyhow::Result;
 
 pub fn lab() -> Lab {
@@ -53,11 +59,39 @@ pub fn lab() -> Lab {
                 "2.0: \"threads fight over the lock\" (the old GIL, 3.1 and before)",
             ],
         },
+        figures,
         measure,
     }
 }
 
-fn measure(ctx: &Context) -> Result<Measured> {
+fn figures() -> Figures {
+    Figures {
+        quantities: vec![
+            QuantityDef::new("t2_over_t1", "2 Python threads / 1 thread (wall)", "×"),
+            QuantityDef::new("t4_over_t1", "4 Python threads / 1 thread (wall)", "×"),
+            QuantityDef::new(
+                "processes_vs_threads_2",
+                "2 processes' speed / 2 threads' speed",
+                "×",
+            ),
+            QuantityDef::new("rust_speedup_2", "Rust: 1 thread / 2 threads (wall)", "×"),
+            QuantityDef::new(
+                "handoffs_per_s_2",
+                "GIL hand-offs per second, 2 threads",
+                "/s",
+            ),
+        ],
+        checks: vec![
+            CheckDef::new(
+                "threads_not_faster",
+                "2 Python threads are not faster than 1 by more than 10 %",
+            ),
+            processes_beat_threads_def(),
+        ],
+    }
+}
+
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let (count, repeat) = if ctx.quick {
         (10_000_000, 3)
     } else {
@@ -78,84 +112,135 @@ fn measure(ctx: &Context) -> Result<Measured> {
     );
     let doc = crate::scenario::countdown::run(&spec)?;
     let rows = &doc.results;
-    let mut m = Measured::default();
-    let t2 = ratio(
-        wall(rows, Runtime::PythonThreads, 2),
-        wall(rows, Runtime::PythonThreads, 1),
+    let threads = |w| row(rows, Runtime::PythonThreads, w);
+    let (t2, t2_range) = rows_ratio(threads(2), threads(1));
+    let (t4, t4_range) = rows_ratio(threads(4), threads(1));
+    let (p2, p2_range) = rows_ratio(threads(2), row(rows, Runtime::PythonProcesses, 2));
+    let (r2, r2_range) = rows_ratio(
+        row(rows, Runtime::RustThreads, 1),
+        row(rows, Runtime::RustThreads, 2),
     );
-    let t4 = ratio(
-        wall(rows, Runtime::PythonThreads, 4),
-        wall(rows, Runtime::PythonThreads, 1),
-    );
-    let p2 = ratio(
-        wall(rows, Runtime::PythonThreads, 2),
-        wall(rows, Runtime::PythonProcesses, 2),
-    );
-    let r2 = ratio(
-        wall(rows, Runtime::RustThreads, 1),
-        wall(rows, Runtime::RustThreads, 2),
-    );
-    m.quantity("t2_over_t1", "2 Python threads / 1 thread (wall)", t2, "×");
-    m.quantity("t4_over_t1", "4 Python threads / 1 thread (wall)", t4, "×");
-    m.quantity(
-        "processes_vs_threads_2",
-        "2 processes' speed / 2 threads' speed",
-        p2,
-        "×",
-    );
-    m.quantity(
-        "rust_speedup_2",
-        "Rust: 1 thread / 2 threads (wall)",
-        r2,
-        "×",
-    );
-    let handoffs = rows
-        .iter()
-        .find(|r| r.runtime == Runtime::PythonThreads && r.workers == 2)
+    m.quantity_within("t2_over_t1", t2, t2_range);
+    m.quantity_within("t4_over_t1", t4, t4_range);
+    m.quantity_within("processes_vs_threads_2", p2, p2_range);
+    m.quantity_within("rust_speedup_2", r2, r2_range);
+    let handoffs = threads(2)
         .and_then(|r| r.gil.as_ref())
         .and_then(|g| g.switches_per_s);
-    m.quantity(
-        "handoffs_per_s_2",
-        "GIL hand-offs per second, 2 threads",
-        handoffs,
-        "/s",
-    );
-    m.check(
+    m.quantity("handoffs_per_s_2", handoffs);
+    m.check_range(
         "threads_not_faster",
-        "2 Python threads are not faster than 1 by more than 10 %",
         None,
-        t2.map(|r| r >= 0.9),
-        format!("T2/T1 = {}", times(t2)),
+        (t2, t2_range),
+        crate::lab::Bound::AtLeast(0.9),
+        format!("T2/T1 = {}", times_within(t2, t2_range)),
     );
-    processes_beat_threads(&mut m, ctx, p2);
+    processes_beat_threads(m, ctx, (p2, p2_range));
     m.charts
         .push(crate::scenario::countdown::chart::wall_by_workers(
             "wall-by-workers.svg",
             rows,
         ));
-    let parallelism = |rt: Runtime, w: usize| {
-        rows.iter()
-            .find(|r| r.runtime == rt && r.workers == w)
-            .map(|r| format!("{:.2}", r.parallelism))
-            .unwrap_or_else(|| "?".into())
-    };
-    m.explanation = format!(
-        "2 Python threads took {} of 1 thread's time and 4 threads {}, with CPU/wall {}: one core \
-         busy at a time, because only the thread holding the GIL runs Python; they handed the GIL \
-         over {} times a second, about once per 5 ms switch interval. 2 processes were {} as fast \
-         as 2 threads (CPU/wall {}): each has its own interpreter and GIL. Rust threads, with no \
-         GIL, ran {} as fast on 2 threads as on 1.",
-        times(t2),
-        times(t4),
+    let parallelism = |rt: Runtime, w: usize| row(rows, rt, w).map(|r| r.parallelism);
+    m.explanation = explain(
+        (t2, t2_range),
+        (t4, t4_range),
         parallelism(Runtime::PythonThreads, 2),
-        handoffs.map_or("?".into(), |h| format!("{h:.0}")),
-        times(p2),
+        handoffs,
+        (p2, p2_range),
         parallelism(Runtime::PythonProcesses, 2),
-        times(r2),
+        (r2, r2_range),
+        ctx.cpus,
     );
     m.method.push(format!(
         "gilsim countdown --count {count} --threads 1,2,4 --processes 1,2,4 --runtimes \
-         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (the fastest of the runs: noise only slows a run down)"
+         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (ratios of the \
+         fastest runs: noise only slows a run down; the range beside each spans the per-round \
+         ratios, each round running every setting once in a shuffled order)"
     ));
-    Ok(m)
+    Ok(())
+}
+
+type Ratio = (Option<f64>, Option<[f64; 2]>);
+
+/// The explanation, every clause chosen from the figures and their range.
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    t2: Ratio,
+    t4: Ratio,
+    busy2: Option<f64>,
+    handoffs: Option<f64>,
+    p2: Ratio,
+    busy_processes: Option<f64>,
+    r2: Ratio,
+    cpus: usize,
+) -> String {
+    let mut out = match side(t2.1, 0.05) {
+        Side::Level => format!(
+            "2 Python threads took about as long as 1: {} of its time.",
+            times_within(t2.0, t2.1)
+        ),
+        Side::Above => format!(
+            "2 Python threads took longer than 1: {} of its time.",
+            times_within(t2.0, t2.1)
+        ),
+        Side::Below => format!(
+            "2 Python threads finished sooner than 1: {} of its time. With the GIL they cannot \
+             run bytecode at once, so look for what else differed between the runs: the \
+             machine's other load, or a lone thread placed on a slower CPU.",
+            times_within(t2.0, t2.1)
+        ),
+        Side::Undetermined => format!(
+            "2 Python threads took {} of 1 thread's time: undetermined, the runs' range is too \
+             wide (or too few runs) to tell it from 1.",
+            times_within(t2.0, t2.1)
+        ),
+    };
+    out += &format!(" 4 threads took {} of it.", times_within(t4.0, t4.1));
+    out += &match busy2 {
+        Some(b) if b < 1.2 => format!(
+            " CPU/wall of the 2-thread run was {b:.2}: about one core busy at a time, as when \
+             only the thread holding the GIL runs Python."
+        ),
+        Some(b) => format!(
+            " CPU/wall of the 2-thread run was {b:.2}: more than one core was busy, which the GIL \
+             alone does not explain (other work in the process, or spinning)."
+        ),
+        None => " CPU/wall of the 2-thread run: unavailable.".into(),
+    };
+    out += &match handoffs {
+        Some(h) => format!(" The GIL changed hands {h:.0} times a second (switch interval 5 ms)."),
+        None => " GIL hand-offs: unavailable.".into(),
+    };
+    out += &match side(p2.1, 0.05) {
+        Side::Above => format!(
+            " 2 processes were {} as fast as 2 threads{}: each has its own interpreter and GIL.",
+            times_within(p2.0, p2.1),
+            busy_processes.map_or(String::new(), |b| format!(" (CPU/wall {b:.2})"))
+        ),
+        _ if cpus < 2 => format!(
+            " 2 processes were {} as fast as 2 threads: with 1 CPU they can only take turns.",
+            times_within(p2.0, p2.1)
+        ),
+        _ => format!(
+            " 2 processes against 2 threads: {}, not clearly faster.",
+            times_within(p2.0, p2.1)
+        ),
+    };
+    out += &match side(r2.1, 0.05) {
+        Side::Above => format!(
+            " Rust threads, with no GIL, ran {} as fast on 2 threads as on 1.",
+            times_within(r2.0, r2.1)
+        ),
+        _ => format!(
+            " Rust threads, with no GIL, ran {} as fast on 2 threads as on 1{}.",
+            times_within(r2.0, r2.1),
+            if cpus < 2 {
+                " (1 CPU: no room to run in parallel)"
+            } else {
+                ""
+            }
+        ),
+    };
+    out
 }

@@ -1,8 +1,8 @@
 //! Lab 4: what starting a process costs, and the task size from which a process pool pays.
 use crate::domain::{PoolMethod, PoolRuntime, StartMethod};
 use crate::lab::{
-    needs_two_cpus, script, Anchor, Context, Instructor, Lab, Measured, Need, PredictionDef,
-    Tolerance,
+    needs_two_cpus, script, Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need,
+    PredictionDef, QuantityDef, Tolerance,
 };
 use crate::report::chart::{self, Axes, Series};
 use crate::scenario::spec::PoolSpec;
@@ -60,7 +60,52 @@ pub fn lab() -> Lab {
                 "\"start-up is the same for every start method\"",
             ],
         },
+        figures,
         measure,
+    }
+}
+
+fn figures() -> Figures {
+    let mut quantities: Vec<QuantityDef> = METHODS
+        .iter()
+        .map(|sm| {
+            QuantityDef::new(
+                format!("{}_startup_ms", sm.name()),
+                format!("start-up of a 2-worker pool, {} (median)", sm.name()),
+                "ms",
+            )
+        })
+        .collect();
+    quantities.push(QuantityDef::new(
+        "thread_start_us",
+        "start and join one thread",
+        "µs",
+    ));
+    for sm in METHODS {
+        quantities.push(
+            QuantityDef::new(
+                format!("{}_pays_from_work", sm.name()),
+                format!(
+                    "{}: smallest task size measured at which the pool beat one process",
+                    sm.name()
+                ),
+                "iterations per task",
+            )
+            .within(0.0, 1e12),
+        );
+    }
+    Figures {
+        quantities,
+        checks: vec![
+            CheckDef::new(
+                "fork_starts_faster",
+                "A fork pool starts faster than a spawn pool",
+            ),
+            CheckDef::new(
+                "pool_pays_for_big_tasks",
+                "At the largest task size, the fork pool beats one process",
+            ),
+        ],
     }
 }
 
@@ -84,14 +129,13 @@ const METHODS: [StartMethod; 3] = [
     StartMethod::Fork,
 ];
 
-fn measure(ctx: &Context) -> Result<Measured> {
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let (sizes, repeat): (&[u64], usize) = if ctx.quick {
-        (&[10_000, 1_000_000], 2)
+        (&[10_000, 100_000, 1_000_000], 2)
     } else {
         (&[1_000, 10_000, 100_000, 1_000_000, 3_000_000], 3)
     };
     let items = 8;
-    let mut m = Measured::default();
     let mut runs: Vec<PoolRun> = Vec::new();
     for &work in sizes {
         let spec = PoolSpec {
@@ -123,55 +167,50 @@ fn measure(ctx: &Context) -> Result<Measured> {
             ));
         }
     }
-    let startup = |sm: StartMethod| {
-        let all: Vec<f64> = runs
-            .iter()
+    // Each pool row's start-up (one per task size): their median, and their range.
+    let startups = |sm: StartMethod| -> Vec<f64> {
+        runs.iter()
             .filter(|r| r.1 == sm)
             .filter_map(|r| r.2)
-            .collect();
+            .collect()
+    };
+    let startup = |sm: StartMethod| {
+        let all = startups(sm);
         (!all.is_empty()).then(|| crate::stats::median(&all))
     };
     let thread = script::run(THREAD_START, &[], ctx.timeout)?["thread_start_s"].as_f64();
     for sm in METHODS {
-        m.quantity(
+        let all = startups(sm);
+        let range = (all.len() >= crate::stats::MIN_RUNS_FOR_SPREAD).then(|| {
+            [
+                all.iter().copied().fold(f64::INFINITY, f64::min) * 1e3,
+                all.iter().copied().fold(f64::NEG_INFINITY, f64::max) * 1e3,
+            ]
+        });
+        m.quantity_within(
             &format!("{}_startup_ms", sm.name()),
-            &format!("start-up of a 2-worker pool, {}", sm.name()),
             startup(sm).map(|s| s * 1e3),
-            "ms",
+            range,
         );
     }
-    m.quantity(
-        "thread_start_us",
-        "start and join one thread",
-        thread.map(|s| s * 1e6),
-        "µs",
-    );
+    m.quantity("thread_start_us", thread.map(|s| s * 1e6));
     for sm in METHODS {
         let crossover = runs
             .iter()
             .filter(|r| r.1 == sm)
             .find(|r| matches!((r.3, r.4), (Some(t), Some(s)) if t < s))
             .map(|r| r.0 as f64);
-        m.quantity(
-            &format!("{}_pays_from_work", sm.name()),
-            &format!(
-                "{}: smallest task size measured at which the pool beat one process",
-                sm.name()
-            ),
-            crossover,
-            "iterations per task",
-        );
+        m.quantity(&format!("{}_pays_from_work", sm.name()), crossover);
     }
     let (spawn, fork) = (startup(StartMethod::Spawn), startup(StartMethod::Fork));
     m.check(
         "fork_starts_faster",
-        "A fork pool starts faster than a spawn pool",
         None,
         spawn.zip(fork).map(|(s, f)| f < s),
         format!(
             "fork {} ms, spawn {} ms",
-            fork.map_or("?".into(), |f| format!("{:.1}", f * 1e3)),
-            spawn.map_or("?".into(), |s| format!("{:.1}", s * 1e3))
+            fork.map_or("unavailable".into(), |f| format!("{:.1}", f * 1e3)),
+            spawn.map_or("unavailable".into(), |s| format!("{:.1}", s * 1e3))
         ),
     );
     let largest = *sizes.last().expect("sizes");
@@ -181,10 +220,9 @@ fn measure(ctx: &Context) -> Result<Measured> {
         .and_then(|r| r.3.zip(r.4));
     m.check(
         "pool_pays_for_big_tasks",
-        "At the largest task size, the fork pool beats one process",
         needs_two_cpus(ctx),
         fork_largest.map(|(t, s)| t < s),
-        fork_largest.map_or("not measured".into(), |(t, s)| {
+        fork_largest.map_or("unavailable".into(), |(t, s)| {
             format!(
                 "pool {:.1} ms vs one process {:.1} ms at {largest} iterations per task",
                 t * 1e3,
@@ -230,19 +268,35 @@ fn measure(ctx: &Context) -> Result<Measured> {
         },
         &series,
     ));
+    let pays = |sm: &str| {
+        m.value(&format!("{sm}_pays_from_work"))
+            .map_or("at none of the sizes measured".into(), |w| {
+                format!("from {} iterations per task", crate::lab::report::number(w))
+            })
+    };
+    let thread_vs_process = match (thread, spawn.into_iter().chain(fork).reduce(f64::min)) {
+        (Some(t), Some(p)) if p > t => format!(
+            "Starting a pool cost {} times as long as starting a thread",
+            crate::lab::report::number(p / t)
+        ),
+        (Some(_), Some(_)) => "Starting a pool cost no more than starting a thread here".into(),
+        _ => "The thread's and the pool's start-up cannot be compared (one is unavailable)".into(),
+    };
     m.explanation = format!(
         "A 2-worker pool started in {} with spawn, {} with forkserver and {} with fork; one \
-         thread started and joined in {}. Starting a process costs far more than starting a \
-         thread, so a pool pays only once each task is big enough: here from {} iterations per \
-         task with fork, {} with spawn (of the sizes measured).",
+         thread started and joined in {}. {thread_vs_process}, so a pool pays only once each \
+         task is big enough: here {} with fork and {} with spawn{}.",
         ms(spawn),
         ms(startup(StartMethod::Forkserver)),
         ms(fork),
-        thread.map_or("?".into(), |t| format!("{:.0} µs", t * 1e6)),
-        m.value("fork_pays_from_work")
-            .map_or("none".into(), |w| crate::report::units::thousands(w as u64)),
-        m.value("spawn_pays_from_work")
-            .map_or("none".into(), |w| crate::report::units::thousands(w as u64)),
+        thread.map_or("unavailable".into(), |t| format!("{:.0} µs", t * 1e6)),
+        pays("fork"),
+        pays("spawn"),
+        if ctx.cpus < 2 {
+            " (1 CPU: the pool's workers take turns, so it can pay only by overlapping waits)"
+        } else {
+            ""
+        }
     );
     m.method.push(format!(
         "gilsim pool --workers 2 --items {items} --chunksize 1 --method with --runtimes \
@@ -254,9 +308,9 @@ fn measure(ctx: &Context) -> Result<Measured> {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    Ok(m)
+    Ok(())
 }
 
 fn ms(s: Option<f64>) -> String {
-    s.map_or("?".into(), |s| format!("{:.1} ms", s * 1e3))
+    s.map_or("unavailable".into(), |s| format!("{:.1} ms", s * 1e3))
 }

@@ -1,8 +1,12 @@
 //! Lab 9: the study note's sender/receiver, multiprocessing.Queue vs queue.Queue, and shutdown.
 use crate::domain::{QueueRuntime, QueueVariant, StartMethod};
-use crate::lab::{Anchor, Context, Instructor, Lab, Measured, PredictionDef, Tolerance};
+use crate::lab::{
+    Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, PredictionDef, QuantityDef,
+    Tolerance,
+};
 use crate::report::chart;
 use crate::scenario::spec::QueueSpec;
+use crate::stats::Summary;
 use anyhow::Result;
 
 pub fn lab() -> Lab {
@@ -51,13 +55,62 @@ pub fn lab() -> Lab {
                 "\"thread.terminate() exists\"",
             ],
         },
+        figures,
         measure,
     }
 }
 
-fn measure(ctx: &Context) -> Result<Measured> {
+fn figures() -> Figures {
+    Figures {
+        quantities: vec![
+            QuantityDef::new(
+                "process_messages_per_s",
+                "multiprocessing.Queue: messages/s",
+                "/s",
+            ),
+            QuantityDef::new("thread_messages_per_s", "queue.Queue: messages/s", "/s"),
+            QuantityDef::new(
+                "throughput_ratio",
+                "queue.Queue / multiprocessing.Queue (messages/s)",
+                "×",
+            ),
+            QuantityDef::new(
+                "process_latency_p50_us",
+                "multiprocessing.Queue: put → get, median",
+                "µs",
+            ),
+            QuantityDef::new(
+                "thread_latency_p50_us",
+                "queue.Queue: put → get, median",
+                "µs",
+            ),
+            QuantityDef::new(
+                "process_shutdown_ms",
+                "stopping the sender process (terminate + join)",
+                "ms",
+            ),
+            QuantityDef::new(
+                "thread_shutdown_ms",
+                "stopping the sender thread (Event + join)",
+                "ms",
+            ),
+        ],
+        checks: vec![
+            CheckDef::new(
+                "thread_queue_lower_latency",
+                "queue.Queue delivers with a lower median latency than multiprocessing.Queue",
+            ),
+            CheckDef::new(
+                "all_delivered",
+                "Every message sent arrived, in both variants",
+            ),
+        ],
+    }
+}
+
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let messages = if ctx.quick { 500 } else { 5_000 };
-    let repeat = if ctx.quick { 1 } else { 3 };
+    let repeat = 3;
     let spec = QueueSpec {
         variant: vec![QueueVariant::Process, QueueVariant::Thread],
         messages,
@@ -81,64 +134,39 @@ fn measure(ctx: &Context) -> Result<Measured> {
     let stop = |r: Option<&crate::scenario::queue::QueueRow>| {
         r.and_then(|r| r.shutdown_s).map(|s| s * 1e3)
     };
-    let mut m = Measured::default();
-    m.quantity(
-        "process_messages_per_s",
-        "multiprocessing.Queue: messages/s",
-        rate(process),
-        "/s",
-    );
-    m.quantity(
-        "thread_messages_per_s",
-        "queue.Queue: messages/s",
-        rate(thread),
-        "/s",
-    );
-    let ratio = rate(thread).zip(rate(process)).map(|(t, p)| t / p);
-    m.quantity(
-        "throughput_ratio",
-        "queue.Queue / multiprocessing.Queue (messages/s)",
-        ratio,
-        "×",
-    );
-    m.quantity(
-        "process_latency_p50_us",
-        "multiprocessing.Queue: put → get, median",
-        p50(process),
-        "µs",
-    );
-    m.quantity(
-        "thread_latency_p50_us",
-        "queue.Queue: put → get, median",
-        p50(thread),
-        "µs",
-    );
-    m.quantity(
-        "process_shutdown_ms",
-        "stopping the sender process (terminate + join)",
-        stop(process),
-        "ms",
-    );
-    m.quantity(
-        "thread_shutdown_ms",
-        "stopping the sender thread (Event + join)",
-        stop(thread),
-        "ms",
-    );
+    m.quantity("process_messages_per_s", rate(process));
+    m.quantity("thread_messages_per_s", rate(thread));
+    // Per-run rates as times per message, so that the ratio pairs the runs of one round.
+    let per_message = |r: Option<&crate::scenario::queue::QueueRow>| {
+        let times: Vec<f64> = r?
+            .rates
+            .iter()
+            .filter(|v| **v > 0.0)
+            .map(|v| 1.0 / v)
+            .collect();
+        (!times.is_empty()).then(|| Summary::of(&times))
+    };
+    let (ratio, range) = match (per_message(process), per_message(thread)) {
+        (Some(p), Some(t)) => super::paired_ratio(&p, &t),
+        _ => (None, None),
+    };
+    m.quantity_within("throughput_ratio", ratio, range);
+    m.quantity("process_latency_p50_us", p50(process));
+    m.quantity("thread_latency_p50_us", p50(thread));
+    m.quantity("process_shutdown_ms", stop(process));
+    m.quantity("thread_shutdown_ms", stop(thread));
     m.check(
         "thread_queue_lower_latency",
-        "queue.Queue delivers with a lower median latency than multiprocessing.Queue",
         None,
         p50(thread).zip(p50(process)).map(|(t, p)| t < p),
         format!(
             "{} µs vs {} µs",
-            p50(thread).map_or("?".into(), |v| format!("{v:.1}")),
-            p50(process).map_or("?".into(), |v| format!("{v:.1}"))
+            p50(thread).map_or("unavailable".into(), |v| format!("{v:.1}")),
+            p50(process).map_or("unavailable".into(), |v| format!("{v:.1}"))
         ),
     );
     m.check(
         "all_delivered",
-        "Every message sent arrived, in both variants",
         None,
         Some(
             [process, thread]
@@ -165,5 +193,5 @@ fn measure(ctx: &Context) -> Result<Measured> {
         "gilsim queue --variant process,thread --messages {messages} --interval 0 \
          --start-method fork --runtimes python --repeat {repeat}"
     ));
-    Ok(m)
+    Ok(())
 }

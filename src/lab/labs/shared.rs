@@ -1,6 +1,9 @@
 //! Lab 10: objects are shared between threads and copied per process.
 use crate::domain::StartMethod;
-use crate::lab::{Anchor, Context, Instructor, Lab, Measured, PredictionDef, Tolerance};
+use crate::lab::{
+    Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, PredictionDef, QuantityDef,
+    Tolerance,
+};
 use crate::report::chart;
 use crate::scenario::spec::ShareSpec;
 use anyhow::Result;
@@ -56,11 +59,57 @@ pub fn lab() -> Lab {
                 "\"threads copy the list\"",
             ],
         },
+        figures,
         measure,
     }
 }
 
-fn measure(ctx: &Context) -> Result<Measured> {
+const METHODS: [&str; 3] = ["spawn", "forkserver", "fork"];
+
+fn figures() -> Figures {
+    let mut quantities = vec![
+        QuantityDef::new(
+            "thread_change_visible",
+            "parent sees the thread's change (1 = yes)",
+            "",
+        )
+        .exact(),
+        QuantityDef::new(
+            "process_change_visible",
+            "parent sees a child process's change, any start method (1 = yes)",
+            "",
+        )
+        .exact(),
+    ];
+    for sm in METHODS {
+        // The pickle's size is the same in every run.
+        quantities.push(
+            QuantityDef::new(
+                format!("{sm}_pickled_kib"),
+                format!("{sm}: pickled to start the child"),
+                "KiB",
+            )
+            .exact(),
+        );
+        quantities.push(QuantityDef::new(
+            format!("{sm}_copied_kib"),
+            format!("{sm}: memory the child's writes copied"),
+            "KiB",
+        ));
+    }
+    Figures {
+        quantities,
+        checks: vec![
+            CheckDef::new("thread_shares", "The parent sees the thread's change"),
+            CheckDef::new(
+                "processes_copy",
+                "The parent sees no child process's change, under every start method",
+            ),
+        ],
+    }
+}
+
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let size = if ctx.quick { 20_000 } else { 200_000 };
     let spec = ShareSpec {
         size,
@@ -77,14 +126,11 @@ fn measure(ctx: &Context) -> Result<Measured> {
             .iter()
             .find(|r| r.variant == variant && r.start_method == method)
     };
-    let mut m = Measured::default();
     let yes = |v: Option<bool>| v.map(|b| if b { 1.0 } else { 0.0 });
     let thread = row("thread", None);
     m.quantity(
         "thread_change_visible",
-        "parent sees the thread's change (1 = yes)",
         yes(thread.and_then(|r| r.visible_in_parent)),
-        "",
     );
     let processes: Vec<_> = doc
         .results
@@ -95,45 +141,34 @@ fn measure(ctx: &Context) -> Result<Measured> {
         .iter()
         .filter_map(|r| r.visible_in_parent)
         .reduce(|a, b| a || b);
-    m.quantity(
-        "process_change_visible",
-        "parent sees a child process's change, any start method (1 = yes)",
-        yes(any_visible),
-        "",
-    );
-    for sm in ["spawn", "forkserver", "fork"] {
+    m.quantity("process_change_visible", yes(any_visible));
+    for sm in METHODS {
         let r = row("process", Some(sm));
         m.quantity(
             &format!("{sm}_pickled_kib"),
-            &format!("{sm}: pickled to start the child"),
             r.and_then(|r| r.pickled_bytes).map(|b| b as f64 / 1024.0),
-            "KiB",
         );
         m.quantity(
             &format!("{sm}_copied_kib"),
-            &format!("{sm}: memory the child's writes copied"),
             r.and_then(|r| r.child_copied_bytes)
                 .map(|b| b as f64 / 1024.0),
-            "KiB",
         );
     }
     m.check(
         "thread_shares",
-        "The parent sees the thread's change",
         None,
         thread.and_then(|r| r.visible_in_parent),
         "thread".into(),
     );
     m.check(
         "processes_copy",
-        "The parent sees no child process's change, under every start method",
         None,
         (!processes.is_empty())
             .then(|| processes.iter().all(|r| r.visible_in_parent == Some(false))),
         format!("{} start methods", processes.len()),
     );
     let mut bars = Vec::new();
-    for sm in ["spawn", "forkserver", "fork"] {
+    for sm in METHODS {
         if let Some(v) = m.value(&format!("{sm}_pickled_kib")) {
             bars.push((
                 format!("{sm} pickled"),
@@ -160,5 +195,5 @@ fn measure(ctx: &Context) -> Result<Measured> {
     m.method.push(format!(
         "gilsim share --size {size} --start-method spawn,forkserver,fork"
     ));
-    Ok(m)
+    Ok(())
 }

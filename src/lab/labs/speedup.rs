@@ -1,8 +1,12 @@
 //! Lab 3: speed-up of threads, processes and Rust threads on CPU work, 1 to 4 workers.
-use super::{countdown, processes_beat_threads, ratio, times, wall};
+use super::{
+    countdown, processes_beat_threads, processes_beat_threads_def, row, rows_ratio, times,
+    times_within,
+};
 use crate::domain::Runtime;
 use crate::lab::{
-    needs_two_cpus, Anchor, Context, Instructor, Lab, Measured, Need, PredictionDef, Tolerance,
+    needs_two_cpus, Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need,
+    PredictionDef, QuantityDef, Tolerance,
 };
 use crate::report::chart::{self, Axes, Series};
 use anyhow::Result;
@@ -48,66 +52,96 @@ pub fn lab() -> Lab {
                 "\"threads help a little because of hyper-threading\"",
             ],
         },
+        figures,
         measure,
     }
 }
 
-fn measure(ctx: &Context) -> Result<Measured> {
+const WORKERS: [usize; 4] = [1, 2, 3, 4];
+const RUNTIMES: [Runtime; 3] = [
+    Runtime::PythonThreads,
+    Runtime::PythonProcesses,
+    Runtime::RustThreads,
+];
+
+fn short(rt: Runtime) -> &'static str {
+    match rt {
+        Runtime::PythonThreads => "thread",
+        Runtime::PythonProcesses => "process",
+        _ => "rust",
+    }
+}
+
+fn figures() -> Figures {
+    let mut quantities = Vec::new();
+    for rt in RUNTIMES {
+        for w in WORKERS {
+            quantities.push(QuantityDef::new(
+                format!("{}_speedup_{w}", short(rt)),
+                format!("{} ×{w}: speed-up", rt.name()),
+                "×",
+            ));
+        }
+    }
+    Figures {
+        quantities,
+        checks: vec![
+            processes_beat_threads_def(),
+            CheckDef::new(
+                "threads_flat",
+                "4 Python threads are not faster than 1 by more than 10 %",
+            ),
+            CheckDef::new(
+                "rust_scales",
+                "2 Rust threads are at least ×1.4 as fast as 1",
+            ),
+        ],
+    }
+}
+
+fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let (count, repeat) = if ctx.quick {
         (6_000_000, 3)
     } else {
         (25_000_000, 3)
     };
-    let workers = [1usize, 2, 3, 4];
-    let runtimes = [
-        Runtime::PythonThreads,
-        Runtime::PythonProcesses,
-        Runtime::RustThreads,
-    ];
+    let (workers, runtimes) = (WORKERS, RUNTIMES);
     let spec = countdown(count, &workers, &workers, &runtimes, repeat, ctx.timeout);
     let doc = crate::scenario::countdown::run(&spec)?;
     let rows = &doc.results;
-    let mut m = Measured::default();
     let base = |rt: Runtime| match rt {
-        Runtime::RustThreads => wall(rows, Runtime::RustThreads, 1),
-        _ => wall(rows, Runtime::PythonThreads, 1),
+        Runtime::RustThreads => row(rows, Runtime::RustThreads, 1),
+        _ => row(rows, Runtime::PythonThreads, 1),
     };
-    let speedup = |rt: Runtime, w: usize| ratio(base(rt), wall(rows, rt, w));
+    let ranged = |rt: Runtime, w: usize| rows_ratio(base(rt), row(rows, rt, w));
+    let speedup = |rt: Runtime, w: usize| ranged(rt, w).0;
     for rt in runtimes {
         for w in workers {
-            let short = match rt {
-                Runtime::PythonThreads => "thread",
-                Runtime::PythonProcesses => "process",
-                _ => "rust",
-            };
-            m.quantity(
-                &format!("{short}_speedup_{w}"),
-                &format!("{} ×{w}: speed-up", rt.name()),
-                speedup(rt, w),
-                "×",
-            );
+            let (s, range) = ranged(rt, w);
+            m.quantity_within(&format!("{}_speedup_{w}", short(rt)), s, range);
         }
     }
-    let p2 = ratio(
-        speedup(Runtime::PythonProcesses, 2),
-        speedup(Runtime::PythonThreads, 2),
+    // Processes against threads, round by round: threads' wall over processes'.
+    let p2 = rows_ratio(
+        row(rows, Runtime::PythonThreads, 2),
+        row(rows, Runtime::PythonProcesses, 2),
     );
-    processes_beat_threads(&mut m, ctx, p2);
-    let t4 = speedup(Runtime::PythonThreads, 4);
-    m.check(
+    processes_beat_threads(m, ctx, p2);
+    let (t4, t4_range) = ranged(Runtime::PythonThreads, 4);
+    m.check_range(
         "threads_flat",
-        "4 Python threads are not faster than 1 by more than 10 %",
         None,
-        t4.map(|s| s <= 1.1),
-        format!("speed-up {}", times(t4)),
+        (t4, t4_range),
+        crate::lab::Bound::AtMost(1.1),
+        format!("speed-up {}", times_within(t4, t4_range)),
     );
-    let r2 = speedup(Runtime::RustThreads, 2);
-    m.check(
+    let (r2, r2_range) = ranged(Runtime::RustThreads, 2);
+    m.check_range(
         "rust_scales",
-        "2 Rust threads are at least ×1.4 as fast as 1",
         needs_two_cpus(ctx),
-        r2.map(|s| s >= 1.4),
-        format!("speed-up {}", times(r2)),
+        (r2, r2_range),
+        crate::lab::Bound::AtLeast(1.4),
+        format!("speed-up {}", times_within(r2, r2_range)),
     );
     let series: Vec<Series> = runtimes
         .iter()
@@ -139,18 +173,24 @@ fn measure(ctx: &Context) -> Result<Measured> {
     ));
     m.explanation = format!(
         "On {} CPU{}: Python threads reached {} with 4 workers, Python processes {} with 2 and {} \
-         with 4, Rust threads {} with 2. Threads share one GIL, so only one runs Python at a time; \
-         processes and Rust threads run on every CPU, and no runtime goes past the number of CPUs.",
+         with 4, Rust threads {} with 2. {}",
         ctx.cpus,
         if ctx.cpus == 1 { "" } else { "s" },
-        times(t4),
+        times_within(t4, t4_range),
         times(speedup(Runtime::PythonProcesses, 2)),
         times(speedup(Runtime::PythonProcesses, 4)),
-        times(r2),
+        times_within(r2, r2_range),
+        if ctx.cpus < 2 {
+            "With 1 CPU no runtime can run two workers at once, so none can speed up: the GIL's \
+             effect on threads needs 2 CPUs to show."
+        } else {
+            "Threads share one GIL, so only one runs Python at a time; processes and Rust \
+             threads can use every CPU, and none can go past the number of CPUs."
+        }
     );
     m.method.push(format!(
         "gilsim countdown --count {count} --threads 1,2,3,4 --processes 1,2,3,4 --runtimes \
-         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (the fastest of the runs: noise only slows a run down)"
+         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (ratios of the fastest runs; ranges from the per-round ratios)"
     ));
-    Ok(m)
+    Ok(())
 }

@@ -116,11 +116,7 @@ pub fn runtime(pid: i32) -> Result<Runtime, OutsideError> {
             continue;
         };
         let bias = *start as u64 - first_vaddr;
-        let build_id = elf
-            .build_id()
-            .ok()
-            .flatten()
-            .map(|id| id.iter().map(|b| format!("{b:02x}")).collect());
+        let build_id = elf_build_id(&elf);
         return Ok(Runtime {
             address: (bias + symbol.address()) as usize,
             size: symbol.size() as usize,
@@ -140,4 +136,19 @@ pub fn runtime(pid: i32) -> Result<Runtime, OutsideError> {
         )));
     }
     Err(OutsideError::NotCPython(pid))
+}
+
+/// An ELF file's GNU build id, in hex.
+fn elf_build_id(elf: &object::File) -> Option<String> {
+    use object::Object;
+    elf.build_id()
+        .ok()
+        .flatten()
+        .map(|id| id.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The GNU build id (hex) of the ELF file at `path`, when it has one.
+pub fn build_id(path: &std::path::Path) -> Option<String> {
+    let data = std::fs::read(path).ok()?;
+    elf_build_id(&object::File::parse(&*data).ok()?)
 }

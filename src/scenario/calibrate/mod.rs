@@ -128,10 +128,29 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         &free_per_switch,
         true,
         source,
+        crate::sim::FieldSource::Calibrated,
     );
     let walls: Vec<f64> = pinned.iter().map(|m| m.wall_s).collect();
     let counts: Vec<f64> = pinned.iter().map(switches).collect();
     params.single_core_slice_s = single_core_slice(&walls, &counts, params.wakeup_s);
+    if params.single_core_slice_s > 0.0 {
+        params.mark(
+            &["single_core_slice_s"],
+            crate::sim::FieldSource::Calibrated,
+        );
+    }
+    // The interpreter the figures belong to: version, library and its build id.
+    params.python = crate::scenario::host::python_info(timeout)
+        .ok()
+        .map(|info| {
+            let library = info.libpython.clone().unwrap_or(info.executable.clone());
+            let build = crate::measure::outside::memory::build_id(std::path::Path::new(&library))
+                .map_or(String::new(), |id| format!(", build id {id}"));
+            format!(
+                "{} {} ({library}{build})",
+                info.implementation, info.version
+            )
+        });
     let path = match &spec.output {
         Some(p) => p.clone(),
         None => crate::paths::default_calibration()?,
@@ -178,6 +197,7 @@ pub fn fit_params(
     free_per_switch: &[f64],
     floor_at_one_thread: bool,
     source: String,
+    how: crate::sim::FieldSource,
 ) -> Params {
     let single_wall = measured[0].wall_s;
     let iteration_s = single_wall / count as f64;
@@ -198,7 +218,7 @@ pub fn fit_params(
     // The intercept: 2 threads' wall with no hand-offs at all.
     let threaded_iteration_s = intercept / count as f64;
     let switch_cost_s = (per_switch - wakeup_s).max(0.0);
-    Params {
+    let mut params = Params {
         source,
         iteration_s,
         threaded_iteration_s: Some(threaded_iteration_s),
@@ -208,7 +228,9 @@ pub fn fit_params(
         timeout_latency_s,
         measured,
         ..Params::default()
-    }
+    };
+    params.mark(&crate::sim::params::COUNTDOWN_FIELDS, how);
+    params
 }
 
 /// YYYY-MM-DD from the system clock (UTC).

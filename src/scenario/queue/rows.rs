@@ -28,6 +28,9 @@ pub struct QueueRow {
     pub latency_s: Option<Latency>,
     /// Messages per second between the first and the last arrival (median over runs).
     pub messages_per_s: Option<f64>,
+    /// Each run's messages per second, in the order the runs were made.
+    #[serde(skip)]
+    pub rates: Vec<f64>,
     /// Sender started → first message received (median).
     pub first_message_s: Option<f64>,
     /// Stop requested → sender gone: terminate()+join(), event+join(), kill (median).
@@ -58,6 +61,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow
         received: None,
         latency_s: None,
         messages_per_s: None,
+        rates: Vec::new(),
         first_message_s: None,
         shutdown_s: None,
         total_s: None,
@@ -100,6 +104,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow
         .filter_map(|r| Some((trial.messages - 1) as f64 / r.data.stream_s?))
         .collect();
     row.messages_per_s = (!rates.is_empty()).then(|| median(&rates));
+    row.rates = rates;
     row.first_message_s = med(|d| d.first_message_s);
     row.shutdown_s = med(|d| Some(d.shutdown_s));
     row.total_s = med(|d| Some(d.total_s));

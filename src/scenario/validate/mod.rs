@@ -295,8 +295,19 @@ fn fit(
     // No floor: fitted to what these rounds measured, even where two threads ran faster than
     // one (on a virtual machine with CPUs of unequal speed a lone thread can stay on the slow
     // one, while two threads share both).
-    let mut params = fit_params(count, measured, &beyond, free_per_switch, false, source);
+    let mut params = fit_params(
+        count,
+        measured,
+        &beyond,
+        free_per_switch,
+        false,
+        source,
+        crate::sim::FieldSource::Fitted,
+    );
     params.single_core_slice_s = single_core_slice(points, walls, switches, &params);
+    if params.single_core_slice_s > 0.0 {
+        params.mark(&["single_core_slice_s"], crate::sim::FieldSource::Fitted);
+    }
     params
 }
 

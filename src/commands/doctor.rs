@@ -45,6 +45,9 @@ pub fn run() -> Result<i32> {
     for (name, value) in rows {
         println!("{name:<22} {value}");
     }
+    let (speeds, load) = cpu_speeds();
+    println!("{:<22} {speeds}", "CPU speeds");
+    println!("{:<22} {load}", "other load");
     let problems = problems(&info);
     if problems.is_empty() {
         println!("{:<22} ok: one consistent interpreter", "check");
@@ -54,6 +57,51 @@ pub fn run() -> Result<i32> {
         eprintln!("gilsim doctor: {problem}");
     }
     Ok(1)
+}
+
+/// Rounds of the CPU speed check (one 60 ms slice per CPU each).
+const SPEED_ROUNDS: usize = 12;
+/// Below this 10th-percentile ratio of the slowest CPU's speed to the fastest's, the CPUs
+/// are called unequal.
+const UNEQUAL: f64 = 0.85;
+
+/// Whether the CPUs run at one speed, and what else the machine did meanwhile, in words.
+fn cpu_speeds() -> (String, String) {
+    let window = crate::measure::load::LoadWindow::open();
+    let speeds = match crate::measure::cpu_speed::measure(SPEED_ROUNDS) {
+        Ok(Some(s)) => {
+            let (median, low) = s.summary();
+            let each = s
+                .cpus
+                .iter()
+                .zip(&s.relative_median)
+                .map(|(c, r)| format!("cpu{c} {r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "slowest / fastest CPU per round of 60 ms slices: median {median:.2}, 10th \
+                 percentile {low:.2} ({SPEED_ROUNDS} rounds; medians {each}){}",
+                if low < UNEQUAL {
+                    ": unequal. A lone thread stays on one CPU for its whole run, while threads \
+                     handing the GIL over run on all of them, so 1-thread runs can take longer \
+                     than 2-thread runs here"
+                } else {
+                    ": even"
+                }
+            )
+        }
+        Ok(None) => "one CPU: nothing to compare".into(),
+        Err(e) => format!("unavailable ({e})"),
+    };
+    let load = match window.and_then(|w| w.close()) {
+        Some(l) => format!(
+            "{:.2} CPUs of other processes' work, {:.2} CPUs stolen by the hypervisor, during \
+             the CPU speed check",
+            l.other_cpus, l.steal_cpus
+        ),
+        None => "unavailable".into(),
+    };
+    (speeds, load)
 }
 
 /// Disagreements between the library that was loaded, the standard library and the build.

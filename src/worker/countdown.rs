@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
     if let Some(n) = trial.cpus {
-        crate::runner::affinity::limit_to(n)?;
+        crate::measure::affinity::limit_to(n)?;
     }
     if trial.runtime == Runtime::RustThreads {
         return measure(|| Ok(native::countdown::run_threads(trial.count, trial.workers)));
@@ -92,5 +92,6 @@ fn measure(work: impl FnOnce() -> Result<Vec<ThreadUsage>>) -> Result<TrialMeasu
         threads,
         gil: None,
         probe: None,
+        other_load: None,
     })
 }

@@ -141,6 +141,9 @@ pub struct TrialMeasurement {
     pub gil: Option<GilStats>,
     /// With --probe-interval: what the gilknocker-style probe saw.
     pub probe: Option<ProbeStats>,
+    /// What else the machine did meanwhile; measured by the parent around the whole trial.
+    #[serde(default)]
+    pub other_load: Option<crate::measure::load::OtherLoad>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -4,10 +4,11 @@
 //! (`measure::outside`) just before and just after the timed region, while the driver waits.
 use crate::domain::{ExternalPython, Runtime, ThreadUsage};
 use crate::interpreters::GilKind;
+use crate::measure::affinity;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::outside::{OutsideError, OutsideGil};
 use crate::measure::tasks;
-use crate::runner::{affinity, external, signals, RunError};
+use crate::runner::{external, signals, RunError};
 use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
@@ -173,6 +174,7 @@ pub fn measure(
             gil
         }),
         probe: None,
+        other_load: None,
     })
 }
 

@@ -258,6 +258,14 @@ fn label(trial: &CountdownTrial) -> String {
 
 /// One countdown trial in a fresh worker (or, under another interpreter, as its child).
 pub fn measure(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasurement> {
+    // The machine's other load over the whole trial, its worker's start included.
+    let window = crate::measure::load::LoadWindow::open();
+    let mut measured = measure_alone(trial, timeout)?;
+    measured.other_load = window.and_then(|w| w.close());
+    Ok(measured)
+}
+
+fn measure_alone(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasurement> {
     if let Some(python) = &trial.python {
         return external::measure(trial, python, timeout)
             .with_context(|| format!("countdown trial {} failed", label(trial)));

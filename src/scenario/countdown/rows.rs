@@ -38,6 +38,11 @@ pub struct CountdownRow {
     /// With --probe-interval: acquisition latencies seen by the probe (medians over runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeStats>,
+    /// CPUs' worth of other processes' work during the runs (median over runs): what else the
+    /// machine was doing. None where it could not be read.
+    pub other_load: Option<f64>,
+    /// CPUs' worth of time the hypervisor stole during the runs (median over runs).
+    pub steal: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -154,7 +159,21 @@ fn row(trial: &CountdownTrial, runs: &[TrialMeasurement]) -> CountdownRow {
             aggregate(&stats)
         }),
         probe: probes(runs),
+        other_load: load_median(runs, |l| l.other_cpus),
+        steal: load_median(runs, |l| l.steal_cpus),
     }
+}
+
+/// The median over runs of one figure of the machine's other load, when every run has it.
+fn load_median(
+    runs: &[TrialMeasurement],
+    f: fn(&crate::measure::load::OtherLoad) -> f64,
+) -> Option<f64> {
+    let values: Vec<f64> = runs
+        .iter()
+        .filter_map(|m| m.other_load.as_ref().map(f))
+        .collect();
+    (!values.is_empty() && values.len() == runs.len()).then(|| median(&values))
 }
 
 impl CountdownRow {
@@ -244,6 +263,15 @@ impl Row for CountdownRow {
                 "held per thread",
                 self.gil.as_ref().map_or("–".into(), held_per_thread),
             ),
+            Cell::wide(
+                "other load",
+                self.other_load.map_or("–".into(), |l| {
+                    match self.steal.filter(|s| *s >= 0.005) {
+                        Some(s) => format!("{l:.2} CPUs, steal {s:.2}"),
+                        None => format!("{l:.2} CPUs"),
+                    }
+                }),
+            ),
         ]);
         cells
     }
@@ -298,6 +326,8 @@ impl Row for CountdownRow {
                     .map_or(String::new(), |p| p.version.clone()),
             ),
             ("cpus", field(self.cpus)),
+            ("other_load", field(self.other_load)),
+            ("steal", field(self.steal)),
         ]
     }
 }

@@ -17,6 +17,15 @@ const FLOOR: f64 = 0.02;
 const STANDARD_ERRORS: f64 = 2.0;
 /// Above this threshold the runs are too noisy to tell small differences apart; say so.
 const NOISY: f64 = 0.10;
+/// Other processes' work (CPUs, median over a row's runs) from which a busy machine could
+/// explain a difference on its own: the verdict then says so instead of deciding.
+const BUSY_CPUS: f64 = 0.25;
+
+/// The larger of two rows' other load, when it is enough to explain a difference.
+pub fn busy(a: &CountdownRow, b: &CountdownRow) -> Option<f64> {
+    let load = a.other_load.unwrap_or(0.0).max(b.other_load.unwrap_or(0.0));
+    (load >= BUSY_CPUS).then_some(load)
+}
 
 /// How a ratio of two medians compares with 1, given both rows' spread.
 #[derive(Debug, PartialEq)]
@@ -355,6 +364,16 @@ fn threads_paragraph(
     let (ratio, comparison) = compare(many, one);
     let limit = threshold(many, one) * 100.0;
     let n = many.workers;
+    let comparison = match (comparison, busy(many, one)) {
+        (Comparison::Slower | Comparison::Faster, Some(load)) => {
+            return format!(
+                "{n} Python threads took {} and 1 took {} (×{ratio:.2}): undetermined. Other processes kept {load:.2} CPUs busy (median over the runs) while these ran, enough to move the result on its own; run again on an idle machine.",
+                seconds(many.wall_s.median),
+                seconds(one.wall_s.median)
+            )
+        }
+        (c, _) => c,
+    };
     let headline = match comparison {
         Comparison::Undetermined => {
             let runs = many.wall_s.samples.len().min(one.wall_s.samples.len());
@@ -381,9 +400,14 @@ fn threads_paragraph(
             }
         ),
         Comparison::Faster => format!(
-            "{n} Python threads were FASTER than 1: {} vs {} (×{ratio:.2}, beyond the noise threshold of ±{limit:.1} %).",
+            "{n} Python threads were FASTER than 1: {} vs {} (×{ratio:.2}, beyond the noise threshold of ±{limit:.1} %).{}",
             seconds(many.wall_s.median),
-            seconds(one.wall_s.median)
+            seconds(one.wall_s.median),
+            if python.gil == GilKind::FreeThreaded {
+                ""
+            } else {
+                " Threads holding one GIL cannot run bytecode at once, so something else differed between the runs: on a virtual machine whose CPUs run at unequal speeds (`gilsim doctor` measures it), a lone thread stays on one CPU for its whole run, while threads handing the GIL over run on both."
+            }
         ),
     };
     let busy = format!(
@@ -544,7 +568,46 @@ mod tests {
             ns_per_iteration: 1.0,
             gil: None,
             probe: None,
+            other_load: Some(0.0),
+            steal: Some(0.0),
         }
+    }
+
+    fn interp() -> Interp {
+        Interp {
+            prefix: String::new(),
+            implementation: "CPython".into(),
+            version: "3.11.7".into(),
+            gil: GilKind::New,
+        }
+    }
+
+    #[test]
+    fn a_busy_machine_leaves_a_difference_undetermined_and_names_the_load() {
+        let one = row(&[1.00, 1.01, 0.99, 1.00, 1.00]);
+        let faster = CountdownRow {
+            workers: 2,
+            ..row(&[0.80, 0.81, 0.79, 0.80, 0.80])
+        };
+        let quiet = threads_paragraph(&one, &faster, &interp(), 5.0);
+        assert!(quiet.contains("FASTER"), "{quiet}");
+        assert!(quiet.contains("unequal speeds"), "{quiet}");
+        let busy = CountdownRow {
+            other_load: Some(0.8),
+            ..faster
+        };
+        let text = threads_paragraph(&one, &busy, &interp(), 5.0);
+        assert!(!text.contains("FASTER"), "{text}");
+        assert!(
+            text.contains("undetermined") && text.contains("0.80 CPUs"),
+            "{text}"
+        );
+        // A small load does not stop a clear difference from being decided.
+        let light = CountdownRow {
+            other_load: Some(0.1),
+            ..busy
+        };
+        assert!(threads_paragraph(&one, &light, &interp(), 5.0).contains("FASTER"));
     }
 
     #[test]

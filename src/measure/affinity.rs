@@ -26,3 +26,32 @@ pub fn limit_to(n: usize) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// The CPUs the calling thread may run on.
+pub fn allowed() -> std::io::Result<Vec<usize>> {
+    // SAFETY: sched_getaffinity writes only into the zeroed cpu_set_t we own.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok((0..libc::CPU_SETSIZE as usize)
+            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .collect())
+    }
+}
+
+/// Restricts the calling thread to exactly `cpus`.
+pub fn pin(cpus: &[usize]) -> std::io::Result<()> {
+    // SAFETY: CPU_SET on a zeroed cpu_set_t we own, then a plain syscall reading it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &cpu in cpus {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -111,14 +111,19 @@ fn every_command_renders_consistent_reports() {
 
         let csv_text = std::fs::read(&csv_path).unwrap();
         let mut reader = csv::Reader::from_reader(csv_text.as_slice());
-        let headers = reader.headers().expect("a CSV header").len();
+        let headers = reader.headers().expect("a CSV header").clone();
+        // The csv reader already refuses rows of another length: what is left to check is
+        // that the header names distinct columns and that the rows carry values.
+        let mut names: Vec<&str> = headers.iter().collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), headers.len(), "{args:?}: a column named twice");
         let mut rows = 0;
         for record in reader.records() {
             let record = record.unwrap_or_else(|e| panic!("{args:?}: {e}"));
-            assert_eq!(
-                record.len(),
-                headers,
-                "{args:?}: a row and the header disagree"
+            assert!(
+                record.iter().any(|cell| !cell.is_empty()),
+                "{args:?}: an empty row"
             );
             rows += 1;
         }

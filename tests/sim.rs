@@ -144,8 +144,8 @@ fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
     let stopped = doc["params"]["stopped_by"].as_str().unwrap();
     assert!(["resolution", "the budget"].contains(&stopped), "{stopped}");
     for r in rows {
-        // Every round's run is kept; the compared wall lies within its interval and is no
-        // slower than the median run.
+        // Every round's run is kept; the compared wall is no slower than the median run, and
+        // its interval, a bootstrap over these rounds, lies within their fastest and slowest.
         let walls: Vec<f64> = r["measured_walls_s"]
             .as_array()
             .unwrap()
@@ -162,10 +162,13 @@ fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
             r["wall_interval_s"][0].as_f64().unwrap(),
             r["wall_interval_s"][1].as_f64().unwrap(),
         );
-        assert!(lo <= wall && wall <= hi, "{r}");
         let mut sorted = walls.clone();
         sorted.sort_by(f64::total_cmp);
         assert!(wall <= sorted[sorted.len() / 2], "{r}");
+        assert!(
+            sorted[0] <= lo && lo <= hi && hi <= sorted[sorted.len() - 1],
+            "the interval comes from these rounds: {r}"
+        );
         assert!(r["resolved"].is_boolean(), "{r}");
         // Only resolved held-out points are judged.
         if r["role"] == "train" || r["resolved"] == false {
@@ -181,8 +184,6 @@ fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
             assert!(!r[key].is_null(), "{key} missing in {r}");
         }
     }
-    // The 1-thread reference's training residual is zero by construction.
-    assert!(rows[0]["wall_error"].as_f64().unwrap().abs() < 1e-9);
     assert!(doc["verdict"]
         .as_str()
         .unwrap()

@@ -48,6 +48,24 @@ fn range(values: impl Iterator<Item = f64> + Clone, log: bool) -> (f64, f64) {
     }
 }
 
+/// Ticks for a log axis from `lo` to `hi`: 1, 2, 5 times the powers of ten within it, or
+/// finer steps when that leaves fewer than three.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let keys = |mantissas: &[f64]| -> Vec<f64> {
+        let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (first..=last)
+            .flat_map(|e| mantissas.iter().map(move |m| m * 10f64.powi(e)))
+            .filter(|v| *v >= lo && *v <= hi)
+            .collect()
+    };
+    let coarse = keys(&[1.0, 2.0, 5.0]);
+    if coarse.len() >= 3 {
+        coarse
+    } else {
+        keys(&[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0])
+    }
+}
+
 /// An axis tick as people write it: "5000", "2.5", "0.05", never "7000.0".
 fn tick(v: f64) -> String {
     let a = v.abs();
@@ -93,7 +111,12 @@ pub fn line(file: &str, title: &str, axes: Axes, series: &[Series]) -> Chart {
     let mut xs: Vec<i64> = points().map(|p| p.0 as i64).collect();
     xs.sort_unstable();
     xs.dedup();
-    let x_count = xs.len().max(2);
+    // Whole-number x values: as many ticks as whole numbers in their span, so that the
+    // axis steps by one and every value is labelled (up to a readable number).
+    let x_count = match (xs.first(), xs.last()) {
+        (Some(first), Some(last)) => ((last - first + 1) as usize).clamp(2, 16),
+        _ => 2,
+    };
     let (x0, x1) = if whole_x && !axes.log_x {
         (
             x0.min(xs.first().copied().unwrap_or(0) as f64 - 0.3),
@@ -162,11 +185,16 @@ pub fn line(file: &str, title: &str, axes: Axes, series: &[Series]) -> Chart {
                     .expect("legend");
             }};
         }
+        // A log y axis gets 1-2-5 ticks within its range.
+        let y_keys = log_ticks(y0, y1);
         match (axes.log_x, axes.log_y) {
             (false, false) => draw!(x0..x1, y0..y1),
             (true, false) => draw!((x0..x1).log_scale(), y0..y1),
-            (false, true) => draw!(x0..x1, (y0..y1).log_scale()),
-            (true, true) => draw!((x0..x1).log_scale(), (y0..y1).log_scale()),
+            (false, true) => draw!(x0..x1, (y0..y1).log_scale().with_key_points(y_keys)),
+            (true, true) => draw!(
+                (x0..x1).log_scale(),
+                (y0..y1).log_scale().with_key_points(y_keys)
+            ),
         }
         root.present().expect("drawing to a string");
     }
@@ -267,6 +295,48 @@ pub fn bars(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_axes_get_ticks_within_their_range() {
+        assert_eq!(log_ticks(0.9, 60.0), vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
+        let narrow = log_ticks(0.3, 0.65);
+        assert!(narrow.len() >= 3, "{narrow:?}");
+        assert!(
+            narrow.iter().all(|v| (0.3..=0.65).contains(v)),
+            "{narrow:?}"
+        );
+    }
+
+    #[test]
+    fn every_worker_count_is_labelled() {
+        let c = line(
+            "w.svg",
+            "t",
+            Axes {
+                x_label: "workers",
+                y_label: "wall (s, log scale)",
+                log_x: false,
+                log_y: true,
+            },
+            &[Series {
+                name: "threads".into(),
+                points: vec![(1.0, 0.4), (2.0, 0.41), (4.0, 0.42)],
+            }],
+        );
+        let labels: Vec<&str> = c
+            .svg
+            .split("</text>")
+            .filter_map(|t| t.rsplit('>').next())
+            .map(str::trim)
+            .collect();
+        for w in ["1", "2", "4"] {
+            assert!(labels.contains(&w), "{w} unlabelled: {labels:?}");
+        }
+        assert!(
+            labels.iter().any(|l| l.starts_with("0.")),
+            "the log axis has ticks: {labels:?}"
+        );
+    }
 
     #[test]
     fn ticks_read_naturally() {

@@ -23,7 +23,8 @@
 //! and its saved switch count, except the one that finds no switch since the waiter's last
 //! wait: it sets the drop request. Only the earliest such timeout is a live event
 //! (`DropTimeout`), so the events per hand-off do not grow with the number of waiters, and the
-//! answers are those of an engine that scheduled every timeout (tests/equivalence.rs).
+//! answers are those of an engine that scheduled every timeout (the regression snapshot in
+//! tests/regression.rs).
 use super::params::Params;
 use super::rng::Rng;
 use crate::timeline::Change;

@@ -501,6 +501,41 @@ fn the_html_report_renders_offline_in_chromium() {
             "{s}"
         );
     }
+    // At a phone's width (390 px) the page does not widen: wide tables scroll in their box.
+    // The report in a 390 px frame; the probe reads the frame's page width.
+    let probe = format!(
+        "<!DOCTYPE html><html><body style=\"margin:0\"><iframe id=\"f\" \
+         style=\"width:390px;height:800px;border:0\" src=\"file://{}\" \
+         onload=\"const d = this.contentDocument.documentElement; \
+         document.body.setAttribute('data-width', d.scrollWidth + 'x' + d.clientWidth);\">\
+         </iframe></body></html>",
+        dir.join("report.html").display()
+    );
+    let narrow_path = root.path().join("narrow.html");
+    std::fs::write(&narrow_path, probe).unwrap();
+    let dom = std::process::Command::new(browser)
+        .args(offline)
+        .args([
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", narrow_path.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let (page, frame) = dom
+        .split("data-width=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|w| w.split_once('x'))
+        .unwrap_or_else(|| panic!("no width in the DOM: {dom}"));
+    let (page, frame): (u32, u32) = (page.parse().unwrap(), frame.parse().unwrap());
+    assert!(frame <= 390, "a phone-sized frame: {frame}");
+    assert!(
+        page <= frame,
+        "the page is {page} px wide in a {frame} px frame"
+    );
     let shot = root.path().join("report.png");
     let status = std::process::Command::new(browser)
         .args(offline)

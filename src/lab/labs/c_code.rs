@@ -224,7 +224,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     m.method.push(format!(
         "A script run by the embedded CPython build: sha256 of {buffers} × {size_mb} MiB split \
          over 1, 2, 4 threads, and a countdown of {count} over 1, 2 threads, {repeat} interleaved \
-         rounds (ratios of the fastest runs; ranges from the per-round ratios)"
+         rounds (ratios of the fastest runs; ranges: 95 % bootstrap intervals over rounds)"
     ));
     Ok(())
 }

@@ -76,28 +76,29 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
         .filter(|r| r.is_finite() && *r > 0.0)
 }
 
-/// A ratio of two settings' wall times and the range its runs allow: the fastest runs'
-/// ratio, and the span of the per-round ratios (each round runs every setting once, in a
-/// shuffled order) together with it. No range with fewer than 3 rounds.
+/// A ratio of two settings' wall times and the range its runs allow: the fastest runs' ratio
+/// (noise on a shared machine only slows a run down), and its 95 % bootstrap interval over
+/// rounds (each round runs every setting once, in a shuffled order, so a round is resampled
+/// whole). No range with fewer than 3 rounds.
 pub(crate) fn paired_ratio(a: &Summary, b: &Summary) -> (Option<f64>, Option<[f64; 2]>) {
     let point = ratio(Some(a.min), Some(b.min));
     let rounds = a.samples.len().min(b.samples.len());
-    if point.is_none() || rounds < MIN_RUNS_FOR_SPREAD {
+    let Some(p) = point else {
+        return (None, None);
+    };
+    if rounds < MIN_RUNS_FOR_SPREAD {
         return (point, None);
     }
-    let per_round: Vec<f64> = a
-        .samples
-        .iter()
-        .zip(&b.samples)
-        .map(|(x, y)| x / y)
-        .chain(point)
-        .collect();
-    if per_round.iter().any(|r| !r.is_finite()) {
+    let fastest = |values: &[f64], idx: &[usize]| {
+        idx.iter().map(|&i| values[i]).fold(f64::INFINITY, f64::min)
+    };
+    let (lo, hi) = crate::scenario::validate::interval::bootstrap(rounds, 1, |idx| {
+        fastest(&a.samples, idx) / fastest(&b.samples, idx)
+    });
+    if !(lo.is_finite() && hi.is_finite()) {
         return (point, None);
     }
-    let lo = per_round.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = per_round.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    (point, Some([lo, hi]))
+    (point, Some([lo.min(p), hi.max(p)]))
 }
 
 /// [`paired_ratio`] of two countdown rows' walls, when both were measured.
@@ -148,11 +149,12 @@ fn times_within(v: Option<f64>, interval: Option<[f64; 2]>) -> String {
 /// How a ratio of two wall times compares with 1, decided from the range its runs allow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
+    /// The whole range is above 1 (and not all of it within the margin).
     Above,
     Below,
-    /// The range holds 1 within `margin`.
+    /// The whole range lies within 1 ± the margin.
     Level,
-    /// No range: too few runs to decide.
+    /// The range holds 1 and reaches past the margin, or there is no range.
     Undetermined,
 }
 
@@ -160,9 +162,9 @@ enum Side {
 fn side(interval: Option<[f64; 2]>, margin: f64) -> Side {
     match interval {
         None => Side::Undetermined,
-        Some([lo, _]) if lo > 1.0 + margin => Side::Above,
-        Some([_, hi]) if hi < 1.0 - margin => Side::Below,
         Some([lo, hi]) if lo >= 1.0 - margin && hi <= 1.0 + margin => Side::Level,
+        Some([lo, _]) if lo > 1.0 => Side::Above,
+        Some([_, hi]) if hi < 1.0 => Side::Below,
         Some(_) => Side::Undetermined,
     }
 }
@@ -213,8 +215,10 @@ mod tests {
     #[test]
     fn a_ratio_is_decided_by_its_whole_range() {
         assert_eq!(side(Some([1.1, 1.3]), 0.05), Side::Above);
+        assert_eq!(side(Some([1.04, 1.12]), 0.05), Side::Above);
         assert_eq!(side(Some([0.7, 0.9]), 0.05), Side::Below);
         assert_eq!(side(Some([0.97, 1.04]), 0.05), Side::Level);
+        assert_eq!(side(Some([1.01, 1.04]), 0.05), Side::Level);
         assert_eq!(side(Some([0.9, 1.2]), 0.05), Side::Undetermined);
         assert_eq!(side(None, 0.05), Side::Undetermined);
     }

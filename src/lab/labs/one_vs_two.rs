@@ -155,8 +155,9 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     m.method.push(format!(
         "gilsim countdown --count {count} --threads 1,2,4 --processes 1,2,4 --runtimes \
          python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (ratios of the \
-         fastest runs: noise only slows a run down; the range beside each spans the per-round \
-         ratios, each round running every setting once in a shuffled order)"
+         fastest runs: noise only slows a run down; the range beside each is their 95 % \
+         bootstrap interval over rounds, each round running every setting once in a shuffled \
+         order)"
     ));
     Ok(())
 }

@@ -190,7 +190,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     );
     m.method.push(format!(
         "gilsim countdown --count {count} --threads 1,2,3,4 --processes 1,2,3,4 --runtimes \
-         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (ratios of the fastest runs; ranges from the per-round ratios)"
+         python-threads,python-processes,rust-threads --repeat {repeat} --warmup 0 (ratios of the fastest runs; ranges: 95 % bootstrap intervals over rounds)"
     ));
     Ok(())
 }

@@ -61,6 +61,31 @@ pub fn compare(row: &CountdownRow, base: &CountdownRow) -> (f64, Comparison) {
     (ratio, verdict)
 }
 
+/// What the processes' CPU/wall says about them running at once.
+fn processes_clause(procs: &CountdownRow) -> String {
+    let own = "each process has its own interpreter and its own GIL";
+    if procs.workers < 2 {
+        format!(": {own}.")
+    } else if procs.parallelism >= 1.5 {
+        format!(": {own}, so they ran Python in parallel, where threads cannot.")
+    } else if procs.parallelism >= 1.15 {
+        format!(
+            ": {own}, and they ran partly in parallel (CPU/wall {:.2} of {} possible).",
+            procs.parallelism, procs.workers
+        )
+    } else {
+        format!(
+            ": {own}, yet they did not run at once here (CPU/wall {:.2}): one CPU, or CPUs busy \
+             with other work{}.",
+            procs.parallelism,
+            procs
+                .other_load
+                .filter(|l| *l >= 0.05)
+                .map_or(String::new(), |l| format!(" ({l:.2} CPUs of other load)"))
+        )
+    }
+}
+
 /// A free-threaded build without its GIL against the GIL build of the same version (e.g.
 /// 3.13t against 3.13), same threads and CPUs, where both were measured.
 fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option<String> {
@@ -265,8 +290,7 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
         if let (Some(speedup), Some(base)) = (procs.speedup, &procs.speedup_baseline) {
             text += &format!(", ×{speedup:.2} the speed of {base}");
         }
-        text += ": each process has its own interpreter and its own GIL, so processes run \
-                 Python in parallel where threads cannot.";
+        text += &processes_clause(procs);
         paragraphs.push(text);
     }
     for free in rows.iter().filter(|r| {

@@ -38,6 +38,15 @@ pub fn status_cell(error: Option<&str>) -> String {
     }
 }
 
+/// The machine's other load as a cell: "0.05 CPUs", with the steal where there was any.
+pub fn load_cell(load: Option<f64>, steal: Option<f64>) -> String {
+    match (load, steal.filter(|s| *s >= 0.005)) {
+        (None, _) => "–".into(),
+        (Some(l), Some(s)) => format!("{l:.2} CPUs, steal {s:.2}"),
+        (Some(l), None) => format!("{l:.2} CPUs"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

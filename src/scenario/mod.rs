@@ -59,6 +59,17 @@ pub struct Run<T> {
     pub wall_s: f64,
     pub gil: Option<GilStats>,
     pub data: T,
+    /// What else the machine did while the trial ran (measured by the parent).
+    pub other_load: Option<crate::measure::load::OtherLoad>,
+}
+
+/// The median over runs of the machine's other load (CPUs), when every run has it.
+pub fn other_load<T>(runs: &[&Run<T>]) -> Option<f64> {
+    let loads: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.other_load.map(|l| l.other_cpus))
+        .collect();
+    (!loads.is_empty() && loads.len() == runs.len()).then(|| crate::stats::median(&loads))
 }
 
 /// One trial's run, or the error that stopped it.
@@ -79,11 +90,19 @@ pub fn measure_job<T: TryFrom<Measured, Error = Measured>>(
     job: &Job,
     timeout: Duration,
 ) -> anyhow::Result<Outcome<T>> {
-    match runner::run_quiet(job, timeout) {
+    let window = crate::measure::load::LoadWindow::open();
+    let answer = runner::run_quiet(job, timeout);
+    let other_load = window.and_then(|w| w.close());
+    match answer {
         Ok(Record::Measured {
             wall_s, gil, data, ..
         }) => Ok(T::try_from(data)
-            .map(|data| Run { wall_s, gil, data })
+            .map(|data| Run {
+                wall_s,
+                gil,
+                data,
+                other_load,
+            })
             .map_err(|other| format!("unexpected answer from the worker: {other:?}"))),
         Ok(other) => Ok(Err(format!("unexpected answer from the worker: {other:?}"))),
         Err(err @ RunError::Interrupted { .. }) => Err(err.into()),

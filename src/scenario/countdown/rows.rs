@@ -265,12 +265,7 @@ impl Row for CountdownRow {
             ),
             Cell::wide(
                 "other load",
-                self.other_load.map_or("–".into(), |l| {
-                    match self.steal.filter(|s| *s >= 0.005) {
-                        Some(s) => format!("{l:.2} CPUs, steal {s:.2}"),
-                        None => format!("{l:.2} CPUs"),
-                    }
-                }),
+                crate::report::units::load_cell(self.other_load, self.steal),
             ),
         ]);
         cells

@@ -37,6 +37,8 @@ pub struct PoolRow {
     pub gil: Option<GilStats>,
     pub status: &'static str,
     pub error: Option<String>,
+    /// CPUs' worth of other processes' work during the runs (median over runs).
+    pub other_load: Option<f64>,
 }
 
 pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
@@ -57,6 +59,7 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
         gil: None,
         status: "error",
         error: None,
+        other_load: None,
     };
     let runs = match all_runs(outcomes) {
         Ok(runs) => runs,
@@ -80,6 +83,7 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
     row.chunksize = Some(first.data.chunksize);
     row.results_ok = runs.iter().all(|r| r.data.results_ok);
     row.gil = watch::from_runs(runs.iter().map(|r| &r.gil));
+    row.other_load = crate::scenario::other_load(&runs);
     row.status = "ok";
     row
 }
@@ -113,6 +117,10 @@ impl Row for PoolRow {
                     .map_or("–".into(), |r| thousands(r.round() as u64)),
             ),
             Cell::wide("sequential", opt_seconds(self.sequential_s)),
+            Cell::wide(
+                "other load",
+                crate::report::units::load_cell(self.other_load, None),
+            ),
             Cell::new(
                 "status",
                 if self.status == "ok" && !self.results_ok {
@@ -144,6 +152,7 @@ impl Row for PoolRow {
             ("results_ok", self.results_ok.to_string()),
             ("status", self.status.into()),
             ("error", self.error.clone().unwrap_or_default()),
+            ("other_load", field(self.other_load)),
         ]
     }
 }

@@ -41,6 +41,8 @@ pub struct QueueRow {
     pub gil: Option<GilStats>,
     pub status: &'static str,
     pub error: Option<String>,
+    /// CPUs' worth of other processes' work during the runs (median over runs).
+    pub other_load: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -68,6 +70,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow
         gil: None,
         status: "error",
         error: None,
+        other_load: None,
     };
     let runs = match all_runs(outcomes) {
         Ok(runs) => runs,
@@ -105,6 +108,7 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow
         .collect();
     row.messages_per_s = (!rates.is_empty()).then(|| median(&rates));
     row.rates = rates;
+    row.other_load = crate::scenario::other_load(&runs);
     row.first_message_s = med(|d| d.first_message_s);
     row.shutdown_s = med(|d| Some(d.shutdown_s));
     row.total_s = med(|d| Some(d.total_s));
@@ -147,6 +151,10 @@ impl Row for QueueRow {
             Cell::wide("first msg", opt_seconds(self.first_message_s)),
             Cell::new("shutdown", opt_seconds(self.shutdown_s)),
             Cell::wide("total", opt_seconds(self.total_s)),
+            Cell::wide(
+                "other load",
+                crate::report::units::load_cell(self.other_load, None),
+            ),
             Cell::new("status", status_cell(self.error.as_deref())),
         ]
     }
@@ -168,6 +176,7 @@ impl Row for QueueRow {
             ("total_s", field(self.total_s)),
             ("status", self.status.into()),
             ("error", self.error.clone().unwrap_or_default()),
+            ("other_load", field(self.other_load)),
         ]
     }
 }

@@ -64,6 +64,7 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
     if threads == 0 && spec.io_threads > 0 && spec.duration.is_none() {
         crate::usage_bail!("with only I/O threads the run never ends by itself: give --duration");
     }
+    let note = note + &defaults_relied_on(&params, &scenario, calibrated);
     let started = Instant::now();
     let outcome = sim::simulate(&params, &scenario);
     let took = started.elapsed().as_secs_f64();
@@ -110,6 +111,58 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
     Ok((doc, outcome, scenario))
 }
 
+/// The parameters a scenario's answer rests on, beyond the countdown's own (fitted by
+/// `calibrate`).
+fn relied_on(s: &Scenario) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    match s.policy {
+        Policy::Old => fields.extend([
+            "old_release_cost_s",
+            "old_check_ticks",
+            "old_ticks_per_iteration",
+            "old_win_probability",
+        ]),
+        Policy::New if s.cpu_threads + s.io_threads > 1 => {
+            fields.push("jitter");
+            if s.cpu_threads + s.io_threads > 2 || s.io_threads > 0 {
+                fields.push("requester_wins");
+            }
+            if s.cores == 1 {
+                fields.push("single_core_slice_s");
+            }
+        }
+        _ => {}
+    }
+    if s.main_thread {
+        fields.push("thread_start_s");
+    }
+    if s.io_threads > 0 {
+        fields.extend(["io_request_cpu_s", "io_outside_s"]);
+    }
+    fields
+}
+
+/// A sentence naming the documented defaults among the fields the answer rests on, when a
+/// calibration is in use (without one, everything is a default and the note says so).
+fn defaults_relied_on(params: &Params, s: &Scenario, calibrated: bool) -> String {
+    if !calibrated {
+        return String::new();
+    }
+    let defaulted: Vec<&str> = relied_on(s)
+        .into_iter()
+        .filter(|f| params.source_of(f) == sim::FieldSource::Default)
+        .collect();
+    if defaulted.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " This answer also rests on documented defaults, fitted on the developers' machine, \
+             not here: {}.",
+            defaulted.join(", ")
+        )
+    }
+}
+
 /// What the prediction rests on: every event, a fast-forward with its bound, or a run the
 /// event limit cut short (then it is no prediction at all).
 fn how_complete(row: &SimRow) -> String {
@@ -145,6 +198,29 @@ mod tests {
             exact,
             ..Scenario::cpu_bound(8, 3_000_000_000, 0.001, 2)
         }
+    }
+
+    #[test]
+    fn a_calibrated_answer_names_the_defaults_it_rests_on() {
+        let mut p = Params::default();
+        p.mark(
+            &crate::sim::params::COUNTDOWN_FIELDS,
+            sim::FieldSource::Calibrated,
+        );
+        let old = Scenario {
+            policy: Policy::Old,
+            ..Scenario::cpu_bound(2, 1_000, 0.005, 2)
+        };
+        let text = defaults_relied_on(&p, &old, true);
+        assert!(text.contains("old_win_probability"), "{text}");
+        let one = Scenario::cpu_bound(1, 1_000, 0.005, 2);
+        assert_eq!(defaults_relied_on(&p, &one, true), "");
+        p.mark(&["jitter", "thread_start_s"], sim::FieldSource::Calibrated);
+        let two = Scenario::cpu_bound(2, 1_000, 0.005, 2);
+        assert_eq!(defaults_relied_on(&p, &two, true), "");
+        let four = Scenario::cpu_bound(4, 1_000, 0.005, 1);
+        let text = defaults_relied_on(&p, &four, true);
+        assert!(text.contains("requester_wins") && text.contains("single_core_slice_s"));
     }
 
     #[test]

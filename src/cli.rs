@@ -1,5 +1,7 @@
 //! The command line: clap definitions and the value checks that reject bad input up front.
-use crate::domain::{PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod};
+use crate::domain::{
+    PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, ScaleRuntime, StartMethod,
+};
 use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
 use crate::scenario::spec::{
@@ -36,6 +38,8 @@ pub enum Command {
     Share(ShareArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
+    /// Would threads, processes or subinterpreters speed up your own function? Measured
+    Scale(ScaleArgs),
     /// Who held the GIL when: exact hand-offs and a Beazley-style picture of a script or countdown
     Timeline(TimelineArgs),
     /// Predict a run with the discrete-event GIL model (--validate: against real runs)
@@ -173,6 +177,89 @@ impl CountdownArgs {
             cpus: self.cpus.clone(),
             timeout: self.timeout.timeout,
         }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScaleArgs {
+    /// The function to measure, FILE:FUNC (its module is imported as a user runs it: its
+    /// directory on sys.path, its `if __name__ == "__main__":` block not run)
+    #[arg(value_name = "FILE:FUNC", value_parser = scale_target)]
+    pub target: (PathBuf, String),
+    /// The inputs, a Python expression evaluated with the module's names (e.g. "range(100)")
+    #[arg(
+        long,
+        value_name = "EXPR",
+        conflicts_with = "inputs_from",
+        required_unless_present = "inputs_from"
+    )]
+    pub inputs: Option<String>,
+    /// The inputs from another module: FILE:NAME, an iterable or a function returning one
+    #[arg(long, value_name = "FILE:ITERABLE", value_parser = scale_inputs_from)]
+    pub inputs_from: Option<String>,
+    /// Worker counts for the parallel runtimes
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4", value_parser = worker_count)]
+    pub workers: Vec<usize>,
+    /// Runtimes to compare (serial is always run: it is the baseline)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "serial,threads,processes,subinterpreters"
+    )]
+    pub runtimes: Vec<ScaleRuntime>,
+    /// How worker processes start (spawn and forkserver import FUNC by name; fork inherits it)
+    #[arg(long, default_value = "fork")]
+    pub start_method: StartMethod,
+    /// Measured runs per row, in interleaved rounds
+    #[arg(long, default_value = "5", value_parser = repeat_count)]
+    pub repeat: usize,
+    /// Interpreters to run it under (names as `gilsim interpreters` lists them, or paths;
+    /// default: the build gilsim embeds)
+    #[arg(long, value_delimiter = ',')]
+    pub python: Vec<String>,
+    /// Also draw the speed-up by workers as an SVG chart
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+/// FILE:FUNC, with FILE an existing Python file and FUNC a Python name.
+fn scale_target(text: &str) -> Result<(PathBuf, String), String> {
+    let (file, func) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("the target takes FILE:FUNC, got '{text}'"))?;
+    python_name(func, "FUNC")?;
+    let path = PathBuf::from(file);
+    if !path.is_file() {
+        return Err(format!("{file}: no such file"));
+    }
+    Ok((path, func.to_string()))
+}
+
+/// FILE:NAME for --inputs-from.
+fn scale_inputs_from(text: &str) -> Result<String, String> {
+    let (file, name) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--inputs-from takes FILE:ITERABLE, got '{text}'"))?;
+    python_name(name, "ITERABLE")?;
+    if !std::path::Path::new(file).is_file() {
+        return Err(format!("{file}: no such file"));
+    }
+    Ok(text.to_string())
+}
+
+/// A Python identifier.
+fn python_name(name: &str, what: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{what} must be a Python name, got '{name}'"))
     }
 }
 

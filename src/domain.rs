@@ -81,6 +81,38 @@ impl StartMethod {
     }
 }
 
+/// How `scale` runs a function over its inputs.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum ScaleRuntime {
+    /// One call after another in one thread: the baseline
+    Serial,
+    /// A ThreadPoolExecutor of N threads
+    Threads,
+    /// N worker processes (--start-method)
+    Processes,
+    /// N subinterpreters with their own GIL (CPython 3.12+)
+    Subinterpreters,
+}
+
+impl ScaleRuntime {
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Who runs a sender/receiver pair.
 #[derive(
     Clone,

@@ -45,6 +45,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Queue(args)) => commands::queue::run(&args),
         Some(Command::Share(args)) => commands::share::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
+        Some(Command::Scale(args)) => commands::scale::run(&args),
         Some(Command::Timeline(args)) => commands::timeline::run(&args),
         Some(Command::Simulate(args)) => commands::simulate::run(&args),
         Some(Command::Calibrate(args)) => commands::calibrate::run(&args),

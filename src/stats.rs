@@ -1,4 +1,5 @@
-//! Summary statistics of repeated timings: robust centre and spread.
+//! Summary statistics of repeated timings: robust centre and spread, bootstrap intervals.
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -100,6 +101,52 @@ impl Summary {
             0.0
         }
     }
+}
+
+/// Bootstrap resamples per interval.
+const RESAMPLES: usize = 2000;
+
+/// The 95 % interval of `statistic` over `rounds` rounds; `statistic` gets the resampled
+/// round indices.
+pub fn bootstrap(rounds: usize, seed: u64, statistic: impl Fn(&[usize]) -> f64) -> (f64, f64) {
+    if rounds == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+    let mut idx = vec![0usize; rounds];
+    let mut values = Vec::with_capacity(RESAMPLES);
+    for _ in 0..RESAMPLES {
+        for i in idx.iter_mut() {
+            *i = rng.random_range(0..rounds);
+        }
+        values.push(statistic(&idx));
+    }
+    (percentile(&values, 2.5), percentile(&values, 97.5))
+}
+
+/// A ratio of two settings' wall times and the range its runs allow: the ratio of their
+/// fastest runs (noise on a shared machine only slows a run down), and its 95 % bootstrap
+/// interval over rounds (each round runs every setting once, in a shuffled order, so a round
+/// is resampled whole). No range with fewer than `MIN_RUNS_FOR_SPREAD` rounds.
+pub fn fastest_ratio(a: &Summary, b: &Summary) -> (Option<f64>, Option<[f64; 2]>) {
+    let point = Some(a.min / b.min).filter(|r| r.is_finite() && *r > 0.0);
+    let rounds = a.samples.len().min(b.samples.len());
+    let Some(p) = point else {
+        return (None, None);
+    };
+    if rounds < MIN_RUNS_FOR_SPREAD {
+        return (point, None);
+    }
+    let fastest = |values: &[f64], idx: &[usize]| {
+        idx.iter().map(|&i| values[i]).fold(f64::INFINITY, f64::min)
+    };
+    let (lo, hi) = bootstrap(rounds, 1, |idx| {
+        fastest(&a.samples, idx) / fastest(&b.samples, idx)
+    });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (point, None);
+    }
+    (point, Some([lo.min(p), hi.max(p)]))
 }
 
 #[cfg(test)]

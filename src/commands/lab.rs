@@ -104,7 +104,7 @@ fn list(format: Format) -> Result<i32> {
                   Python 2.7 the old GIL is not measured (the model's figure is shown for \
                   discussion, never graded) and its check is skipped; without a CPython 3.12+ \
                   the subinterpreter check is skipped."
-            .into(),
+            .to_string(),
     };
     print!("{}", render(&doc, format, false));
     Ok(0)

@@ -9,6 +9,7 @@ pub mod lab;
 pub mod pool;
 pub mod queue;
 pub mod run;
+pub mod scale;
 pub mod share;
 pub mod simulate;
 pub mod timeline;

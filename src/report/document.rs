@@ -5,13 +5,26 @@ use serde::Serialize;
 pub const SCHEMA: &str = "gilsim.v1";
 
 #[derive(Debug, Serialize)]
-pub struct Document<R> {
+pub struct Document<R, V = String> {
     pub schema: &'static str,
     pub command: String,
     pub params: serde_json::Value,
     pub host: Host,
     pub results: Vec<R>,
-    pub verdict: String,
+    /// The words computed from the measurement: a string, or an object that also names its
+    /// kind (`scale`).
+    pub verdict: V,
+}
+
+/// A verdict as the table and Markdown show it.
+pub trait VerdictText: Serialize {
+    fn text(&self) -> &str;
+}
+
+impl VerdictText for String {
+    fn text(&self) -> &str {
+        self
+    }
 }
 
 #[derive(Debug, Serialize)]

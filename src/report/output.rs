@@ -25,7 +25,10 @@ impl OutputSpec {
     }
 
     /// Prints the report on stdout and writes the file if asked.
-    pub fn emit<R: Row>(&self, doc: &Document<R>) -> Result<()> {
+    pub fn emit<R: Row, V: crate::report::document::VerdictText>(
+        &self,
+        doc: &Document<R, V>,
+    ) -> Result<()> {
         if let Some(path) = &self.path {
             let format = self
                 .format

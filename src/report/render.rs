@@ -2,6 +2,7 @@
 //!
 //! A row yields its table cells and its CSV fields as (name, value) lists; headers are taken
 //! from the same lists, so a header and its values cannot get out of step.
+use super::document::VerdictText;
 use super::Document;
 use serde::Serialize;
 use tabled::builder::Builder;
@@ -71,7 +72,7 @@ pub fn field<T: ToString>(value: Option<T>) -> String {
     value.map_or(String::new(), |v| v.to_string())
 }
 
-pub fn render<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
+pub fn render<R: Row, V: VerdictText>(doc: &Document<R, V>, format: Format, wide: bool) -> String {
     match format {
         Format::Json => {
             let mut text = serde_json::to_string_pretty(doc).expect("reports serialize");
@@ -87,7 +88,7 @@ pub fn render<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
                     doc.command,
                     doc.host.describe(),
                     table,
-                    doc.verdict
+                    doc.verdict.text()
                 )
             } else {
                 format!(
@@ -95,7 +96,7 @@ pub fn render<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
                     doc.command,
                     doc.host.describe(),
                     table,
-                    wrap(&doc.verdict, WIDTH)
+                    wrap(doc.verdict.text(), WIDTH)
                 )
             }
         }
@@ -126,7 +127,7 @@ fn laid_out<T: Clone>(row: &[(&'static str, T)], headers: &[&'static str], none:
         .collect()
 }
 
-fn csv<R: Row>(doc: &Document<R>) -> String {
+fn csv<R: Row, V>(doc: &Document<R, V>) -> String {
     let rows: Vec<Vec<(&'static str, String)>> = doc.results.iter().map(Row::fields).collect();
     let headers = columns(&rows);
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -141,7 +142,7 @@ fn csv<R: Row>(doc: &Document<R>) -> String {
     String::from_utf8(writer.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
 }
 
-fn table<R: Row>(doc: &Document<R>, format: Format, wide: bool) -> String {
+fn table<R: Row, V>(doc: &Document<R, V>, format: Format, wide: bool) -> String {
     let rows: Vec<Vec<(&'static str, String)>> = doc
         .results
         .iter()

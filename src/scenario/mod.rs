@@ -8,6 +8,7 @@ pub mod host;
 pub mod old_gil;
 pub mod pool;
 pub mod queue;
+pub mod scale;
 pub mod share;
 pub mod simulate;
 pub mod spec;

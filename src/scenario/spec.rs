@@ -116,3 +116,37 @@ pub struct CalibrateSpec {
     pub repeat: usize,
     pub timeout: f64,
 }
+
+/// Where `scale` gets its inputs.
+#[derive(Clone, Debug)]
+pub enum ScaleInputs {
+    /// A Python expression, evaluated with the function's module's names.
+    Expr(String),
+    /// `FILE:NAME`: an iterable (or a function returning one) in another module.
+    From(String),
+}
+
+/// A user's function called once per input, serially and on each runtime.
+#[derive(Clone, Debug)]
+pub struct ScaleSpec {
+    pub file: PathBuf,
+    pub func: String,
+    pub inputs: ScaleInputs,
+    pub workers: Vec<usize>,
+    pub runtimes: Vec<crate::domain::ScaleRuntime>,
+    pub start_method: crate::domain::StartMethod,
+    pub repeat: usize,
+    /// The interpreters, resolved (at least one: the embedded build's by default).
+    pub python: Vec<ScalePython>,
+    pub timeout: f64,
+}
+
+/// One interpreter `scale` runs the function under.
+#[derive(Clone, Debug)]
+pub struct ScalePython {
+    /// "3.12" for another interpreter, None for the embedded build's.
+    pub label: Option<String>,
+    pub path: String,
+    pub version: String,
+    pub subinterpreters: bool,
+}

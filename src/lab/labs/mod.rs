@@ -17,7 +17,7 @@ use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::countdown::CountdownRow;
 use crate::scenario::spec::CountdownSpec;
-use crate::stats::{Summary, MIN_RUNS_FOR_SPREAD};
+use crate::stats::Summary;
 
 pub fn all() -> Vec<Lab> {
     vec![
@@ -69,36 +69,10 @@ fn row(rows: &[CountdownRow], runtime: Runtime, workers: usize) -> Option<&Count
     })
 }
 
-/// `a / b` when both are there.
-fn ratio(a: Option<f64>, b: Option<f64>) -> Option<f64> {
-    a.zip(b)
-        .map(|(a, b)| a / b)
-        .filter(|r| r.is_finite() && *r > 0.0)
-}
-
-/// A ratio of two settings' wall times and the range its runs allow: the fastest runs' ratio
-/// (noise on a shared machine only slows a run down), and its 95 % bootstrap interval over
-/// rounds (each round runs every setting once, in a shuffled order, so a round is resampled
-/// whole). No range with fewer than 3 rounds.
+/// A ratio of two settings' wall times and the range its runs allow (see
+/// `stats::fastest_ratio`).
 pub(crate) fn paired_ratio(a: &Summary, b: &Summary) -> (Option<f64>, Option<[f64; 2]>) {
-    let point = ratio(Some(a.min), Some(b.min));
-    let rounds = a.samples.len().min(b.samples.len());
-    let Some(p) = point else {
-        return (None, None);
-    };
-    if rounds < MIN_RUNS_FOR_SPREAD {
-        return (point, None);
-    }
-    let fastest = |values: &[f64], idx: &[usize]| {
-        idx.iter().map(|&i| values[i]).fold(f64::INFINITY, f64::min)
-    };
-    let (lo, hi) = crate::scenario::validate::interval::bootstrap(rounds, 1, |idx| {
-        fastest(&a.samples, idx) / fastest(&b.samples, idx)
-    });
-    if !(lo.is_finite() && hi.is_finite()) {
-        return (point, None);
-    }
-    (point, Some([lo.min(p), hi.max(p)]))
+    crate::stats::fastest_ratio(a, b)
 }
 
 /// [`paired_ratio`] of two countdown rows' walls, when both were measured.

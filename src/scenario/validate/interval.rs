@@ -1,29 +1,8 @@
 //! 95 % confidence intervals by the bootstrap over rounds: rounds are resampled with
 //! replacement (the same rounds for every quantity of a resample, so paired figures stay
 //! paired) and the statistic recomputed; the interval is the 2.5th to 97.5th percentile.
-use crate::stats::{median, percentile};
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
-
-const RESAMPLES: usize = 2000;
-
-/// The 95 % interval of `statistic` over `rounds` rounds; `statistic` gets the resampled
-/// round indices.
-pub fn bootstrap(rounds: usize, seed: u64, statistic: impl Fn(&[usize]) -> f64) -> (f64, f64) {
-    if rounds == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mut rng = Pcg64Mcg::seed_from_u64(seed);
-    let mut idx = vec![0usize; rounds];
-    let mut values = Vec::with_capacity(RESAMPLES);
-    for _ in 0..RESAMPLES {
-        for i in idx.iter_mut() {
-            *i = rng.random_range(0..rounds);
-        }
-        values.push(statistic(&idx));
-    }
-    (percentile(&values, 2.5), percentile(&values, 97.5))
-}
+pub use crate::stats::bootstrap;
+use crate::stats::median;
 
 /// An interval's half-width as a share of `centre` (0.025 for ±2.5 %).
 pub fn relative_half_width(interval: (f64, f64), centre: f64) -> f64 {

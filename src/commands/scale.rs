@@ -1,0 +1,98 @@
+//! `gilsim scale FILE:FUNC`: resolve the interpreters, run, report; a failed row (changed
+//! results, a function that cannot be pickled) exits 1 after the report.
+use crate::cli::ScaleArgs;
+use crate::embed::interpreter::{CONFIGURED_PYTHON, CONFIGURED_VERSION};
+use crate::scenario::scale::{self, ScaleError, ScalePython};
+use crate::scenario::spec::{ScaleInputs, ScaleSpec};
+use anyhow::Result;
+
+/// A version at least `want` (major, minor).
+fn at_least(version: &str, want: (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= want
+}
+
+fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
+    if names.is_empty() {
+        return Ok(vec![ScalePython {
+            label: None,
+            path: CONFIGURED_PYTHON.into(),
+            version: CONFIGURED_VERSION.into(),
+            subinterpreters: at_least(CONFIGURED_VERSION, (3, 12)),
+        }]);
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let found = match crate::interpreters::resolve(name) {
+            Ok(i) => i,
+            Err(e) => crate::usage_bail!("--python {name}: {e}"),
+        };
+        if !at_least(&found.version, (3, 7)) {
+            crate::usage_bail!(
+                "--python {name}: scale needs Python 3.7 or later, this is {}",
+                found.version
+            );
+        }
+        out.push(ScalePython {
+            label: Some(found.name.clone()),
+            path: found.path.clone(),
+            version: found.version.clone(),
+            subinterpreters: found.subinterpreters_own_gil,
+        });
+    }
+    Ok(out)
+}
+
+pub fn run(args: &ScaleArgs) -> Result<i32> {
+    args.output.spec().check()?;
+    if let Some(plot) = &args.plot {
+        crate::report::output::check_writable(plot, "the chart")?;
+    }
+    let pythons = interpreters(&args.python)?;
+    let spec = ScaleSpec {
+        file: args.target.0.clone(),
+        func: args.target.1.clone(),
+        inputs: match (&args.inputs, &args.inputs_from) {
+            (Some(e), _) => ScaleInputs::Expr(e.clone()),
+            (None, Some(f)) => ScaleInputs::From(f.clone()),
+            (None, None) => crate::usage_bail!("give --inputs EXPR or --inputs-from FILE:ITERABLE"),
+        },
+        workers: args.workers.clone(),
+        runtimes: args.runtimes.clone(),
+        start_method: args.start_method,
+        repeat: args.repeat,
+        python: pythons,
+        timeout: args.timeout.timeout,
+    };
+    let doc = match scale::run(&spec) {
+        Ok(doc) => doc,
+        Err(e) => {
+            if let Some(ScaleError::Raised { traceback, .. }) = e.downcast_ref::<ScaleError>() {
+                eprint!("{traceback}");
+            }
+            return Err(e);
+        }
+    };
+    args.output.spec().emit(&doc)?;
+    if let Some(plot) = &args.plot {
+        let chart = scale::chart(&doc.results, plot);
+        crate::report::output::write_atomically(plot, &chart.svg)?;
+    }
+    let mut failed = false;
+    for r in doc.results.iter().filter(|r| r.status != "ok") {
+        failed = true;
+        eprintln!(
+            "gilsim: {} with {} worker{}: {}",
+            r.runtime.name(),
+            r.workers,
+            if r.workers == 1 { "" } else { "s" },
+            r.error
+                .as_deref()
+                .unwrap_or("failed")
+                .lines()
+                .next()
+                .unwrap_or_default()
+        );
+    }
+    Ok(i32::from(failed))
+}

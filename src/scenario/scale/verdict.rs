@@ -1,0 +1,264 @@
+//! The `scale` verdict, computed from the measurement: what limits this function, in one of a
+//! few kinds, with the figures and their ranges; "undetermined" when the ranges cannot decide.
+use super::{Answer, ScalePython, ScaleRow};
+use crate::domain::ScaleRuntime;
+use crate::report::units::seconds;
+use crate::scenario::spec::ScaleSpec;
+use serde::Serialize;
+
+/// A speed-up whose whole range is above this counts as a real gain.
+const GAIN: f64 = 1.2;
+/// The serial run kept a CPU busy less than this share of its time: it mostly waits.
+const WAITING: f64 = 0.5;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleVerdict {
+    /// `gil-bound`, `releases-gil`, `overhead-dominates`, `io-bound` or `undetermined`.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+impl crate::report::document::VerdictText for ScaleVerdict {
+    fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The best row of a runtime for one interpreter: the highest speed-up measured.
+fn best<'a>(
+    rows: &'a [ScaleRow],
+    python: &Option<String>,
+    runtime: ScaleRuntime,
+) -> Option<&'a ScaleRow> {
+    rows.iter()
+        .filter(|r| r.runtime == runtime && &r.python == python && r.speedup.is_some())
+        .max_by(|a, b| {
+            a.speedup
+                .unwrap_or(0.0)
+                .total_cmp(&b.speedup.unwrap_or(0.0))
+        })
+}
+
+/// A speed-up with two decimals, or two significant figures below ×0.1.
+fn factor(v: f64) -> String {
+    if v >= 0.1 {
+        format!("×{v:.2}")
+    } else {
+        let digits = (1 - v.abs().log10().floor() as i32).clamp(2, 12) as usize;
+        format!("×{v:.digits$}")
+    }
+}
+
+fn times(r: &ScaleRow) -> String {
+    match (r.speedup, r.speedup_interval) {
+        (Some(s), Some([lo, hi])) => format!("{} ({} – {})", factor(s), factor(lo), factor(hi)),
+        (Some(s), None) => format!("{} (no range: fewer than 3 runs)", factor(s)),
+        _ => "unavailable".into(),
+    }
+}
+
+/// "2 processes", "1 process".
+fn count(n: usize, runtime: ScaleRuntime) -> String {
+    let name = match (runtime, n) {
+        (ScaleRuntime::Threads, 1) => "thread",
+        (ScaleRuntime::Processes, 1) => "process",
+        (ScaleRuntime::Subinterpreters, 1) => "subinterpreter",
+        (r, _) => r.name(),
+    };
+    format!("{n} {name}")
+}
+
+/// A short duration down to nanoseconds.
+fn duration(s: f64) -> String {
+    if s < 1e-6 {
+        format!("{:.0} ns", s * 1e9)
+    } else {
+        seconds(s)
+    }
+}
+
+fn low(r: Option<&ScaleRow>) -> f64 {
+    r.and_then(|r| r.speedup_interval).map_or(0.0, |[lo, _]| lo)
+}
+
+fn high(r: Option<&ScaleRow>) -> f64 {
+    r.and_then(|r| r.speedup_interval)
+        .map_or(f64::INFINITY, |[_, hi]| hi)
+}
+
+/// One interpreter's verdict.
+fn one(
+    rows: &[ScaleRow],
+    reference: &Answer,
+    python: &ScalePython,
+    cpus: usize,
+    spec: &ScaleSpec,
+) -> ScaleVerdict {
+    let who = &python.label;
+    let serial = rows
+        .iter()
+        .find(|r| r.runtime == ScaleRuntime::Serial && &r.python == who);
+    let threads = best(rows, who, ScaleRuntime::Threads);
+    let processes = best(rows, who, ScaleRuntime::Processes);
+    let subinterpreters = best(rows, who, ScaleRuntime::Subinterpreters);
+    let n = reference.inputs.unwrap_or(0);
+    let serial_wall = serial.and_then(|r| r.wall_s.as_ref()).map(|w| w.min);
+    let busy = serial.and_then(|r| r.cpu_per_wall);
+    let figures = {
+        let mut parts = Vec::new();
+        for row in [threads, processes, subinterpreters].into_iter().flatten() {
+            parts.push(format!(
+                "{} {}",
+                count(row.workers, row.runtime),
+                times(row)
+            ));
+        }
+        parts.join(", ")
+    };
+    let prefix = who
+        .as_ref()
+        .map_or(String::new(), |l| format!("Python {l}: "));
+    if let (Some(b), Some(_)) = (busy, serial_wall) {
+        if b < WAITING {
+            return ScaleVerdict {
+                kind: "io-bound",
+                text: format!(
+                    "{prefix}I/O-bound: the serial run kept a CPU busy {:.0} % of its time, so \
+                     the calls mostly wait (sleep, network, disk) rather than compute, and the \
+                     GIL is free while they wait: {figures}. Threads are the cheap way to overlap \
+                     the waits.",
+                    b * 100.0
+                ),
+            };
+        }
+    }
+    if cpus < 2 {
+        return ScaleVerdict {
+            kind: "undetermined",
+            text: format!(
+                "{prefix}On 1 CPU no runtime can run two calls at once, so processes cannot help \
+                 here (nor subinterpreters, nor threads with C code that releases the GIL): \
+                 {figures}. Measure on a machine with 2 or more CPUs to see what they would gain."
+            ),
+        };
+    }
+    let per_item = serial_wall.map(|w| w / n.max(1) as f64);
+    if low(threads) > GAIN {
+        let t = threads.expect("threads measured");
+        return ScaleVerdict {
+            kind: "releases-gil",
+            text: format!(
+                "{prefix}Releases the GIL: {} ran {} as fast as the serial run, with \
+                 CPU/wall {} and {} GIL hand-offs: the work runs outside the GIL (C code such as \
+                 hashlib, zlib or numpy), so threads scale without the cost of processes. All: \
+                 {figures}.",
+                count(t.workers, t.runtime),
+                times(t),
+                t.cpu_per_wall
+                    .map_or("unavailable".into(), |c| format!("{c:.2}")),
+                t.gil
+                    .as_ref()
+                    .and_then(|g| g.switches)
+                    .map_or("unavailable".into(), |s| format!("{s:.0}"))
+            ),
+        };
+    }
+    let parallel = [processes, subinterpreters]
+        .into_iter()
+        .flatten()
+        .max_by(|a, b| low(Some(a)).total_cmp(&low(Some(b))));
+    if low(parallel) > GAIN && high(threads) < GAIN {
+        let p = parallel.expect("measured");
+        return ScaleVerdict {
+            kind: "gil-bound",
+            text: format!(
+                "{prefix}GIL-bound: threads gained nothing ({}) while {} ran {} as fast: the \
+                 calls run Python bytecode, which one GIL lets one thread run at a time. Use \
+                 processes (or subinterpreters on 3.12+). All: {figures}.",
+                threads.map_or("not measured".into(), times),
+                count(p.workers, p.runtime),
+                times(p)
+            ),
+        };
+    }
+    if let Some(p) = processes.filter(|p| high(Some(p)) < 1.0) {
+        let startup = p.startup_s.unwrap_or(0.0);
+        let pickle_per_item = reference
+            .pickle_s
+            .map(|s| s / n.max(1) as f64)
+            .unwrap_or(0.0);
+        let mut text = format!(
+            "{prefix}Process start-up and pickling dominate: {} ran {} of the serial \
+             run's speed; per item the work takes {}, against {} to start the workers and {} \
+             per item to pickle its input and result.",
+            count(p.workers, p.runtime),
+            times(p),
+            per_item.map_or("unavailable".into(), duration),
+            duration(startup),
+            duration(pickle_per_item)
+        );
+        // Processes pay once n items' saved work exceeds start-up and pickling:
+        // n · t · (1 − 1/w) > start-up + n · pickling.
+        if let Some(t) = per_item {
+            let saved = t * (1.0 - 1.0 / p.workers as f64) - pickle_per_item;
+            if saved > 0.0 {
+                text += &format!(
+                    " With items like these, {} would start to pay from about {} items.",
+                    count(p.workers.max(2), p.runtime),
+                    crate::lab::report::number((startup / saved).ceil())
+                );
+            } else {
+                text += " Pickling an item costs more than the work it would share, so processes \
+                         cannot pay at any input size: make each call do more.";
+            }
+        }
+        text += &format!(" All: {figures}.");
+        return ScaleVerdict {
+            kind: "overhead-dominates",
+            text,
+        };
+    }
+    ScaleVerdict {
+        kind: "undetermined",
+        text: format!(
+            "{prefix}Undetermined: {figures}. No runtime's range lies clearly above ×{GAIN} or \
+             below ×1; run with a higher --repeat (now {}) or more inputs.",
+            spec.repeat
+        ),
+    }
+}
+
+pub fn write(
+    rows: &[ScaleRow],
+    reference: &[Answer],
+    pythons: &[ScalePython],
+    cpus: usize,
+    spec: &ScaleSpec,
+) -> ScaleVerdict {
+    let mut verdicts: Vec<ScaleVerdict> = pythons
+        .iter()
+        .zip(reference)
+        .map(|(p, r)| one(rows, r, p, cpus, spec))
+        .collect();
+    let errors: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            r.error.as_ref().map(|e| {
+                format!(
+                    "{} ×{}: {}",
+                    r.runtime.name(),
+                    r.workers,
+                    e.lines().next().unwrap_or_default()
+                )
+            })
+        })
+        .collect();
+    let mut first = verdicts.remove(0);
+    for v in verdicts {
+        first.text += &format!("\n{}", v.text);
+    }
+    if !errors.is_empty() {
+        first.text += &format!("\nFailed: {}.", errors.join("; "));
+    }
+    first
+}

@@ -30,12 +30,25 @@ fn each_example_gets_its_verdict_on_two_cpus() {
         ),
         ("waiting.py:fetch", "range(16)", "io-bound"),
     ] {
-        let out = scale(
-            &example(target),
-            inputs,
-            &["--workers", "1,2", "--runtimes", "serial,threads,processes"],
-        );
-        let doc = json(&out);
+        // A noisy machine may leave a run undetermined (a slow round widens the ranges); it
+        // gets up to three tries, and may never reach another kind.
+        let mut doc = Value::Null;
+        for _ in 0..3 {
+            doc = json(&scale(
+                &example(target),
+                inputs,
+                &["--workers", "1,2", "--runtimes", "serial,threads,processes"],
+            ));
+            let got = doc["verdict"]["kind"].as_str().unwrap().to_string();
+            assert!(
+                got == kind || got == "undetermined",
+                "{target}: {kind} expected: {}",
+                doc["verdict"]
+            );
+            if got == kind {
+                break;
+            }
+        }
         assert_eq!(doc["verdict"]["kind"], kind, "{target}: {}", doc["verdict"]);
         for r in doc["results"].as_array().unwrap() {
             assert_eq!(r["status"], "ok", "{target}: {r}");

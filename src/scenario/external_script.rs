@@ -42,6 +42,29 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 pub struct ExternalScript {
     pub outcome: ScriptOutcome,
     pub gil_note: Option<String>,
+    /// With sampling: who held the GIL, over the run's samples.
+    pub held: Option<Held>,
+}
+
+/// The GIL's holders as samples from outside saw them.
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    pub samples: u64,
+    /// Share of the samples with the GIL held.
+    pub fraction: f64,
+    /// Each holder's share of the samples, largest first.
+    pub by_thread: Vec<f64>,
+}
+
+/// `run`, also sampling who holds the GIL at `rate_hz` from outside while the script runs.
+pub fn run_sampled(
+    python: &str,
+    script: &str,
+    args: &[String],
+    timeout: Option<Duration>,
+    rate_hz: u32,
+) -> Result<ExternalScript> {
+    run_with(python, script, args, timeout, Some(rate_hz))
 }
 
 pub fn run(
@@ -49,6 +72,16 @@ pub fn run(
     script: &str,
     args: &[String],
     timeout: Option<Duration>,
+) -> Result<ExternalScript> {
+    run_with(python, script, args, timeout, None)
+}
+
+fn run_with(
+    python: &str,
+    script: &str,
+    args: &[String],
+    timeout: Option<Duration>,
+    sample_hz: Option<u32>,
 ) -> Result<ExternalScript> {
     let (mine, theirs) = UnixStream::pair().context("creating the handshake socket")?;
     let fd = theirs.as_raw_fd();
@@ -105,10 +138,27 @@ pub fn run(
         let gil = OutsideGil::attach(pid, None);
         let before = gil.as_ref().ok().and_then(|g| g.read().ok());
         let poller = tasks::Poller::start(pid);
+        let sampler = sample_hz.and_then(|hz| {
+            OutsideGil::attach(pid, None)
+                .ok()
+                .map(|g| crate::scenario::watch::sampler::Sampler::start(g, hz))
+        });
         let go = Instant::now();
         sync.send(b'g');
         let done = sync.expect(b'd')?;
         let wall = go.elapsed().as_secs_f64();
+        let held = sampler.map(|s| {
+            let tally = s.take();
+            s.stop();
+            let n = tally.samples.max(1) as f64;
+            let mut by_thread: Vec<f64> = tally.by_holder.values().map(|&k| k as f64 / n).collect();
+            by_thread.sort_by(|a, b| b.total_cmp(a));
+            Held {
+                samples: tally.samples,
+                fraction: tally.held as f64 / n,
+                by_thread,
+            }
+        });
         let after = gil.as_ref().ok().and_then(|g| g.read().ok());
         sync.send(b'k');
         let threads = poller.stop().len();
@@ -123,6 +173,7 @@ pub fn run(
             switches,
             note,
             threads,
+            held,
         }))
     })();
     let result = match run {
@@ -148,6 +199,7 @@ pub fn run(
         switches: None,
         note: Some("the interpreter ended before the script started".into()),
         threads: 0,
+        held: None,
     });
     Ok(ExternalScript {
         outcome: ScriptOutcome {
@@ -158,6 +210,7 @@ pub fn run(
             gil_switches: measured.switches,
         },
         gil_note: measured.note,
+        held: measured.held,
     })
 }
 
@@ -167,6 +220,7 @@ struct Handshaken {
     switches: Option<u64>,
     note: Option<String>,
     threads: usize,
+    held: Option<Held>,
 }
 
 /// The parent's end of the handshake socket, and the run's deadline (instant, seconds).

@@ -12,6 +12,7 @@ pub use verdict::ScaleVerdict;
 use crate::domain::ScaleRuntime;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::scenario::external_script;
 pub use crate::scenario::spec::ScalePython;
 use crate::scenario::spec::{ScaleInputs, ScaleSpec};
 use anyhow::{Context, Result};
@@ -51,7 +52,12 @@ pub struct Trial {
     pub answer: Answer,
     pub switches: Option<u64>,
     pub gil_note: Option<String>,
+    /// Threads trials: who held the GIL, sampled from outside.
+    pub held: Option<crate::scenario::external_script::Held>,
 }
+
+/// How often a threads trial's GIL is sampled from outside.
+const SAMPLE_HZ: u32 = 1000;
 
 /// One row's setting.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,16 +120,20 @@ fn run_trial(
         answer_path.display().to_string(),
     ];
     let timeout = Duration::from_secs_f64(spec.timeout);
-    let ran =
-        crate::scenario::external_script::run(&python.path, &scratch.main(), &args, Some(timeout))
-            .with_context(|| {
-                format!(
-                    "{} with {} worker{}",
-                    setting.runtime.name(),
-                    setting.workers,
-                    if setting.workers == 1 { "" } else { "s" }
-                )
-            })?;
+    let script = scratch.main();
+    let ran = if setting.runtime == ScaleRuntime::Threads {
+        external_script::run_sampled(&python.path, &script, &args, Some(timeout), SAMPLE_HZ)
+    } else {
+        external_script::run(&python.path, &script, &args, Some(timeout))
+    }
+    .with_context(|| {
+        format!(
+            "{} with {} worker{}",
+            setting.runtime.name(),
+            setting.workers,
+            if setting.workers == 1 { "" } else { "s" }
+        )
+    })?;
     let answer: Answer = match std::fs::read_to_string(&answer_path) {
         Ok(text) => serde_json::from_str(&text).context("reading the trial's answer")?,
         Err(_) => Answer {
@@ -138,6 +148,7 @@ fn run_trial(
         answer,
         switches: ran.outcome.gil_switches,
         gil_note: ran.gil_note,
+        held: ran.held,
     })
 }
 

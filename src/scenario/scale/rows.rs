@@ -16,6 +16,11 @@ pub struct ScaleGil {
     pub switches_per_s: Option<f64>,
     /// How the count was read: `outside` (the process's memory), or why it is missing.
     pub source: String,
+    /// Share of the trial's samples with the GIL held (median over runs), sampled from outside
+    /// over the whole trial process.
+    pub held_fraction: Option<f64>,
+    /// Each thread's share of the samples holding it, largest first (medians over runs).
+    pub held_by_thread: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -73,7 +78,15 @@ pub fn build(
             let cpu_per_wall = med(&|t| Some(t.answer.cpu_s? / t.answer.wall_s?));
             let gil = (s.runtime == ScaleRuntime::Threads && failed[k].is_none()).then(|| {
                 let switches = med(&|t| t.switches.map(|n| n as f64));
+                let held: Vec<&crate::scenario::external_script::Held> =
+                    trials[k].iter().filter_map(|t| t.held.as_ref()).collect();
+                let threads = held.iter().map(|h| h.by_thread.len()).min().unwrap_or(0);
                 ScaleGil {
+                    held_fraction: (!held.is_empty())
+                        .then(|| median(&held.iter().map(|h| h.fraction).collect::<Vec<_>>())),
+                    held_by_thread: (0..threads)
+                        .map(|i| median(&held.iter().map(|h| h.by_thread[i]).collect::<Vec<_>>()))
+                        .collect(),
                     switches,
                     switches_per_s: med(&|t| Some(t.switches? as f64 / t.answer.wall_s?)),
                     source: match (&switches, trials[k].iter().find_map(|t| t.gil_note.clone())) {
@@ -126,19 +139,41 @@ impl Row for ScaleRow {
             Cell::new(
                 "range",
                 self.speedup_interval
-                    .map_or("–".into(), |[lo, hi]| format!("×{lo:.2} – ×{hi:.2}")),
+                    .map_or("–".into(), |[lo, hi]| format!("×{lo:.2}–{hi:.2}")),
             ),
             Cell::new(
                 "CPU/wall",
                 self.cpu_per_wall.map_or("–".into(), |c| format!("{c:.2}")),
             ),
-            Cell::new("start-up", opt_seconds(self.startup_s)),
+            Cell::wide("start-up", opt_seconds(self.startup_s)),
             Cell::new(
                 "hand-offs",
                 self.gil
                     .as_ref()
                     .and_then(|g| g.switches)
                     .map_or("–".into(), |n| thousands(n.round() as u64)),
+            ),
+            Cell::new(
+                "GIL held",
+                self.gil
+                    .as_ref()
+                    .and_then(|g| g.held_fraction)
+                    .map_or("–".into(), |h| format!("{:.0} %", h * 100.0)),
+            ),
+            Cell::wide(
+                "held per thread",
+                self.gil.as_ref().map_or("–".into(), |g| {
+                    if g.held_by_thread.is_empty() {
+                        "–".into()
+                    } else {
+                        g.held_by_thread
+                            .iter()
+                            .map(|h| format!("{:.0}", h * 100.0))
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                            + " %"
+                    }
+                }),
             ),
             Cell::wide(
                 "wall median",
@@ -167,6 +202,10 @@ impl Row for ScaleRow {
             (
                 "gil_switches",
                 field(self.gil.as_ref().and_then(|g| g.switches)),
+            ),
+            (
+                "gil_held_fraction",
+                field(self.gil.as_ref().and_then(|g| g.held_fraction)),
             ),
             ("status", self.status.into()),
             ("error", self.error.clone().unwrap_or_default()),

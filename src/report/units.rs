@@ -47,6 +47,42 @@ pub fn load_cell(load: Option<f64>, steal: Option<f64>) -> String {
     }
 }
 
+/// A number as a report shows it: three significant figures, no exponent for everyday sizes,
+/// any finite value (and "unavailable" for the others) without an integer cast.
+pub fn number(v: f64) -> String {
+    let a = v.abs();
+    if !v.is_finite() {
+        "unavailable".into()
+    } else if a == 0.0 {
+        "0".into()
+    } else if a >= 1e9 {
+        format!("{v:.2e}")
+    } else if a >= 1000.0 {
+        // Whole digits grouped by thousands.
+        let digits = format!("{a:.0}");
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if v < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        }
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 0.01 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.2e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

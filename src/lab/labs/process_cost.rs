@@ -269,15 +269,20 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         &series,
     ));
     let pays = |sm: &str| {
-        m.value(&format!("{sm}_pays_from_work"))
-            .map_or("at none of the sizes measured".into(), |w| {
-                format!("from {} iterations per task", crate::lab::report::number(w))
-            })
+        m.value(&format!("{sm}_pays_from_work")).map_or(
+            "at none of the sizes measured".into(),
+            |w| {
+                format!(
+                    "from {} iterations per task",
+                    crate::report::units::number(w)
+                )
+            },
+        )
     };
     let thread_vs_process = match (thread, spawn.into_iter().chain(fork).reduce(f64::min)) {
         (Some(t), Some(p)) if p > t => format!(
             "Starting a pool cost {} times as long as starting a thread",
-            crate::lab::report::number(p / t)
+            crate::report::units::number(p / t)
         ),
         (Some(_), Some(_)) => "Starting a pool cost no more than starting a thread here".into(),
         _ => "The thread's and the pool's start-up cannot be compared (one is unavailable)".into(),

@@ -55,8 +55,9 @@ pub fn write(rows: &[ConvoyRow], note: &str) -> String {
             let factor = r.predicted_requests_per_s? / r.requests_per_s.filter(|m| *m > 0.0)?;
             (factor.max(1.0 / factor) > MODEL_MISS).then(|| {
                 format!(
-                    "{} (model ×{factor:.1} the measured rate)",
-                    super::cell_name(r.cpu_threads, r.switch_interval_s)
+                    "{} (model ×{} the measured rate)",
+                    super::cell_name(r.cpu_threads, r.switch_interval_s),
+                    crate::report::units::number(factor)
                 )
             })
         })

@@ -212,7 +212,7 @@ fn one(
                 text += &format!(
                     " With items like these, {} would start to pay from about {} items.",
                     count(p.workers.max(2), p.runtime),
-                    crate::lab::report::number((startup / saved).ceil())
+                    crate::report::units::number((startup / saved).ceil())
                 );
             } else {
                 text += " Pickling an item costs more than the work it would share, so processes \

@@ -109,12 +109,19 @@ struct Submission {
 }
 
 impl Submission {
-    /// What makes two submissions the same: machine, lab and every measured value.
+    /// What makes two submissions the same result handed in twice: machine, lab, every
+    /// measured value and every prediction (two students on one machine can measure the same
+    /// exact figures, but predict differently).
     fn identity(&self) -> String {
         let mut values: Vec<String> = self
             .measured
             .iter()
             .map(|q| format!("{}={:?}", q.name, q.value.map(f64::to_bits)))
+            .chain(
+                self.predicted
+                    .iter()
+                    .map(|(name, v)| format!("predicted {name}={}", v.to_bits())),
+            )
             .collect();
         values.sort();
         format!(

@@ -307,12 +307,22 @@ fn old_gil_model_against_a_real_python_2_7() {
             > at(1, cpus)["measured_wall_s"].as_f64().unwrap()
     );
     if cpus > 1 {
-        // On one CPU as well; the verdict compares the two.
-        assert!(at(2, 1)["slowdown"].as_f64().is_some());
+        // Beazley's direction, measured: 2 threads take clearly longer on 2 CPUs than on 1
+        // (×1.58 on the developers' machine); the verdict compares the two.
+        let on = |c: usize| at(2, c)["measured_wall_s"].as_f64().unwrap();
+        assert!(
+            on(cpus) > 1.2 * on(1),
+            "2 CPUs {} s, 1 CPU {} s",
+            on(cpus),
+            on(1)
+        );
         assert!(doc["verdict"]
             .as_str()
             .unwrap()
             .contains("Beazley's direction"));
+    } else {
+        // One CPU: no second-core rows to compare.
+        assert!(rows.iter().all(|r| r["cpus"] == 1), "{doc}");
     }
 }
 

@@ -89,9 +89,24 @@ fn stop(mut child: Child) {
 fn check_python(version: &str, python: &str) {
     let _one_at_a_time = serial();
     // Two CPU-bound threads: one hand-off per 5 ms switch interval plus the hand-off itself.
-    let child = start(python, TWO_THREADS);
-    let (lines, summary) = watch(&child, "2");
-    stop(child);
+    // A host that stalls a holder's vCPU (no steal shows in the guest) only lowers the rate,
+    // so a run below the band gets up to two more tries; none may land above it.
+    let expected = 1.0 / 0.005_15;
+    let mut tries = Vec::new();
+    let (lines, summary) = loop {
+        let child = start(python, TWO_THREADS);
+        let (lines, summary) = watch(&child, "2");
+        stop(child);
+        let rate = summary["switches_per_s"].as_f64().unwrap();
+        assert!(
+            rate / expected - 1.0 <= 0.25,
+            "{version}: {rate:.0} hand-offs/s, above ~{expected:.0}: {summary}"
+        );
+        tries.push(rate.round());
+        if rate / expected - 1.0 >= -0.25 || tries.len() == 3 {
+            break (lines, summary);
+        }
+    };
     assert!(lines.len() >= 2, "{lines:?}");
     for line in &lines {
         for field in [
@@ -105,10 +120,9 @@ fn check_python(version: &str, python: &str) {
         }
     }
     let rate = summary["switches_per_s"].as_f64().unwrap();
-    let expected = 1.0 / 0.005_15;
     assert!(
         (rate / expected - 1.0).abs() <= 0.25,
-        "{version}: {rate:.0} hand-offs/s, expected ~{expected:.0}: {summary}"
+        "{version}: {rate:.0} hand-offs/s, expected ~{expected:.0} (tries: {tries:?}): {summary}"
     );
     let holders: Vec<&Value> = summary["threads"]
         .as_array()

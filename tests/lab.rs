@@ -676,3 +676,53 @@ fn on_one_cpu_the_two_cpu_physics_is_skipped_and_nothing_crashes() {
         }
     }
 }
+
+/// A result written by an older gilsim (`gilsim.v1` without provenance, ranges or grades) is
+/// read, its figures pooled as measured.
+#[test]
+fn an_older_results_file_is_read() {
+    let root = tempfile::tempdir().unwrap();
+    let mut old: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/labs/example-one-vs-two/results.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for m in old["measurements"].as_array_mut().unwrap() {
+        for key in ["provenance", "source", "interval"] {
+            m.as_object_mut().unwrap().remove(key);
+        }
+    }
+    for p in old["predictions"].as_array_mut().unwrap() {
+        for key in ["grade", "interval", "provenance", "model", "note"] {
+            p.as_object_mut().unwrap().remove(key);
+        }
+    }
+    for c in old["checks"].as_array_mut().unwrap() {
+        c.as_object_mut().unwrap().remove("provenance");
+    }
+    std::fs::write(root.path().join("old.json"), old.to_string()).unwrap();
+    let out_dir = root.path().join("summary");
+    let out = run(&[
+        "lab",
+        "collect",
+        root.path().to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["labs"][0]["results"], 1, "{summary}");
+    assert_eq!(
+        summary["labs"][0]["quantities"].as_array().unwrap().len(),
+        old["measurements"].as_array().unwrap().len(),
+        "{summary}"
+    );
+    // Without a range, a timing prediction is undetermined, never graded as a point.
+    let p = &summary["labs"][0]["predictions"][0];
+    assert_eq!(p["recorded"], 1, "{summary}");
+    assert_eq!(p["undetermined"], 1, "{summary}");
+}

@@ -111,6 +111,11 @@ impl ScaleRuntime {
     pub fn name(self) -> &'static str {
         self.into()
     }
+
+    /// Whether the runtime runs calls on workers of its own (everything but serial).
+    pub fn is_parallel(self) -> bool {
+        self != ScaleRuntime::Serial
+    }
 }
 
 /// Who runs a sender/receiver pair.

@@ -154,6 +154,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_fastest_ratio_has_a_bootstrap_range_and_needs_three_rounds() {
+        let a = Summary::of(&[2.0, 2.2, 2.1]);
+        let b = Summary::of(&[1.0, 1.0, 1.4]);
+        let (point, range) = fastest_ratio(&a, &b);
+        assert_eq!(point, Some(2.0));
+        // The seeded bootstrap's 2.5th and 97.5th percentiles: 2.1 / 1.4 and 2.2 / 1.0.
+        let [lo, hi] = range.unwrap();
+        assert!(
+            (lo - 1.5).abs() < 1e-9 && (hi - 2.2).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        let (_, none) = fastest_ratio(&Summary::of(&[2.0, 2.1]), &Summary::of(&[1.0, 1.1]));
+        assert_eq!(none, None);
+    }
+
+    #[test]
     fn summary_of_known_values() {
         let s = Summary::of(&[1.0, 2.0, 3.0, 4.0, 100.0]);
         assert_eq!(s.median, 3.0);

@@ -126,20 +126,23 @@ fn a_function_that_cannot_be_pickled_gets_the_reason_and_the_way_that_works() {
     let _one_at_a_time = serial();
     let s = script("lambdas.py", "double = lambda x: 2 * x\n");
     let target = format!("{}:double", s.path_str());
-    let out = scale(
-        &target,
-        "range(10)",
-        &[
-            "--workers",
-            "2",
-            "--repeat",
-            "3",
-            "--runtimes",
-            "serial,processes",
-            "--start-method",
-            "spawn",
-        ],
-    );
+    let on_processes = |method: &str| {
+        scale(
+            &target,
+            "range(10)",
+            &[
+                "--workers",
+                "2",
+                "--repeat",
+                "3",
+                "--runtimes",
+                "serial,processes",
+                "--start-method",
+                method,
+            ],
+        )
+    };
+    let out = on_processes("spawn");
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     let line = err
@@ -148,19 +151,7 @@ fn a_function_that_cannot_be_pickled_gets_the_reason_and_the_way_that_works() {
         .unwrap_or_else(|| panic!("no reason given: {err}"));
     assert!(line.contains("--start-method fork"), "{line}");
     // Under fork the same function works.
-    let out = scale(
-        &target,
-        "range(10)",
-        &[
-            "--workers",
-            "2",
-            "--repeat",
-            "3",
-            "--runtimes",
-            "serial,processes",
-        ],
-    );
-    let doc = json(&out);
+    let doc = json(&on_processes("fork"));
     assert!(doc["results"]
         .as_array()
         .unwrap()

@@ -289,7 +289,8 @@ def main():
     answer["cpu_s"] = cpu_s() - cpu0
     answer["startup_s"] = startup
     if runtime == "serial":
-        # What sending every input and result between processes costs, measured here once.
+        # What sending every input and result between processes costs, timed once, on the
+        # serial run's own data.
         t = time.perf_counter()
         blob_in = pickle.dumps(inputs)
         blob_out = pickle.dumps(results)

@@ -2,15 +2,10 @@
 //! results, a function that cannot be pickled) exits 1 after the report.
 use crate::cli::ScaleArgs;
 use crate::embed::interpreter::{CONFIGURED_PYTHON, CONFIGURED_VERSION};
+use crate::interpreters::version_at_least;
 use crate::scenario::scale::{self, ScaleError, ScalePython};
 use crate::scenario::spec::{ScaleInputs, ScaleSpec};
 use anyhow::Result;
-
-/// A version at least `want` (major, minor).
-fn at_least(version: &str, want: (u32, u32)) -> bool {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= want
-}
 
 fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
     if names.is_empty() {
@@ -18,7 +13,7 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
             label: None,
             path: CONFIGURED_PYTHON.into(),
             version: CONFIGURED_VERSION.into(),
-            subinterpreters: at_least(CONFIGURED_VERSION, (3, 12)),
+            subinterpreters: version_at_least(CONFIGURED_VERSION, (3, 12)),
         }]);
     }
     let mut out = Vec::new();
@@ -27,7 +22,7 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
             Ok(i) => i,
             Err(e) => crate::usage_bail!("--python {name}: {e}"),
         };
-        if !at_least(&found.version, (3, 7)) {
+        if !version_at_least(&found.version, (3, 7)) {
             crate::usage_bail!(
                 "--python {name}: scale needs Python 3.7 or later, this is {}",
                 found.version

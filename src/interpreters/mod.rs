@@ -5,3 +5,15 @@ pub mod probe;
 
 pub use discover::{discover, resolve};
 pub use probe::{GilKind, Interpreter};
+
+/// "3.12.1" ≥ (3, 12).
+pub fn version_at_least(version: &str, want: (u32, u32)) -> bool {
+    let mut parts = version.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= want
+}

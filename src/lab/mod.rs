@@ -75,10 +75,6 @@ impl Tolerance {
         }
     }
 
-    pub fn allows(self, predicted: f64, measured: f64) -> bool {
-        (predicted - measured).abs() <= self.width(measured) + 1e-12
-    }
-
     /// Grades a prediction against a measurement and the range its runs allow. A range wider
     /// than the tolerance cannot decide; otherwise the prediction is consistent when it lies
     /// within the tolerance of some value in the range. `interval` None: an exact figure.

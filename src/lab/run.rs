@@ -294,10 +294,25 @@ mod tests {
 
     #[test]
     fn tolerances_grade_both_ways() {
-        assert!(Tolerance::Absolute(0.15).allows(1.1, 1.0));
-        assert!(!Tolerance::Absolute(0.15).allows(1.2, 1.0));
-        assert!(Tolerance::Relative(0.25).allows(120.0, 100.0));
-        assert!(!Tolerance::Relative(0.25).allows(50.0, 100.0));
-        assert!(Tolerance::Absolute(0.0).allows(0.0, 0.0));
+        assert_eq!(
+            Tolerance::Absolute(0.15).grade(1.1, 1.0, None),
+            Grade::Consistent
+        );
+        assert_eq!(
+            Tolerance::Absolute(0.15).grade(1.2, 1.0, None),
+            Grade::Inconsistent
+        );
+        assert_eq!(
+            Tolerance::Relative(0.25).grade(120.0, 100.0, None),
+            Grade::Consistent
+        );
+        assert_eq!(
+            Tolerance::Relative(0.25).grade(50.0, 100.0, None),
+            Grade::Inconsistent
+        );
+        assert_eq!(
+            Tolerance::Absolute(0.0).grade(0.0, 0.0, None),
+            Grade::Consistent
+        );
     }
 }

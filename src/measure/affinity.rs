@@ -55,3 +55,25 @@ pub fn pin(cpus: &[usize]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_thread_runs_on_that_cpu() {
+        std::thread::spawn(|| {
+            let cpus = allowed().unwrap();
+            assert!(!cpus.is_empty());
+            for &cpu in &cpus {
+                pin(&[cpu]).unwrap();
+                // SAFETY: sched_getcpu only reads the calling thread's CPU.
+                let now = unsafe { libc::sched_getcpu() };
+                assert_eq!(now, cpu as i32, "pinned to {cpu}");
+                assert_eq!(allowed().unwrap(), vec![cpu]);
+            }
+        })
+        .join()
+        .unwrap();
+    }
+}

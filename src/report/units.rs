@@ -58,15 +58,8 @@ pub fn number(v: f64) -> String {
     } else if a >= 1e9 {
         format!("{v:.2e}")
     } else if a >= 1000.0 {
-        // Whole digits grouped by thousands.
-        let digits = format!("{a:.0}");
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
+        // Below 1e9, so the whole number fits a u64.
+        let grouped = thousands(a.round() as u64);
         if v < 0.0 {
             format!("-{grouped}")
         } else {

@@ -144,12 +144,11 @@ pub struct CalibrationPoint {
     pub walls_s: Vec<f64>,
 }
 
-/// The documented defaults. The first six were measured with CPython 3.11.7 on the developers'
-/// 2-vCPU KVM guest by `gilsim calibrate` (docs/figures.md has the commands and figures);
-/// `old_*` were set so that the old policy gives Beazley's published ×1.8 for 2 threads on 2
-/// cores; `io_*` so that an echo server alone answers about 30,000 requests/s, as measured there;
-/// `requester_wins` so that the model's awake requesters win about as often as a trace of the
-/// GIL's condition variables showed there (tools/condtrace); `jitter` is a choice, not a fit.
+/// The documented defaults, each fitted on the developers' machine (docs/figures.md gives
+/// the machine, the commands and the figures): the countdown's fields by `gilsim calibrate`;
+/// `old_*` so that the old policy reproduces Beazley's published slowdown of 2 threads on 2
+/// cores; `io_*` to the echo server's measured rate with no CPU thread; `requester_wins` to a
+/// trace of the GIL's condition variables (tools/condtrace); `jitter` is a choice, not a fit.
 impl Default for Params {
     fn default() -> Params {
         Params {

@@ -1,5 +1,5 @@
 //! Lab 5: C code that releases the GIL (hashlib on large buffers) beside the countdown.
-use super::{paired_ratio, times_within};
+use super::times_within;
 use crate::lab::{
     needs_two_cpus, script, Anchor, Bound, CheckDef, Context, Figures, Instructor, Lab, Measured,
     Need, PredictionDef, QuantityDef, Tolerance,
@@ -142,7 +142,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         (!v.is_empty()).then(|| Summary::of(&v))
     };
     let speed = |k: &str, base: &str| match (runs(base), runs(k)) {
-        (Some(b), Some(t)) => paired_ratio(&b, &t),
+        (Some(b), Some(t)) => crate::stats::fastest_ratio(&b, &t),
         _ => (None, None),
     };
     for w in [1, 2, 4] {

@@ -17,7 +17,7 @@ use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::countdown::CountdownRow;
 use crate::scenario::spec::CountdownSpec;
-use crate::stats::Summary;
+use crate::stats::fastest_ratio;
 
 pub fn all() -> Vec<Lab> {
     vec![
@@ -69,19 +69,13 @@ fn row(rows: &[CountdownRow], runtime: Runtime, workers: usize) -> Option<&Count
     })
 }
 
-/// A ratio of two settings' wall times and the range its runs allow (see
-/// `stats::fastest_ratio`).
-pub(crate) fn paired_ratio(a: &Summary, b: &Summary) -> (Option<f64>, Option<[f64; 2]>) {
-    crate::stats::fastest_ratio(a, b)
-}
-
-/// [`paired_ratio`] of two countdown rows' walls, when both were measured.
+/// [`fastest_ratio`] of two countdown rows' walls, when both were measured.
 fn rows_ratio(
     a: Option<&CountdownRow>,
     b: Option<&CountdownRow>,
 ) -> (Option<f64>, Option<[f64; 2]>) {
     match (a, b) {
-        (Some(a), Some(b)) => paired_ratio(&a.wall_s, &b.wall_s),
+        (Some(a), Some(b)) => fastest_ratio(&a.wall_s, &b.wall_s),
         _ => (None, None),
     }
 }
@@ -169,22 +163,6 @@ fn processes_beat_threads_def() -> CheckDef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::Summary;
-
-    #[test]
-    fn a_paired_ratio_spans_its_rounds_and_needs_three() {
-        let a = Summary::of(&[2.0, 2.2, 2.1]);
-        let b = Summary::of(&[1.0, 1.0, 1.4]);
-        let (point, range) = paired_ratio(&a, &b);
-        assert_eq!(point, Some(2.0));
-        let [lo, hi] = range.unwrap();
-        assert!(
-            (lo - 1.5).abs() < 1e-9 && (hi - 2.2).abs() < 1e-9,
-            "{lo} {hi}"
-        );
-        let (_, none) = paired_ratio(&Summary::of(&[2.0, 2.1]), &Summary::of(&[1.0, 1.1]));
-        assert_eq!(none, None);
-    }
 
     #[test]
     fn a_ratio_is_decided_by_its_whole_range() {

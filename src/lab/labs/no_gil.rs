@@ -1,6 +1,6 @@
 //! Lab 11: what if there were no GIL — the model's `none` policy beside measured threads, and
 //! subinterpreters with their own GIL where an interpreter has them.
-use super::{countdown, paired_ratio, row, rows_ratio, times, times_within};
+use super::{countdown, row, rows_ratio, times, times_within};
 use crate::domain::Runtime;
 use crate::lab::{
     needs_two_cpus, Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need,
@@ -176,7 +176,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         let doc = crate::scenario::countdown::run(&spec)?;
         let w = |n: usize| doc.results.iter().find(|r| r.workers == n);
         if let (Some(one), Some(two)) = (w(1), w(2)) {
-            (sub2, sub2_range) = paired_ratio(&one.wall_s, &two.wall_s);
+            (sub2, sub2_range) = crate::stats::fastest_ratio(&one.wall_s, &two.wall_s);
         }
         m.method.push(format!(
             "gilsim countdown --python {} --runtimes python-subinterpreters --threads 1,2 --count \

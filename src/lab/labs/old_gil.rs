@@ -1,5 +1,5 @@
 //! Lab 2: the old GIL (Python 2.7) against the new one, on 1 and 2 CPUs.
-use super::{countdown, paired_ratio, times, times_within};
+use super::{countdown, times, times_within};
 use crate::domain::Runtime;
 use crate::lab::{
     needs_two_cpus, Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need,
@@ -120,7 +120,7 @@ type Ratio = (Option<f64>, Option<[f64; 2]>);
 
 fn of(a: Option<&CountdownRow>, b: Option<&CountdownRow>) -> Ratio {
     match (a, b) {
-        (Some(a), Some(b)) => paired_ratio(&a.wall_s, &b.wall_s),
+        (Some(a), Some(b)) => crate::stats::fastest_ratio(&a.wall_s, &b.wall_s),
         _ => (None, None),
     }
 }

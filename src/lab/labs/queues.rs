@@ -147,7 +147,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         (!times.is_empty()).then(|| Summary::of(&times))
     };
     let (ratio, range) = match (per_message(process), per_message(thread)) {
-        (Some(p), Some(t)) => super::paired_ratio(&p, &t),
+        (Some(p), Some(t)) => crate::stats::fastest_ratio(&p, &t),
         _ => (None, None),
     };
     m.quantity_within("throughput_ratio", ratio, range);

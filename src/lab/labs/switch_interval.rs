@@ -1,5 +1,5 @@
 //! Lab 7: the switch interval, hand-offs against `sys.setswitchinterval`.
-use super::{countdown, paired_ratio, side, times_within, Side};
+use super::{countdown, side, times_within, Side};
 use crate::domain::Runtime;
 use crate::lab::{
     Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, PredictionDef, QuantityDef,
@@ -209,7 +209,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     };
     let shortest = intervals.iter().copied().fold(f64::INFINITY, f64::min);
     let (slower, slower_range) = match (at(shortest), at(0.005)) {
-        (Some(a), Some(b)) => paired_ratio(a, b),
+        (Some(a), Some(b)) => crate::stats::fastest_ratio(a, b),
         _ => (None, None),
     };
     let cost = match side(slower_range, 0.03) {

@@ -188,7 +188,7 @@ pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
 /// a usage error.
 fn without_unsupported(trials: Vec<CountdownTrial>) -> Result<(Vec<CountdownTrial>, Vec<String>)> {
     let embedded = crate::embed::interpreter::CONFIGURED_VERSION;
-    let embedded_has = version_at_least(embedded, (3, 12));
+    let embedded_has = crate::interpreters::version_at_least(embedded, (3, 12));
     let mut skipped: Vec<String> = Vec::new();
     let wanted = trials
         .iter()
@@ -221,18 +221,6 @@ fn without_unsupported(trials: Vec<CountdownTrial>) -> Result<(Vec<CountdownTria
         );
     }
     Ok((kept, skipped))
-}
-
-/// "3.12.1" ≥ (3, 12).
-fn version_at_least(version: &str, want: (u32, u32)) -> bool {
-    let mut parts = version.split('.').map(|p| {
-        p.chars()
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse::<u32>()
-            .unwrap_or(0)
-    });
-    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= want
 }
 
 /// Python rows of the embedded interpreter get sampled runs for their held shares.
@@ -329,10 +317,10 @@ mod tests {
 
     #[test]
     fn versions_compare_by_number() {
-        assert!(version_at_least("3.12.1", (3, 12)));
-        assert!(version_at_least("3.13.0rc1", (3, 12)));
-        assert!(!version_at_least("3.11.7", (3, 12)));
-        assert!(!version_at_least("2.7.18", (3, 12)));
+        assert!(crate::interpreters::version_at_least("3.12.1", (3, 12)));
+        assert!(crate::interpreters::version_at_least("3.13.0rc1", (3, 12)));
+        assert!(!crate::interpreters::version_at_least("3.11.7", (3, 12)));
+        assert!(!crate::interpreters::version_at_least("2.7.18", (3, 12)));
     }
 
     #[test]

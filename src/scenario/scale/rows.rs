@@ -113,13 +113,6 @@ pub fn build(
         .collect()
 }
 
-impl ScaleRuntime {
-    /// Whether the runtime runs calls on several workers.
-    pub fn is_parallel(self) -> bool {
-        self != ScaleRuntime::Serial
-    }
-}
-
 impl Row for ScaleRow {
     fn cells(&self) -> Vec<Cell> {
         let mut cells = vec![Cell::new("runtime", self.runtime.name())];

@@ -210,7 +210,8 @@ fn one(
             let saved = t * (1.0 - 1.0 / p.workers as f64) - pickle_per_item;
             if saved > 0.0 {
                 text += &format!(
-                    " With items like these, {} would start to pay from about {} items.",
+                    " With items like these, {} would start to pay from about {} items \
+                     (worked out from these measured figures, not measured itself).",
                     count(p.workers.max(2), p.runtime),
                     crate::report::units::number((startup / saved).ceil())
                 );

@@ -4,12 +4,11 @@
 //!   interpreter running it directly, as a ratio of medians measured in this one run
 //!   (budget ≤ 1.03).
 mod common;
-use common::median;
+use common::{median, seconds};
 use criterion::{criterion_group, Criterion, Throughput};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const ITERATIONS: u64 = 10_000_000;
 use common::GILSIM;
@@ -29,18 +28,6 @@ fn rust_countdown(c: &mut Criterion) {
 
 static SAMPLES: Mutex<Vec<(f64, f64)>> = Mutex::new(Vec::new());
 
-fn time_command(program: &str, args: &[&str]) -> Duration {
-    let start = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect("runs");
-    assert!(status.success(), "{program} {args:?} failed");
-    start.elapsed()
-}
-
 /// Each measured iteration runs the seed's script once directly and once under gilsim,
 /// alternating, so both see the same machine; criterion times the gilsim side, and the pairs
 /// give the ratio.
@@ -57,8 +44,9 @@ fn embedding_overhead(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let mut embedded = Duration::ZERO;
                 for _ in 0..iters {
-                    let direct = time_command(&python, &[SCRIPT]);
-                    let run = time_command(GILSIM, &["run", "--no-footer", SCRIPT]);
+                    let direct = Duration::from_secs_f64(seconds(&python, &[SCRIPT]));
+                    let run =
+                        Duration::from_secs_f64(seconds(GILSIM, &["run", "--no-footer", SCRIPT]));
                     SAMPLES
                         .lock()
                         .unwrap()

@@ -2,11 +2,10 @@
 //! single-thread countdown (`python3 python/seed/countdown_single.py`, the interpreter gilsim
 //! embeds), paired and alternating so both see the same machine. Goal: ratio ≤ 10.
 mod common;
-use common::{median, GILSIM};
+use common::{median, seconds, GILSIM};
 use criterion::{criterion_group, Criterion, SamplingMode};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -14,18 +13,6 @@ const SCRIPT: &str = concat!(
 );
 
 static PAIRS: Mutex<Vec<(f64, f64)>> = Mutex::new(Vec::new());
-
-fn seconds(program: &str, args: &[&str]) -> f64 {
-    let start = Instant::now();
-    let status = Command::new(program)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("runs");
-    assert!(status.success(), "{program} {args:?} failed");
-    start.elapsed().as_secs_f64()
-}
 
 fn demo(c: &mut Criterion) {
     let python = common::embedded_python();

@@ -81,3 +81,17 @@ pub fn embedded_python() -> String {
 pub fn median(v: Vec<f64>) -> f64 {
     gilsim::stats::median(&v)
 }
+
+/// Wall seconds of one successful run of a command, its output discarded.
+pub fn seconds(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> f64 {
+    let program = program.as_ref();
+    let start = std::time::Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("runs");
+    assert!(status.success(), "{program:?} {args:?} failed");
+    start.elapsed().as_secs_f64()
+}

@@ -4,7 +4,8 @@
   virtual environment), so scripts that run sys.executable get that interpreter.
 - multiprocessing's executable: spawn, forkserver and the resource tracker re-execute it; the
   gilsim binary answers those command lines as Python itself, so every child runs exactly this
-  libpython.
+  libpython. In the Python package (no executable given) the children run sys.executable, the
+  interpreter hosting gilsim.
 - a pool watchdog: when pool workers die at start-up, multiprocessing.Pool replaces them
   forever and the parent hangs; gilsim ends the run with a message naming the cause instead.
 """
@@ -16,15 +17,58 @@ _BROKEN_FACTOR = 2
 
 
 def install(gilsim_exe):
-    import multiprocessing
-    import multiprocessing.pool
-
-    multiprocessing.set_executable(gilsim_exe)
-    _watch_pools(multiprocessing.pool.Pool)
+    # multiprocessing is patched when the script imports it, not before: importing it costs
+    # as much as starting the interpreter, and most scripts never do.
+    hooks = {"multiprocessing.pool": lambda pool: _watch_pools(pool.Pool)}
+    if gilsim_exe is not None:
+        hooks["multiprocessing"] = lambda mp: mp.set_executable(gilsim_exe)
+    for name in list(hooks):
+        if name in sys.modules:
+            hooks.pop(name)(sys.modules[name])
+    if hooks:
+        sys.meta_path.insert(0, _AfterImport(hooks))
     # gilsim's GIL sampler is a host thread: it must not be running across a fork.
     import _gilsim
 
     os.register_at_fork(before=_gilsim.pause, after_in_parent=_gilsim.resume)
+
+
+class _AfterImport:
+    """Runs a hook on a module right after its first import (a finder that wraps the loader
+    the other finders choose)."""
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+
+    def find_spec(self, name, path, target=None):
+        if name not in self.hooks:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _HookedLoader(spec.loader, self.hooks.pop(name))
+                if not self.hooks and self in sys.meta_path:
+                    sys.meta_path.remove(self)
+                return spec
+        return None
+
+
+class _HookedLoader:
+    def __init__(self, loader, hook):
+        self.loader = loader
+        self.hook = hook
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        self.hook(module)
+
+    def __getattr__(self, name):
+        return getattr(self.loader, name)
 
 
 def set_default_start_method(method):

@@ -1,4 +1,5 @@
-//! `gilsim doctor`: which interpreter is embedded, and whether its pieces agree.
+//! `gilsim doctor`: how gilsim was installed, which interpreter it runs, and whether its
+//! pieces agree.
 use crate::domain::PythonInfo;
 use crate::embed::home::{self, Venv};
 use crate::embed::interpreter::{
@@ -9,11 +10,16 @@ use anyhow::{Context, Result};
 use std::time::Duration;
 
 pub fn run() -> Result<i32> {
+    let package = crate::install::package();
     // Names a missing configured build before anything tries to start it.
-    let start = home::choose()?;
+    let venv = match package {
+        None => Some(home::choose()?.venv),
+        Some(_) => None,
+    };
     let info =
         host::python_info(Duration::from_secs(60)).context("starting the embedded interpreter")?;
     let rows = [
+        ("installed as", crate::install::install_kind()),
         ("embedded sys.version", info.sys_version.replace('\n', " ")),
         ("implementation", info.implementation.clone()),
         ("sys.prefix", info.prefix.clone()),
@@ -23,7 +29,10 @@ pub fn run() -> Result<i32> {
         ("libpython (stdlib's)", info.stdlib_libpython.clone().unwrap_or_else(|| "unknown".into())),
         (
             "configured at build",
-            format!("{CONFIGURED_VERSION} ({CONFIGURED_PYTHON}; lib{CONFIGURED_LIBNAME} in {CONFIGURED_LIBDIR})"),
+            match package {
+                None => format!("{CONFIGURED_VERSION} ({CONFIGURED_PYTHON}; lib{CONFIGURED_LIBNAME} in {CONFIGURED_LIBDIR})"),
+                Some(_) => "none: the package's native module uses CPython's stable ABI (3.9+) and runs in whichever interpreter imports it".into(),
+            },
         ),
         ("CPUs", info.cpu_count.to_string()),
         (
@@ -33,10 +42,14 @@ pub fn run() -> Result<i32> {
         ("switch interval", format!("{} s", info.switch_interval_s)),
         ("GIL", if info.gil_enabled { "enabled".into() } else { "disabled (free-threaded)".into() }),
         ("python3 on PATH", path_python()),
-        ("virtual env", match &start.venv {
-            Venv::None => "none active".into(),
-            Venv::Used(path) => format!("{} (same build: its site-packages are used)", path.display()),
-            Venv::Ignored { path, made_from } => format!(
+        ("virtual env", match &venv {
+            None if package.is_some_and(|p| Some(p.prefix.as_path()) != Some(std::path::Path::new(&info.prefix))) => {
+                format!("{} (the hosting interpreter's)", info.prefix)
+            }
+            None => "none: the hosting interpreter runs outside one".into(),
+            Some(Venv::None) => "none active".into(),
+            Some(Venv::Used(path)) => format!("{} (same build: its site-packages are used)", path.display()),
+            Some(Venv::Ignored { path, made_from }) => format!(
                 "{} ignored: made from {made_from}, not the build gilsim embeds",
                 path.display()
             ),
@@ -107,6 +120,11 @@ fn cpu_speeds() -> (String, String) {
 /// Disagreements between the library that was loaded, the standard library and the build.
 pub fn problems(info: &PythonInfo) -> Vec<String> {
     let mut out = Vec::new();
+    if crate::install::package().is_some() {
+        // The package runs in the interpreter that imported it, with whatever libpython that
+        // interpreter has (none for a static build): nothing can disagree.
+        return out;
+    }
     if info.version != CONFIGURED_VERSION {
         out.push(format!(
             "the embedded interpreter is {} but gilsim was built against {CONFIGURED_VERSION}; rebuild (cargo build) or point PYO3_PYTHON at the interpreter you want",
@@ -139,11 +157,21 @@ fn path_python() -> String {
     let [version, prefix, executable] = lines[..] else {
         return "present, but it did not describe itself".into();
     };
-    let same = version == CONFIGURED_VERSION
-        && std::fs::canonicalize(prefix).ok() == std::fs::canonicalize(CONFIGURED_PREFIX).ok();
+    let (mine, prefix_mine) = match crate::install::package() {
+        None => (
+            CONFIGURED_VERSION.to_string(),
+            std::path::PathBuf::from(CONFIGURED_PREFIX),
+        ),
+        Some(p) => (p.version.clone(), p.prefix.clone()),
+    };
+    let same = version == mine
+        && std::fs::canonicalize(prefix).ok() == std::fs::canonicalize(&prefix_mine).ok();
     if same {
         format!("{version} ({executable}): the build gilsim embeds")
     } else {
-        format!("{version} ({executable}): a different build; gilsim still embeds {CONFIGURED_VERSION} from {CONFIGURED_PREFIX}")
+        format!(
+            "{version} ({executable}): a different build; gilsim still embeds {mine} from {}",
+            prefix_mine.display()
+        )
     }
 }

@@ -1,6 +1,5 @@
 //! `gilsim interpreters`: every Python on the machine, what it is, and which GIL it has.
 use crate::cli::InterpretersArgs;
-use crate::embed::interpreter::CONFIGURED_PYTHON;
 use crate::interpreters::{discover, GilKind, Interpreter};
 use crate::report::{Cell, Document, Host, Row};
 use anyhow::Result;
@@ -58,13 +57,14 @@ fn names(found: &[Interpreter], keep: impl Fn(&Interpreter) -> bool) -> String {
 }
 
 fn verdict(found: &[Interpreter]) -> String {
-    let embedded = std::fs::canonicalize(CONFIGURED_PYTHON)
+    let python = crate::install::python();
+    let embedded = std::fs::canonicalize(&python)
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     let mine = found
         .iter()
         .find(|i| i.real_path == embedded)
-        .map_or(format!("gilsim embeds {CONFIGURED_PYTHON}"), |i| {
+        .map_or(format!("gilsim embeds {}", python.display()), |i| {
             format!("gilsim embeds {} ({})", i.version, i.path)
         });
     format!(

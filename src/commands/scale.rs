@@ -1,7 +1,6 @@
 //! `gilsim scale FILE:FUNC`: resolve the interpreters, run, report; a failed row (changed
 //! results, a function that cannot be pickled) exits 1 after the report.
 use crate::cli::ScaleArgs;
-use crate::embed::interpreter::{CONFIGURED_PYTHON, CONFIGURED_VERSION};
 use crate::interpreters::version_at_least;
 use crate::scenario::scale::{self, ScaleError, ScalePython};
 use crate::scenario::spec::{ScaleInputs, ScaleSpec};
@@ -11,9 +10,9 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
     if names.is_empty() {
         return Ok(vec![ScalePython {
             label: None,
-            path: CONFIGURED_PYTHON.into(),
-            version: CONFIGURED_VERSION.into(),
-            subinterpreters: version_at_least(CONFIGURED_VERSION, (3, 12)),
+            path: crate::install::python().to_string_lossy().into_owned(),
+            version: crate::install::version(),
+            subinterpreters: version_at_least(&crate::install::version(), (3, 12)),
         }]);
     }
     let mut out = Vec::new();

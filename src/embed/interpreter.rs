@@ -5,23 +5,24 @@ use crate::measure::maps::mapped_libpython;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 
-/// The interpreter this binary was built against (recorded by build.rs).
-pub const CONFIGURED_PYTHON: &str = env!("GILSIM_CONFIGURED_PYTHON");
-pub const CONFIGURED_VERSION: &str = env!("GILSIM_CONFIGURED_VERSION");
-pub const CONFIGURED_PREFIX: &str = env!("GILSIM_CONFIGURED_PREFIX");
-pub const CONFIGURED_LIBDIR: &str = env!("GILSIM_CONFIGURED_LIBDIR");
-pub const CONFIGURED_LIBNAME: &str = env!("GILSIM_CONFIGURED_LIBNAME");
+pub use crate::install::{
+    CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION,
+};
 
-/// Initializes CPython in this process (once) and applies the fix-ups.
+/// Initializes CPython in this process (once) and applies the fix-ups. In the Python package
+/// the interpreter is already running: only the fix-ups apply.
 pub fn start() -> Result<()> {
-    initialize(&home::choose()?)?;
-    // A no-op after `initialize`; keeps pyo3's own bookkeeping of the start.
-    Python::initialize();
+    if crate::install::package().is_none() {
+        initialize(&home::choose()?)?;
+        // A no-op after `initialize`; keeps pyo3's own bookkeeping of the start.
+        Python::initialize();
+    }
     Python::attach(fix_up).context("preparing the embedded interpreter")
 }
 
 /// `Py_InitializeFromConfig` with the configured build's program name and home (see `home`),
 /// no signal handlers (the host owns SIGINT/SIGTERM), and the environment's PYTHON* variables.
+#[cfg(not(feature = "package"))]
 fn initialize(start: &home::Start) -> Result<()> {
     use pyo3::ffi;
     use std::ffi::CString;
@@ -72,15 +73,32 @@ fn initialize(start: &home::Start) -> Result<()> {
     Ok(())
 }
 
+/// The package's native module is built for the stable ABI, which has no `PyConfig`: it never
+/// starts an interpreter, it is imported by one.
+#[cfg(feature = "package")]
+fn initialize(_: &home::Start) -> Result<()> {
+    anyhow::bail!("the gilsim Python package runs inside Python: use `python -m gilsim`")
+}
+
 fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("locating the gilsim binary")?;
+    // The binary answers multiprocessing's command lines as Python itself (`python_mode`); the
+    // package's children run the hosting interpreter, multiprocessing's own default.
+    let exe = match crate::install::package() {
+        None => Some(
+            std::env::current_exe()
+                .context("locating the gilsim binary")?
+                .to_string_lossy()
+                .into_owned(),
+        ),
+        Some(_) => None,
+    };
     // The functions Python code calls into gilsim through (thread registry, sampler pauses).
     let host = crate::measure::gil::registry::module(py)?;
     py.import("sys")?
         .getattr("modules")?
         .set_item("_gilsim", host)?;
     modules::load(py, "gilsim_fixups")?
-        .call_method1("install", (exe.to_string_lossy().to_string(),))
+        .call_method1("install", (exe,))
         .map_err(|e| python_error(py, e))?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use super::countdown::countdown;
 use crate::domain::PoolOutcome;
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
@@ -126,11 +126,10 @@ pub fn process_map(
 ) -> Result<PoolOutcome> {
     let chunksize = chunksize.unwrap_or_else(|| default_chunksize(items, workers));
     let (sequential_s, _) = sequential(items, work);
-    let exe = std::env::current_exe()?;
     let t0 = Instant::now();
     let mut children = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let child = Command::new(&exe)
+        let child = crate::install::gilsim_command()?
             .arg(CHILD_ARG)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

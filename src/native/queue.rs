@@ -5,7 +5,7 @@ use crate::domain::QueueOutcome;
 use crate::measure::clock::monotonic_s;
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -63,7 +63,7 @@ pub fn threads(messages: usize, interval: f64) -> QueueOutcome {
 
 pub fn process(messages: usize, interval: f64) -> Result<QueueOutcome> {
     let t0 = monotonic_s();
-    let mut child = Command::new(std::env::current_exe()?)
+    let mut child = crate::install::gilsim_command()?
         .args([SENDER_ARG, &interval.to_string()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

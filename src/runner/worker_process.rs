@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
         return Err(RunError::Interrupted { signal });
     }
     let (read_end, write_end) = pipe()?;
-    let mut command = Command::new(std::env::current_exe()?);
+    let mut command = crate::install::gilsim_command()?;
     command
         .arg("__worker")
         .env(JOB_ENV, serde_json::to_string(job).expect("jobs serialize"));

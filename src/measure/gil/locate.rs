@@ -228,7 +228,13 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
         return DebugOffsets::UnknownLayout;
     }
     // SAFETY: attached; the main interpreter lives as long as the process.
+    #[cfg(not(feature = "package"))]
     let interp = unsafe { pyo3::ffi::PyInterpreterState_Main() } as usize;
+    // The stable ABI has no `PyInterpreterState_Main`; `find` runs in the main interpreter, so
+    // the current one is the main one.
+    // SAFETY: attached, so there is a current interpreter.
+    #[cfg(feature = "package")]
+    let interp = unsafe { pyo3::ffi::PyInterpreterState_Get() } as usize;
     // The GIL in use is the one `ceval.gil` points to (the interpreter's own `_gil` unless it
     // shares the main one).
     // SAFETY: `ceval_gil` is a field offset inside the interpreter state.

@@ -187,8 +187,8 @@ pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
 /// `python-subinterpreters` rows (3.12+ only). Asking for them where no interpreter has them is
 /// a usage error.
 fn without_unsupported(trials: Vec<CountdownTrial>) -> Result<(Vec<CountdownTrial>, Vec<String>)> {
-    let embedded = crate::embed::interpreter::CONFIGURED_VERSION;
-    let embedded_has = crate::interpreters::version_at_least(embedded, (3, 12));
+    let embedded = crate::install::version();
+    let embedded_has = crate::interpreters::version_at_least(&embedded, (3, 12));
     let mut skipped: Vec<String> = Vec::new();
     let wanted = trials
         .iter()

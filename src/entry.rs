@@ -23,6 +23,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if args.get(1).is_some_and(|a| a == native::queue::SENDER_ARG) {
         native::queue::sender_main(&args);
     }
+    // Output piped into `head` ends gilsim quietly, as it ends `cat`, instead of a panic on
+    // the first write after the reader left (Rust and Python both ignore SIGPIPE).
+    // SAFETY: restores a signal's default disposition; no handler runs.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let cli = crate::cli::parse_from(args);
     signals::install();
     match dispatch(cli) {

@@ -196,3 +196,25 @@ fn usage_errors_exit_2_and_missing_directories_are_not_made() {
         assert!(!missing.exists(), "{args:?} created {}", missing.display());
     }
 }
+
+/// A reader that leaves early (`gilsim … | head`) ends gilsim by SIGPIPE, as it ends `cat`:
+/// no panic, no traceback.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = gilsim()
+        .args(["man"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gilsim runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("gilsim ends");
+    assert!(
+        out.status.signal() == Some(libc::SIGPIPE) || out.status.success(),
+        "{:?}: {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -236,3 +236,41 @@ fn help_and_json_fields_are_the_binarys() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs the gilsim Python package installed in GILSIM_PACKAGE_VENVS (.ci/run)"]
+fn ctrl_c_in_the_console_script_ends_every_worker() {
+    use std::os::unix::process::ExitStatusExt;
+    let _serial = common::serial();
+    let venv = venvs().remove(0);
+    let tag = format!("package-{}", std::process::id());
+    let child = Command::new(venv.join("bin/gilsim"))
+        .args(["countdown", "--repeat", "5"])
+        .env("GILSIM_TEST_TAG", &tag)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until a worker runs (the parent and one worker carry the tag).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while common::tagged_processes(&tag).len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no worker started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling a child this test started and has not reaped.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{:?} {}",
+        out.status.signal(),
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("interrupted by signal 2"),
+        "{}",
+        stderr(&out)
+    );
+    common::assert_none_left(&tag);
+}

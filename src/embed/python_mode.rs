@@ -21,23 +21,7 @@ pub const TRACEBACKS_ENV: &str = "GILSIM_TRACEBACKS";
 
 /// Put before a child's `-c` code when `TRACEBACKS_ENV` is set: the first child to die with a
 /// given traceback prints it; the others only count themselves in `<hash>.more`.
-const CHILD_HOOK: &str = r#"import sys as _gs_sys
-def _gs_hook(kind, value, tb, _print=_gs_sys.excepthook):
-    import os, traceback, zlib
-    folder = os.environ.get("GILSIM_TRACEBACKS", "")
-    text = "".join(traceback.format_exception(kind, value, tb))
-    path = os.path.join(folder, "%08x" % zlib.crc32(text.encode()))
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        with open(path + ".more", "a") as more:
-            more.write("x")
-        return
-    except OSError:
-        pass
-    _print(kind, value, tb)
-_gs_sys.excepthook = _gs_hook
-"#;
+const CHILD_HOOK: &str = include_str!("../../python/drivers/child_hook.py");
 
 /// Runs CPython's main with these arguments and exits with its status.
 pub fn main(args: &[OsString]) -> ! {

@@ -18,25 +18,7 @@ use std::time::{Duration, Instant};
 
 /// Runs the script as `__main__` (its directory first on `sys.path`, `sys.argv` as given),
 /// between the handshakes. Written so that Python 2.7 and 3.x both run it.
-const WRAPPER: &str = r#"
-import os, sys, atexit
-_gilsim_fd = int(os.environ.pop("GILSIM_SYNC_FD"))
-if hasattr(os, "set_inheritable"):
-    os.set_inheritable(_gilsim_fd, False)
-os.write(_gilsim_fd, b"r")
-os.read(_gilsim_fd, 1)
-def _gilsim_done():
-    try:
-        os.write(_gilsim_fd, b"d")
-        os.read(_gilsim_fd, 1)
-    except OSError:
-        pass
-atexit.register(_gilsim_done)
-del sys.argv[0]
-sys.path[0] = os.path.dirname(os.path.abspath(sys.argv[0]))
-import runpy
-runpy.run_path(sys.argv[0], run_name="__main__")
-"#;
+const WRAPPER: &str = include_str!("../../python/drivers/external_script.py");
 
 /// What the run measured, and the reason hand-offs are missing when they are.
 pub struct ExternalScript {

@@ -109,16 +109,7 @@ fn figures() -> Figures {
     }
 }
 
-const THREAD_START: &str = r#"
-import json, threading, time
-n = 200
-t0 = time.perf_counter()
-for _ in range(n):
-    t = threading.Thread(target=lambda: None)
-    t.start()
-    t.join()
-print(json.dumps({"thread_start_s": (time.perf_counter() - t0) / n}))
-"#;
+const THREAD_START: &str = include_str!("../../../python/labs/process_cost_thread_start.py");
 
 /// One pool row: (work per task, start method, start-up s, total s, one process's time s).
 type PoolRun = (u64, StartMethod, Option<f64>, Option<f64>, Option<f64>);

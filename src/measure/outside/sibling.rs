@@ -46,37 +46,7 @@ impl BuildLayout {
 /// The sibling: reports its version, thread state and OS thread id, then obeys `interval S`
 /// (set the switch interval, reply with it in µs) and `hold S` (spin holding the GIL).
 /// Written so that any Python parses it, to report an unsupported version clearly.
-const SIBLING: &str = r#"
-import sys
-v = sys.version_info
-if v < (3, 9):
-    sys.stdout.write("gilsim-sibling %d %d\n" % (v[0], v[1]))
-    sys.stdout.flush()
-    sys.exit(0)
-import ctypes, threading, time
-ctypes.pythonapi.PyThreadState_Get.restype = ctypes.c_void_p
-me = ctypes.pythonapi.PyThreadState_Get()
-sys.stdout.write("gilsim-sibling %d %d %d %d %d\n"
-                 % (v[0], v[1], me, threading.get_native_id(), threading.get_ident()))
-sys.stdout.flush()
-while True:
-    line = sys.stdin.readline()
-    if not line:
-        break
-    command, argument = line.split()
-    if command == "interval":
-        sys.setswitchinterval(float(argument))
-        reply = "%d" % round(sys.getswitchinterval() * 1e6)
-    else:
-        sys.stdout.write("holding\n")
-        sys.stdout.flush()
-        end = time.monotonic() + float(argument)
-        while time.monotonic() < end:
-            pass
-        reply = "done"
-    sys.stdout.write(reply + "\n")
-    sys.stdout.flush()
-"#;
+const SIBLING: &str = include_str!("../../../python/drivers/sibling.py");
 
 /// Offsets inside `_gil_runtime_state`, the same from 3.9 to 3.13.
 const LAST_HOLDER: usize = 8;

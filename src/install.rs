@@ -52,6 +52,11 @@ pub fn version() -> String {
     package().map_or_else(|| CONFIGURED_VERSION.to_string(), |p| p.version.clone())
 }
 
+/// That interpreter's `sys.base_prefix`: where its build lives.
+pub fn prefix() -> PathBuf {
+    package().map_or_else(|| PathBuf::from(CONFIGURED_PREFIX), |p| p.prefix.clone())
+}
+
 /// A command that runs gilsim again with the arguments added after it: the binary itself, or
 /// `python -m gilsim` with the hosting interpreter.
 pub fn gilsim_command() -> std::io::Result<Command> {

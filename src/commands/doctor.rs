@@ -3,7 +3,7 @@
 use crate::domain::PythonInfo;
 use crate::embed::home::{self, Venv};
 use crate::embed::interpreter::{
-    CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION,
+    CONFIGURED_LIBDIR, CONFIGURED_LIBNAME, CONFIGURED_PYTHON, CONFIGURED_VERSION,
 };
 use crate::scenario::host;
 use anyhow::{Context, Result};
@@ -43,7 +43,7 @@ pub fn run() -> Result<i32> {
         ("GIL", if info.gil_enabled { "enabled".into() } else { "disabled (free-threaded)".into() }),
         ("python3 on PATH", path_python()),
         ("virtual env", match &venv {
-            None if package.is_some_and(|p| Some(p.prefix.as_path()) != Some(std::path::Path::new(&info.prefix))) => {
+            None if crate::install::prefix() != std::path::Path::new(&info.prefix) => {
                 format!("{} (the hosting interpreter's)", info.prefix)
             }
             None => "none: the hosting interpreter runs outside one".into(),
@@ -157,13 +157,7 @@ fn path_python() -> String {
     let [version, prefix, executable] = lines[..] else {
         return "present, but it did not describe itself".into();
     };
-    let (mine, prefix_mine) = match crate::install::package() {
-        None => (
-            CONFIGURED_VERSION.to_string(),
-            std::path::PathBuf::from(CONFIGURED_PREFIX),
-        ),
-        Some(p) => (p.version.clone(), p.prefix.clone()),
-    };
+    let (mine, prefix_mine) = (crate::install::version(), crate::install::prefix());
     let same = version == mine
         && std::fs::canonicalize(prefix).ok() == std::fs::canonicalize(&prefix_mine).ok();
     if same {

@@ -8,11 +8,12 @@ use anyhow::Result;
 
 fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
     if names.is_empty() {
+        let version = crate::install::version();
         return Ok(vec![ScalePython {
             label: None,
             path: crate::install::python().to_string_lossy().into_owned(),
-            version: crate::install::version(),
-            subinterpreters: version_at_least(&crate::install::version(), (3, 12)),
+            subinterpreters: version_at_least(&version, (3, 12)),
+            version,
         }]);
     }
     let mut out = Vec::new();

@@ -434,7 +434,8 @@ pub struct SimulateArgs {
     /// Switch interval (with --validate: a list)
     #[arg(long, value_name = "SECONDS", value_delimiter = ',', value_parser = switch_interval)]
     pub switch_interval: Vec<f64>,
-    /// Countdown iterations, split across the CPU threads (default 50,000,000; --validate 20,000,000)
+    /// Countdown iterations, split across the CPU threads (default 50,000,000; --validate: per
+    /// reference segment, default what takes ~20 ms; --validate --method rounds 20,000,000)
     #[arg(long, value_parser = positive_u64)]
     pub count: Option<u64>,
     /// I/O threads (each a request loop that releases the GIL around its system calls)
@@ -461,10 +462,13 @@ pub struct SimulateArgs {
     /// Run the real embedded countdown at every grid point and compare with the model
     #[arg(long)]
     pub validate: bool,
-    /// With --validate: stop starting new rounds after this many seconds (rounds also stop
-    /// once every point is resolved to ±2.5 %)
+    /// With --validate: stop starting new trials after this many seconds (they also stop once
+    /// every point is resolved)
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
     pub budget: f64,
+    /// With --validate: how the points are measured
+    #[arg(long, value_enum, default_value = "alternating")]
+    pub method: ValidationMethod,
     /// Simulate every event to the end (by default a long CPU-bound run is fast-forwarded at
     /// its steady rates once they agree, and the answer says by how much and how surely)
     #[arg(long)]
@@ -498,6 +502,16 @@ impl SimulateArgs {
     }
 }
 
+/// How `--validate` measures its points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ValidationMethod {
+    /// Each point takes turns with its reference in short segments inside one worker, so a
+    /// noisy host's per-run swings cancel in their ratio
+    Alternating,
+    /// Each point runs in a worker of its own, every point once per round in a shuffled order
+    Rounds,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct ConvoyArgs {
     /// CPU-bound Python threads beside the echo server [default: 0,1,2; with --validate 0,1,2,4]
@@ -517,9 +531,12 @@ pub struct ConvoyArgs {
     /// 2, 4 CPU threads at 5 ms, 1 ms and 0.1 ms; 0.5 s each)
     #[arg(long)]
     pub validate: bool,
-    /// With --validate: stop starting new rounds after this many seconds
+    /// With --validate: stop starting new trials after this many seconds
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
     pub budget: f64,
+    /// With --validate: how the cells are measured
+    #[arg(long, value_enum, default_value = "alternating")]
+    pub method: ValidationMethod,
     /// With --validate: at least this many rounds (3 or more)
     #[arg(long, default_value = "3", value_parser = repeat_count)]
     pub repeat: usize,

@@ -358,6 +358,50 @@ pub struct ConvoyOutcome {
     pub latency_s: Option<Percentiles>,
 }
 
+/// The segments of one alternating trial, in the order they ran.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SegmentsOutcome {
+    /// Countdown iterations per segment (countdown workloads).
+    pub count: Option<u64>,
+    pub segments: Vec<Segment>,
+}
+
+impl SegmentsOutcome {
+    /// (reference, point) segments of each complete pair, in pair order.
+    pub fn pairs(&self) -> Vec<(Segment, Segment)> {
+        let mut by_pair: Vec<(Option<Segment>, Option<Segment>)> = Vec::new();
+        for s in &self.segments {
+            if by_pair.len() <= s.pair {
+                by_pair.resize(s.pair + 1, (None, None));
+            }
+            let slot = &mut by_pair[s.pair];
+            if s.point {
+                slot.1 = Some(*s);
+            } else {
+                slot.0 = Some(*s);
+            }
+        }
+        by_pair
+            .into_iter()
+            .filter_map(|(r, p)| Some((r?, p?)))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Segment {
+    pub pair: usize,
+    /// The point (true) or the reference (false).
+    pub point: bool,
+    pub wall_s: f64,
+    /// The process's CPU time over the segment.
+    pub cpu_s: f64,
+    /// Exact GIL hand-offs (None where the GIL's state could not be found).
+    pub switches: Option<u64>,
+    /// Echo requests answered (convoy workloads).
+    pub requests: Option<u64>,
+}
+
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Percentiles {
     pub p50: f64,

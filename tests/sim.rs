@@ -121,6 +121,8 @@ fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
     let doc = json(&run(&[
         "simulate",
         "--validate",
+        "--method",
+        "rounds",
         "--threads",
         "1,2",
         "--switch-interval",
@@ -334,6 +336,8 @@ fn convoy_validate_reports_intervals_and_judges_only_resolved_cells() {
     let doc = json(&run(&[
         "convoy",
         "--validate",
+        "--method",
+        "rounds",
         "--cpu-threads",
         "0,1",
         "--switch-interval",
@@ -371,8 +375,125 @@ fn convoy_validate_reports_intervals_and_judges_only_resolved_cells() {
     let out = run(&[
         "convoy",
         "--validate",
+        "--method",
+        "rounds",
         "--cpu-threads",
         "1",
+        "--budget",
+        "3",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn alternating_validation_pairs_each_point_with_the_reference_in_one_worker() {
+    let _one_at_a_time = serial();
+    let doc = json(&run(&[
+        "simulate",
+        "--validate",
+        "--threads",
+        "2",
+        "--switch-interval",
+        "0.001",
+        "--count",
+        "300000",
+        "--budget",
+        "4",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["command"], "simulate-validate");
+    assert_eq!(doc["params"]["method"], "alternating");
+    let rows = doc["results"].as_array().unwrap();
+    let roles: Vec<&str> = rows.iter().map(|r| r["role"].as_str().unwrap()).collect();
+    // The reference (1 thread at 5 ms) is in every trial, not a row: the two 2-thread
+    // training points, then the held-out one.
+    assert_eq!(roles, ["train", "train", "held-out"], "{doc}");
+    let at = |interval: f64| {
+        rows.iter()
+            .find(|r| r["switch_interval_s"].as_f64() == Some(interval))
+            .unwrap()
+    };
+    for r in rows {
+        assert_eq!(r["method"], "alternating", "{r}");
+        assert!(r["cpus"].is_null(), "{r}");
+        assert!(r["resolved"].is_boolean(), "{r}");
+        if r["role"] == "train" || r["resolved"] == false {
+            assert!(r["meets_target"].is_null(), "{r}");
+        }
+        // Every pair's ratio is kept; the median and its interval lie among them.
+        let ratios: Vec<f64> = r["measured_ratios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(ratios.len() as u64, r["pairs"].as_u64().unwrap(), "{r}");
+        assert!(r["trials"].as_u64().unwrap() >= 1);
+        let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = ratios.iter().copied().fold(0.0, f64::max);
+        let ratio = r["measured_ratio"].as_f64().unwrap();
+        let (a, b) = (
+            r["ratio_interval"][0].as_f64().unwrap(),
+            r["ratio_interval"][1].as_f64().unwrap(),
+        );
+        assert!(lo <= a && a <= ratio && ratio <= b && b <= hi, "{r}");
+        // Two threads under one GIL: one runs at a time.
+        assert!(r["measured_parallelism"].as_f64().unwrap() < 1.5, "{r}");
+        assert!(r["predicted_ratio"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    // Exact hand-offs: a 0.1 ms interval hands over far more often than 5 ms.
+    let rate = |r: &serde_json::Value| r["measured_switch_rate"].as_f64().unwrap();
+    assert!(rate(at(0.0001)) > 5.0 * rate(at(0.005)), "{doc}");
+    assert!(doc["verdict"]
+        .as_str()
+        .unwrap()
+        .contains("resolved held-out points meet the targets"));
+}
+
+#[test]
+fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
+    let _one_at_a_time = serial();
+    let doc = json(&run(&[
+        "convoy",
+        "--validate",
+        "--cpu-threads",
+        "1",
+        "--switch-interval",
+        "0.005",
+        "--duration",
+        "0.05",
+        "--budget",
+        "3",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["command"], "convoy-validate");
+    assert_eq!(doc["params"]["method"], "alternating");
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{doc}");
+    let r = &rows[0];
+    assert_eq!(r["method"], "alternating");
+    let rate = r["requests_per_s"].as_f64().unwrap();
+    let alone = r["reference_requests_per_s"].as_f64().unwrap();
+    // The convoy: beside a CPU thread at 5 ms the server answers a small fraction of what it
+    // answers alone in the same worker, minutes apart at most.
+    assert!(rate > 0.0 && rate < alone / 5.0, "{r}");
+    let (lo, hi) = (
+        r["requests_interval"][0].as_f64().unwrap(),
+        r["requests_interval"][1].as_f64().unwrap(),
+    );
+    assert!(lo <= rate && rate <= hi, "{r}");
+    if r["resolved"] == false {
+        assert!(r["meets_target"].is_null(), "{r}");
+    }
+    assert_eq!(r["published_requests_per_s"], 100.0);
+    // Only cells with CPU threads are judged: none at all is a usage error.
+    let out = run(&[
+        "convoy",
+        "--validate",
+        "--cpu-threads",
+        "0",
         "--budget",
         "3",
     ]);

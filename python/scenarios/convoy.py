@@ -45,3 +45,56 @@ class Convoy:
             t.join()
         self.client_end.close()
         self.server_end.close()
+
+
+class ParkedConvoy(Convoy):
+    """The echo server with CPU threads that can be parked between short segments.
+
+    `start_cpu` lets the CPU threads spin; `park_cpu` stops them and returns once every one is
+    blocked on the event again, so a segment without CPU threads has none running.
+    """
+
+    def __init__(self, cpu_threads):
+        self.go = threading.Event()
+        self.lock = threading.Lock()
+        self.all_parked = threading.Event()
+        self.closing = False
+        self.parked = 0
+        super().__init__(0)
+        self.cpu = [
+            threading.Thread(target=self._spin_parked, name=f"cpu-{i + 1}")
+            for i in range(cpu_threads)
+        ]
+        for t in self.cpu:
+            t.start()
+
+    def _spin_parked(self):
+        while True:
+            self.go.wait()
+            if self.closing:
+                return
+            while self.go.is_set():
+                n = 100000
+                while n>0:
+                    n -= 1
+            with self.lock:
+                self.parked += 1
+                if self.parked == len(self.cpu):
+                    self.all_parked.set()
+
+    def start_cpu(self):
+        self.all_parked.clear()
+        self.parked = 0
+        self.go.set()
+
+    def park_cpu(self):
+        self.go.clear()
+        if self.cpu:
+            self.all_parked.wait()
+
+    def finish(self):
+        self.closing = True
+        self.go.set()
+        for t in self.cpu:
+            t.join()
+        super().finish()

@@ -1,9 +1,18 @@
 //! `gilsim convoy`: an echo server beside CPU-bound threads, measured and modelled.
-use crate::cli::ConvoyArgs;
+use crate::cli::{ConvoyArgs, ValidationMethod};
 use anyhow::Result;
 
 pub fn run(args: &ConvoyArgs) -> Result<i32> {
     args.output.spec().check()?;
+    if args.validate && args.method == ValidationMethod::Alternating {
+        let segment = args
+            .duration
+            .unwrap_or(crate::scenario::convoy::alternating::SEGMENT_S);
+        let doc =
+            crate::scenario::convoy::alternating::validate(&args.spec(), args.budget, segment)?;
+        args.output.spec().emit(&doc)?;
+        return Ok(0);
+    }
     if args.validate {
         let doc =
             crate::scenario::convoy::validate::validate(&args.spec(), args.budget, args.repeat)?;

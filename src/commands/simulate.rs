@@ -1,5 +1,5 @@
 //! `gilsim simulate`: the model alone, or against real runs (`--validate`).
-use crate::cli::SimulateArgs;
+use crate::cli::{SimulateArgs, ValidationMethod};
 use crate::report::output::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Timeline};
 use crate::report::units::seconds;
@@ -15,6 +15,10 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
     let spec = args.spec();
     if args.validate && args.gil == crate::sim::Policy::Old {
         output.emit(&crate::scenario::old_gil::validate(&spec)?)?;
+        return Ok(0);
+    }
+    if args.validate && args.method == ValidationMethod::Alternating {
+        output.emit(&crate::scenario::validate::alternating::validate(&spec)?)?;
         return Ok(0);
     }
     if args.validate {

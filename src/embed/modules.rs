@@ -32,6 +32,7 @@ const SOURCES: &[Source] = sources! {
     "gilsim_queue" => "scenarios/queue.py",
     "gilsim_share" => "scenarios/share.py",
     "gilsim_convoy" => "scenarios/convoy.py",
+    "gilsim_segments" => "scenarios/segments.py",
 };
 
 /// Imports one of gilsim's embedded modules.

@@ -9,6 +9,7 @@ pub mod countdown;
 pub mod pool;
 pub mod protocol;
 pub mod queue;
+pub mod segments;
 pub mod share;
 pub mod timeline;
 
@@ -54,6 +55,7 @@ fn execute(job: &Job) -> (Record, i32) {
         Job::Share(trial) => share::run(trial).map(|r| (r, 0)),
         Job::Timeline(job) => timeline::run(job),
         Job::Convoy(trial) => convoy::run(trial).map(|r| (r, 0)),
+        Job::Segments(trial) => segments::run(trial).map(|r| (r, 0)),
         Job::Script(job) => interpreter::start()
             .and_then(|_| script::run(job))
             .map(|outcome| {

@@ -1,7 +1,8 @@
 //! What the parent asks a worker process to do, and the one record the worker sends back.
 use crate::domain::{
     ConvoyOutcome, PoolMethod, PoolOutcome, PoolRuntime, PythonInfo, QueueOutcome, QueueRuntime,
-    QueueVariant, Runtime, ShareOutcome, StartMethod, ThreadUsage, TimelineOutcome,
+    QueueVariant, Runtime, SegmentsOutcome, ShareOutcome, StartMethod, ThreadUsage,
+    TimelineOutcome,
 };
 use crate::measure::gil::probe::ProbeStats;
 use crate::measure::gil::stats::GilStats;
@@ -32,6 +33,40 @@ pub enum Job {
     Timeline(TimelineJob),
     /// An echo server thread beside CPU threads, driven by a host client thread.
     Convoy(ConvoyTrial),
+    /// Short segments alternating a reference setting and a point in one process.
+    Segments(SegmentsTrial),
+}
+
+/// Pairs of short segments in one worker: each pair runs the reference and the point once, in
+/// a random order, so both meet the same CPU and the same neighbours.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SegmentsTrial {
+    pub workload: SegmentWorkload,
+    pub reference: Setting,
+    pub point: Setting,
+    /// Measured pairs, after one unrecorded warm-up pair.
+    pub pairs: usize,
+    pub seed: u64,
+    /// Run on this many CPUs (`sched_setaffinity`), both settings.
+    pub cpus: Option<usize>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SegmentWorkload {
+    /// The countdown, `count` iterations per segment split over the setting's threads. None:
+    /// the worker picks the count that makes one reference segment last `target_s`.
+    Countdown { count: Option<u64>, target_s: f64 },
+    /// The echo server's requests for `duration_s` per segment beside the setting's CPU
+    /// threads (parked between segments).
+    Convoy { duration_s: f64 },
+}
+
+/// Threads (CPU threads for the convoy) and switch interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub threads: usize,
+    pub switch_interval_s: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -169,6 +204,7 @@ pub enum Measured {
     Share(ShareOutcome),
     Convoy(ConvoyOutcome),
     Timeline(TimelineOutcome),
+    Segments(SegmentsOutcome),
 }
 
 /// `Measured` → the variant a scenario expects (the other variants come back as the error).
@@ -190,5 +226,6 @@ measured_variant!(
     Queue(QueueOutcome),
     Share(ShareOutcome),
     Convoy(ConvoyOutcome),
-    Timeline(TimelineOutcome)
+    Timeline(TimelineOutcome),
+    Segments(SegmentsOutcome)
 );

@@ -2,6 +2,7 @@
 //! and predicted by the model. The model's per-request times come from the measured cell with
 //! no CPU thread at the same switch interval (split between GIL work and time outside it in
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
+pub mod alternating;
 mod rows;
 pub mod validate;
 mod verdict;

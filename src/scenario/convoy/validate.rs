@@ -13,6 +13,7 @@ use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::spec::ConvoySpec;
 use crate::scenario::validate::interval::{bootstrap, median_at, relative_half_width};
+use crate::scenario::validate::rows::verdict_word;
 use crate::scenario::validate::RESOLUTION;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
@@ -29,7 +30,7 @@ const MIN_ROUNDS: usize = 3;
 
 /// Published figures (Skvortsov 2021: an echo server beside CPU-bound threads), by (CPU
 /// threads, interval).
-const ANCHORS: [(usize, f64, f64); 6] = [
+pub(crate) const ANCHORS: [(usize, f64, f64); 6] = [
     (1, 0.005, 100.0),
     (2, 0.005, 50.0),
     (4, 0.005, 30.0),
@@ -42,6 +43,8 @@ const ANCHORS: [(usize, f64, f64); 6] = [
 pub struct ConvoyCell {
     pub cpu_threads: usize,
     pub switch_interval_s: f64,
+    /// `rounds`: each cell a worker of its own, every cell once per round.
+    pub method: &'static str,
     pub rounds: usize,
     /// Median requests/s over the rounds, its 95 % interval, and every round's figure.
     pub requests_per_s: f64,
@@ -70,15 +73,7 @@ impl Row for ConvoyCell {
                 thousands(self.predicted_requests_per_s.round() as u64),
             ),
             Cell::new("model ×", format!("×{:.2}", self.model_factor)),
-            Cell::new(
-                "verdict",
-                match (self.resolved, self.meets_target) {
-                    (false, _) => "unresolved",
-                    (true, Some(true)) => "met",
-                    (true, Some(false)) => "MISSED",
-                    (true, None) => "–",
-                },
-            ),
+            Cell::new("verdict", verdict_word(self.resolved, self.meets_target)),
             Cell::wide("rounds", self.rounds.to_string()),
         ]
     }
@@ -87,6 +82,7 @@ impl Row for ConvoyCell {
         vec![
             ("cpu_threads", self.cpu_threads.to_string()),
             ("switch_interval_s", self.switch_interval_s.to_string()),
+            ("method", self.method.to_string()),
             ("rounds", self.rounds.to_string()),
             ("requests_per_s", self.requests_per_s.to_string()),
             (
@@ -181,6 +177,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
         schema: crate::report::document::SCHEMA,
         command: "convoy-validate".into(),
         params: json!({
+            "method": "rounds",
             "cpu_threads": cpu,
             "switch_interval_s": intervals,
             "duration_s": spec.duration,
@@ -223,6 +220,7 @@ fn cell(
     ConvoyCell {
         cpu_threads: threads,
         switch_interval_s: interval,
+        method: "rounds",
         rounds,
         requests_per_s: measured,
         requests_interval: requests_interval.unwrap_or((f64::NAN, f64::NAN)),
@@ -240,13 +238,52 @@ fn cell(
 }
 
 fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64) -> String {
-    let judged: Vec<&ConvoyCell> = rows.iter().filter(|r| r.cpu_threads > 0).collect();
-    let resolved: Vec<&&ConvoyCell> = judged.iter().filter(|r| r.resolved).collect();
+    let cells: Vec<Judged> = rows
+        .iter()
+        .map(|r| Judged {
+            cpu_threads: r.cpu_threads,
+            switch_interval_s: r.switch_interval_s,
+            requests_per_s: r.requests_per_s,
+            requests_interval: r.requests_interval,
+            predicted_requests_per_s: r.predicted_requests_per_s,
+            model_factor: r.model_factor,
+            resolved: r.resolved,
+            meets_target: r.meets_target,
+            published_requests_per_s: r.published_requests_per_s,
+        })
+        .collect();
+    judged(&cells, RESOLUTION)
+        + &format!(
+            " {rounds} round{} in {elapsed_s:.0} s, stopped by {stopped_by}; the model's request \
+             times come from the measured cell with no CPU thread.",
+            if rounds == 1 { "" } else { "s" }
+        )
+}
+
+/// What a convoy verdict says of one cell.
+pub(crate) struct Judged {
+    pub cpu_threads: usize,
+    pub switch_interval_s: f64,
+    pub requests_per_s: f64,
+    pub requests_interval: (f64, f64),
+    pub predicted_requests_per_s: f64,
+    pub model_factor: f64,
+    pub resolved: bool,
+    pub meets_target: Option<bool>,
+    pub published_requests_per_s: Option<f64>,
+}
+
+/// "k of n resolved cells with CPU threads have the model within ×1.25 (m unresolved)", the
+/// misses, the unresolved cells with their intervals (resolution: the half-width asked for),
+/// and the published figures beside the measured ones.
+pub(crate) fn judged(cells: &[Judged], resolution: f64) -> String {
+    let judged: Vec<&Judged> = cells.iter().filter(|r| r.cpu_threads > 0).collect();
+    let resolved: Vec<&&Judged> = judged.iter().filter(|r| r.resolved).collect();
     let met = resolved
         .iter()
         .filter(|r| r.meets_target == Some(true))
         .count();
-    let name = |r: &ConvoyCell| cell_name(r.cpu_threads, r.switch_interval_s);
+    let name = |r: &Judged| cell_name(r.cpu_threads, r.switch_interval_s);
     let mut text = format!(
         "{met} of {} resolved cells with CPU threads have the model within ×{FACTOR_TARGET} of \
          the measurement ({} unresolved).",
@@ -283,11 +320,11 @@ fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64)
     if !unresolved.is_empty() {
         text += &format!(
             " Not resolved to ±{:.1} %: {}; they neither pass nor miss.",
-            RESOLUTION * 100.0,
+            resolution * 100.0,
             unresolved.join(", ")
         );
     }
-    let published: Vec<String> = rows
+    let published: Vec<String> = cells
         .iter()
         .filter_map(|r| {
             r.published_requests_per_s.map(|p| {
@@ -306,9 +343,5 @@ fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64)
             published.join("; ")
         );
     }
-    text + &format!(
-        " {rounds} round{} in {elapsed_s:.0} s, stopped by {stopped_by}; the model's request \
-         times come from the measured cell with no CPU thread.",
-        if rounds == 1 { "" } else { "s" }
-    )
+    text
 }

@@ -13,9 +13,10 @@
 //!   interval over rounds; rounds continue until every interval
 //!   is within ±2.5 % or the budget runs out. A point still wider is unresolved: reported with
 //!   its interval, it neither passes nor misses.
+pub mod alternating;
 mod grid;
 pub(crate) mod interval;
-mod rows;
+pub(crate) mod rows;
 mod verdict;
 
 pub use grid::{Point, Role};
@@ -170,6 +171,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
             switch_interval_s: p.interval,
             cpus: p.cpus,
             role: p.role.name(),
+            method: "rounds",
             rounds,
             measured_wall_s: e.wall_s,
             wall_interval_s: e.wall_interval,
@@ -197,6 +199,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
         schema: crate::report::document::SCHEMA,
         command: "simulate-validate".into(),
         params: json!({
+            "method": "rounds",
             "points": points.len(),
             "count": count,
             "rounds": rounds,

@@ -12,6 +12,8 @@ pub struct ValidateRow {
     pub cpus: Option<usize>,
     /// `train` (the model is fitted on it) or `held-out` (predicted).
     pub role: &'static str,
+    /// `rounds`: each point a worker of its own, every point once per round.
+    pub method: &'static str,
     pub rounds: usize,
     /// The mean of the fastest quarter of its rounds' walls.
     pub measured_wall_s: f64,
@@ -34,6 +36,16 @@ pub struct ValidateRow {
     pub resolved: bool,
     /// Resolved held-out points at ≥ 1 ms: both errors within the targets; null otherwise.
     pub meets_target: Option<bool>,
+}
+
+/// A judged row's verdict column: unresolved, met, MISSED, or – where nothing is judged.
+pub(crate) fn verdict_word(resolved: bool, meets_target: Option<bool>) -> &'static str {
+    match (resolved, meets_target) {
+        (false, _) => "unresolved",
+        (true, Some(true)) => "met",
+        (true, Some(false)) => "MISSED",
+        (true, None) => "–",
+    }
 }
 
 fn half_width(interval: (f64, f64), centre: f64) -> String {
@@ -63,15 +75,7 @@ impl Row for ValidateRow {
             Cell::new("h-o", thousands(self.measured_switches.round() as u64)),
             Cell::wide("model h-o", thousands(self.predicted_switches)),
             Cell::new("err h-o", format!("{:+.1} %", self.switch_error * 100.0)),
-            Cell::new(
-                "verdict",
-                match (self.resolved, self.meets_target) {
-                    (false, _) => "unresolved",
-                    (true, Some(true)) => "met",
-                    (true, Some(false)) => "MISSED",
-                    (true, None) => "–",
-                },
-            ),
+            Cell::new("verdict", verdict_word(self.resolved, self.meets_target)),
             Cell::wide("rounds", self.rounds.to_string()),
             Cell::wide(
                 "h-o CI",
@@ -86,6 +90,7 @@ impl Row for ValidateRow {
             ("switch_interval_s", self.switch_interval_s.to_string()),
             ("cpus", field(self.cpus)),
             ("role", self.role.to_string()),
+            ("method", self.method.to_string()),
             ("rounds", self.rounds.to_string()),
             ("measured_wall_s", self.measured_wall_s.to_string()),
             ("wall_interval_low_s", self.wall_interval_s.0.to_string()),

@@ -13,6 +13,13 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
         check_writable(svg, "the picture")?;
     }
     let spec = args.spec();
+    if args.validate
+        && args.gil == crate::sim::Policy::Old
+        && args.method == ValidationMethod::Alternating
+    {
+        output.emit(&crate::scenario::old_gil::alternating::validate(&spec)?)?;
+        return Ok(0);
+    }
     if args.validate && args.gil == crate::sim::Policy::Old {
         output.emit(&crate::scenario::old_gil::validate(&spec)?)?;
         return Ok(0);

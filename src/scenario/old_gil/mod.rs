@@ -4,6 +4,7 @@
 //! outside (wall, CPU, context switches from `wait4`). Its 1-thread time calibrates the
 //! model's time per iteration; the other settings are predicted, with the model's cores set to
 //! the trial's CPUs.
+pub mod alternating;
 mod rows;
 
 pub use rows::OldRow;

@@ -54,7 +54,7 @@ const TRIAL_S: f64 = 4.0;
 const MIN_PAIRS: usize = 10;
 /// Trials a point needs before it can be resolved: one trial says nothing of how much worker
 /// processes differ.
-const MIN_TRIALS: usize = 2;
+pub(crate) const MIN_TRIALS: usize = 2;
 const MAX_PAIRS: usize = 400;
 
 /// The segment's main thread hands the GIL to the crew and takes it back when the crew is done.
@@ -188,31 +188,31 @@ impl Row for AlternatingRow {
 
 /// One point's pairs, trial by trial: (reference, point) segments of each pair.
 #[derive(Default)]
-struct Pairs {
-    trials: Vec<Vec<(Segment, Segment)>>,
+pub(crate) struct Pairs {
+    pub(crate) trials: Vec<Vec<(Segment, Segment)>>,
 }
 
 impl Pairs {
-    fn add(&mut self, outcome: &SegmentsOutcome) {
+    pub(crate) fn add(&mut self, outcome: &SegmentsOutcome) {
         self.trials.push(outcome.pairs());
     }
 
-    fn all(&self) -> impl Iterator<Item = &(Segment, Segment)> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &(Segment, Segment)> {
         self.trials.iter().flatten()
     }
 
-    fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.all().count()
     }
 
-    fn ratios(&self) -> Vec<f64> {
+    pub(crate) fn ratios(&self) -> Vec<f64> {
         self.all().map(|(r, p)| p.wall_s / r.wall_s).collect()
     }
 }
 
 /// The median per-pair ratio and the hand-off rate (all the point segments' hand-offs over
 /// their time) of some pairs.
-fn figures(pairs: &[&(Segment, Segment)]) -> (f64, f64) {
+pub(crate) fn figures(pairs: &[&(Segment, Segment)]) -> (f64, f64) {
     let ratios: Vec<f64> = pairs.iter().map(|(r, p)| p.wall_s / r.wall_s).collect();
     let switches: f64 = pairs
         .iter()
@@ -224,7 +224,7 @@ fn figures(pairs: &[&(Segment, Segment)]) -> (f64, f64) {
 
 /// 95 % intervals of both figures by a two-level bootstrap: trials resampled, then pairs
 /// within each, so a difference between worker processes widens the interval as it should.
-fn intervals(pairs: &Pairs, seed: u64) -> ((f64, f64), (f64, f64)) {
+pub(crate) fn intervals(pairs: &Pairs, seed: u64) -> ((f64, f64), (f64, f64)) {
     use rand::{Rng, SeedableRng};
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let (mut ratios, mut rates) = (Vec::new(), Vec::new());

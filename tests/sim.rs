@@ -5,6 +5,8 @@ use common::*;
 
 #[test]
 fn simulate_without_calibration_says_so_and_predicts() {
+    // The model burns CPU: never beside a test that measures.
+    let _one_at_a_time = serial();
     let cache = tempfile::tempdir().unwrap();
     let out = gilsim()
         .args([
@@ -44,6 +46,8 @@ fn simulate_without_calibration_says_so_and_predicts() {
 
 #[test]
 fn simulate_is_deterministic_for_a_seed_and_draws() {
+    // The model burns CPU: never beside a test that measures.
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("sim.svg");
     let args = |seed: &str| {
@@ -77,6 +81,8 @@ fn simulate_is_deterministic_for_a_seed_and_draws() {
 
 #[test]
 fn policies_differ_as_the_mechanisms_do() {
+    // The model burns CPU: never beside a test that measures.
+    let _one_at_a_time = serial();
     // The mechanisms with the documented defaults, not this machine's calibration (whatever
     // state the machine was in when it was taken).
     let no_calibration = tempfile::tempdir().unwrap();

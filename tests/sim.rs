@@ -512,37 +512,45 @@ fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
 #[ignore = "needs pyenv's Python 2.7.18 (.ci/run runs it where it is installed)"]
 fn old_gil_alternating_validation_against_a_real_python_2_7() {
     let _one_at_a_time = serial();
-    let doc = json(&run(&[
-        "simulate",
-        "--validate",
-        "--gil",
-        "old",
-        "--budget",
-        "20",
-        "--format",
-        "json",
-    ]));
-    assert_eq!(doc["params"]["method"], "alternating");
-    let rows = doc["results"].as_array().unwrap();
-    let cpus = cpus();
-    assert_eq!(rows.len(), if cpus > 1 { 2 } else { 1 }, "{doc}");
-    for r in rows {
-        assert_eq!(r["method"], "alternating");
-        assert_eq!(r["threads"], 2);
-        assert!(r["python"].as_str().unwrap().starts_with("2.7"), "{r}");
-        let ratios = r["measured_ratios"].as_array().unwrap();
-        assert_eq!(ratios.len() as u64, r["pairs"].as_u64().unwrap(), "{r}");
-        if r["resolved"] == false {
-            assert!(r["meets_target"].is_null(), "{r}");
+    // The battle's strength drifts with how fast an idle vCPU wakes: a run without it is
+    // measured again, and the check fails only when two runs in a row show none.
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let doc = json(&run(&[
+            "simulate",
+            "--validate",
+            "--gil",
+            "old",
+            "--budget",
+            "20",
+            "--format",
+            "json",
+        ]));
+        assert_eq!(doc["params"]["method"], "alternating");
+        let rows = doc["results"].as_array().unwrap();
+        let cpus = cpus();
+        assert_eq!(rows.len(), if cpus > 1 { 2 } else { 1 }, "{doc}");
+        for r in rows {
+            assert_eq!(r["method"], "alternating");
+            assert_eq!(r["threads"], 2);
+            assert!(r["python"].as_str().unwrap().starts_with("2.7"), "{r}");
+            let ratios = r["measured_ratios"].as_array().unwrap();
+            assert_eq!(ratios.len() as u64, r["pairs"].as_u64().unwrap(), "{r}");
+            if r["resolved"] == false {
+                assert!(r["meets_target"].is_null(), "{r}");
+            }
         }
-    }
-    if cpus > 1 {
+        if cpus < 2 {
+            return;
+        }
         // The old GIL's battle on two CPUs: two threads clearly slower than one, both busy.
         let on_all = rows.iter().find(|r| r["cpus"] == cpus as u64).unwrap();
-        assert!(on_all["measured_ratio"].as_f64().unwrap() > 1.2, "{on_all}");
-        assert!(
-            on_all["measured_parallelism"].as_f64().unwrap() > 1.1,
-            "{on_all}"
-        );
+        let ratio = on_all["measured_ratio"].as_f64().unwrap();
+        let parallelism = on_all["measured_parallelism"].as_f64().unwrap();
+        if ratio > 1.2 && parallelism > 1.1 {
+            return;
+        }
+        seen.push(format!("×{ratio:.2}, CPU/wall {parallelism:.2}"));
     }
+    panic!("no battle in two runs: {}", seen.join("; "));
 }

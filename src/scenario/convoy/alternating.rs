@@ -1,15 +1,14 @@
 //! `gilsim convoy --validate` by alternation: in one worker the echo server answers the client
 //! in short segments that alternate between no CPU thread (the reference) and the cell's CPU
-//! threads, parked between segments; each cell's figure is the ratio of its requests/s to the
-//! reference's in the same worker, so a noisy host's per-run swings cancel.
+//! threads, parked between segments, so both meet the same minute and the same worker.
 //!
 //! A cell's requests/s is the interquartile mean of its segments' rates, with a 95 % bootstrap
-//! interval (trials, then pairs within them). Resolved when the interval's half-width is within half the ×1.25
-//! target; unresolved cells get further trials until the budget ends. The model's request
-//! times come from the reference segments of the same trials. The ratio to the reference is
-//! reported too, but it is not what is judged: alone, the server and the client wake each other
-//! on idle virtual CPUs, whose wake-up latency swings the reference's rate within a second,
-//! noise that segments with busy CPU threads do not share.
+//! interval (trials, then pairs within them). Resolved when the interval's half-width is within
+//! half the ×1.25 target; unresolved cells get further trials until the budget ends. The
+//! model's request times come from the reference segments of the same trials. The ratio to the
+//! reference is reported too, but it is not what is judged: alone, the server and the client
+//! wake each other on idle virtual CPUs, whose wake-up latency swings the reference's rate
+//! within a second, noise that segments with busy CPU threads do not share.
 use super::validate::{judged, Judged, ANCHORS, FACTOR_TARGET};
 use super::{cell_name, predict};
 use crate::domain::{Segment, SegmentsOutcome};

@@ -24,8 +24,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNNER: &str = include_str!("../../../python/scenarios/segments.py");
-/// Iterations per segment: ~0.1-0.2 s under Python 2.7 (the old GIL's battle needs segments
-/// long enough to settle).
+/// Iterations per segment: the old GIL's battle needs segments long enough to settle.
 const COUNT: u64 = 5_000_000;
 const PAIRS: usize = 8;
 

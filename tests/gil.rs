@@ -210,6 +210,8 @@ fn sleeping_threads_leave_the_gil_free() {
 
 #[test]
 fn turned_off_figures_say_unavailable_not_zero() {
+    // Its threads would compete for the cores with a measuring test.
+    let _one_at_a_time = serial();
     let out = run(&[
         "countdown",
         "--runtimes",
@@ -255,6 +257,8 @@ fn two_thread_timeline(extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn timeline_draws_one_lane_per_thread() {
+    // Its threads would compete for the cores with a measuring test.
+    let _one_at_a_time = serial();
     let dir = tempfile::tempdir().unwrap();
     let svg = dir.path().join("t.svg");
     let out = two_thread_timeline(&["--svg", svg.to_str().unwrap(), "--window", "0.05"]);

@@ -198,8 +198,12 @@ fn resolved(trials: &[Vec<Pair>], seed: u64) -> bool {
         return false;
     }
     let all: Vec<&Pair> = trials.iter().flatten().collect();
-    let (_, point) = rates(&all);
-    point > 0.0 && relative_half_width(intervals(trials, seed).0, point) <= RESOLUTION
+    is_resolved(trials.len(), rates(&all).1, intervals(trials, seed).0)
+}
+
+/// At least `MIN_TRIALS` trials and the interval's half-width within `RESOLUTION`.
+fn is_resolved(trials: usize, rate: f64, interval: (f64, f64)) -> bool {
+    trials >= MIN_TRIALS && rate > 0.0 && relative_half_width(interval, rate) <= RESOLUTION
 }
 
 pub fn validate(
@@ -316,8 +320,8 @@ fn cell(
     let (reference, point) = rates(&all);
     let predicted = predict(base, Some(reference), threads, interval);
     let factor = predicted / point.max(1e-12);
-    let resolved = resolved(trials, seed);
     let (requests_interval, ratio_interval) = intervals(trials, seed);
+    let resolved = is_resolved(trials.len(), point, requests_interval);
     AlternatingCell {
         cpu_threads: threads,
         switch_interval_s: interval,

@@ -14,7 +14,7 @@ use crate::scenario::spec::SimulateSpec;
 use crate::scenario::validate::alternating::{intervals, Pairs, MIN_TRIALS, RATIO_TARGET};
 use crate::scenario::validate::interval::relative_half_width;
 use crate::scenario::validate::rows::verdict_word;
-use crate::sim::{self, Params, Policy, Scenario};
+use crate::sim::Params;
 use crate::stats::median;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -212,25 +212,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
         .iter()
         .zip(&pooled)
         .map(|(&c, pairs)| {
-            let model = |threads: usize| {
-                sim::simulate(
-                    &params,
-                    &Scenario {
-                        cpu_threads: threads,
-                        count,
-                        io_threads: 0,
-                        cores: c,
-                        switch_interval_s: 0.005,
-                        policy: Policy::Old,
-                        seed: spec.seed,
-                        duration_s: None,
-                        record: false,
-                        main_thread: false,
-                        exact: true,
-                    },
-                )
-                .wall_s
-            };
+            let model = |threads: usize| super::old_gil_wall(&params, threads, count, c, spec.seed);
             let all: Vec<&(Segment, Segment)> = pairs.all().collect();
             let ratio = crate::scenario::validate::alternating::figures(&all).0;
             let predicted = model(2) / model(1);

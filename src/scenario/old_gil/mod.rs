@@ -94,25 +94,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         .iter()
         .zip(measured.iter().zip(&walls))
         .map(|(&(n, c), (runs, &wall))| {
-            let model = |threads: usize| {
-                sim::simulate(
-                    &params,
-                    &Scenario {
-                        cpu_threads: threads,
-                        count,
-                        io_threads: 0,
-                        cores: c,
-                        switch_interval_s: 0.005,
-                        policy: Policy::Old,
-                        seed: spec.seed,
-                        duration_s: None,
-                        record: false,
-                        main_thread: false,
-                        exact: true,
-                    },
-                )
-                .wall_s
-            };
+            let model = |threads: usize| old_gil_wall(&params, threads, count, c, spec.seed);
             let predicted = model(n);
             OldRow {
                 python: found.version.clone(),
@@ -147,6 +129,33 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         results: rows,
         verdict,
     })
+}
+
+/// The old-GIL model's wall for `threads` CPU-bound threads on `cores` cores.
+pub(crate) fn old_gil_wall(
+    params: &Params,
+    threads: usize,
+    count: u64,
+    cores: usize,
+    seed: u64,
+) -> f64 {
+    sim::simulate(
+        params,
+        &Scenario {
+            cpu_threads: threads,
+            count,
+            io_threads: 0,
+            cores,
+            switch_interval_s: 0.005,
+            policy: Policy::Old,
+            seed,
+            duration_s: None,
+            record: false,
+            main_thread: false,
+            exact: true,
+        },
+    )
+    .wall_s
 }
 
 /// Each multi-thread setting against one thread, then Beazley's direction (2 threads slower

@@ -588,16 +588,7 @@ fn fit(
 }
 
 fn name(r: &AlternatingRow) -> String {
-    let mut text = format!(
-        "{} thread{} at {}",
-        r.threads,
-        if r.threads == 1 { "" } else { "s" },
-        seconds(r.switch_interval_s)
-    );
-    if let Some(c) = r.cpus {
-        text += &format!(" on {c} CPU{}", if c == 1 { "" } else { "s" });
-    }
-    text
+    super::verdict::point_name(r.threads, r.switch_interval_s, r.cpus)
 }
 
 /// "k of n resolved held-out points meet the targets (m unresolved)", the misses, the

@@ -17,7 +17,7 @@ pub mod alternating;
 mod grid;
 pub(crate) mod interval;
 pub(crate) mod rows;
-mod verdict;
+pub(crate) mod verdict;
 
 pub use grid::{Point, Role};
 pub use rows::ValidateRow;

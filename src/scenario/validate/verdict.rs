@@ -5,13 +5,18 @@ use crate::report::units::seconds;
 use crate::sim::Params;
 
 fn name(r: &ValidateRow) -> String {
+    point_name(r.threads, r.switch_interval_s, r.cpus)
+}
+
+/// "2 threads at 5.0 ms on 1 CPU".
+pub(crate) fn point_name(threads: usize, interval: f64, cpus: Option<usize>) -> String {
     let mut text = format!(
         "{} thread{} at {}",
-        r.threads,
-        if r.threads == 1 { "" } else { "s" },
-        seconds(r.switch_interval_s)
+        threads,
+        if threads == 1 { "" } else { "s" },
+        seconds(interval)
     );
-    if let Some(c) = r.cpus {
+    if let Some(c) = cpus {
         text += &format!(" on {c} CPU{}", if c == 1 { "" } else { "s" });
     }
     text

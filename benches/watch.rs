@@ -1,7 +1,8 @@
-//! What `gilsim watch` costs the process it watches: the study note's countdown on 2 threads
-//! (the interpreter gilsim embeds) timed alone, with `watch` counting hand-offs only
-//! (`--sample-rate 0`), and with `watch` sampling the holder (default rate), in rotating
-//! order so every variant sees the same machine. Goal: counting-only ratio ≤ 1.02.
+//! What `gilsim watch` and `gilsim profile` cost the process they read: the study note's
+//! countdown on 2 threads (the interpreter gilsim embeds) timed alone, with `watch` counting
+//! hand-offs only (`--sample-rate 0`), with `watch` sampling the holder (default rate), and with
+//! `profile` sampling stacks and states at its default 100 Hz, in rotating order so every
+//! variant sees the same machine. Goals: counting-only and profiling ratios ≤ 1.02.
 mod common;
 use common::{median, GILSIM};
 use criterion::{criterion_group, Criterion, SamplingMode};
@@ -19,11 +20,22 @@ ts = [threading.Thread(target=countdown, args=(15000000,)) for _ in range(2)]\n\
 [t.start() for t in ts]\n[t.join() for t in ts]\n\
 print(time.perf_counter() - t0, flush=True)\n";
 
-const VARIANTS: [(&str, Option<&str>); 3] = [
-    ("alone", None),
-    ("watched, counting", Some("0")),
-    ("watched, sampling", Some("1000")),
+/// How the countdown is read from outside.
+#[derive(Clone, Copy)]
+enum Reader {
+    Alone,
+    Watch(&'static str),
+    Profile,
+}
+
+const VARIANTS: [(&str, Reader); 4] = [
+    ("alone", Reader::Alone),
+    ("watched, counting", Reader::Watch("0")),
+    ("watched, sampling", Reader::Watch("1000")),
+    ("profiled, 100 Hz", Reader::Profile),
 ];
+/// The variants with a cost goal.
+const GOAL: [bool; 4] = [false, true, false, true];
 
 /// (variant, seconds) in the order measured.
 static TIMES: Mutex<Vec<(usize, f64)>> = Mutex::new(Vec::new());
@@ -36,8 +48,8 @@ fn line(child: &mut Child) -> String {
     text.trim().to_string()
 }
 
-/// One timed countdown, watched at `sample_rate` or not at all.
-fn countdown(python: &str, sample_rate: Option<&str>) -> f64 {
+/// One timed countdown, read by `reader`.
+fn countdown(python: &str, reader: Reader) -> f64 {
     let mut target = Command::new(python)
         .args(["-c", TARGET])
         .stdin(Stdio::piped())
@@ -45,18 +57,33 @@ fn countdown(python: &str, sample_rate: Option<&str>) -> f64 {
         .spawn()
         .unwrap();
     assert_eq!(line(&mut target), "ready");
-    let watcher = sample_rate.map(|rate| {
-        let mut w = Command::new(GILSIM)
-            .args(["watch", "--pid", &target.id().to_string(), "--every", "0.1"])
-            .args(["--sample-rate", rate, "--format", "json"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The first interval line: attached and reading.
-        assert!(line(&mut w).starts_with('{'), "watch attached");
-        w
-    });
+    let pid = target.id().to_string();
+    let watcher = match reader {
+        Reader::Alone => None,
+        Reader::Watch(rate) => {
+            let mut w = Command::new(GILSIM)
+                .args(["watch", "--pid", &pid, "--every", "0.1"])
+                .args(["--sample-rate", rate, "--format", "json"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // The first interval line: attached and reading.
+            assert!(line(&mut w).starts_with('{'), "watch attached");
+            Some(w)
+        }
+        Reader::Profile => {
+            let w = Command::new(GILSIM)
+                .args(["profile", "--pid", &pid, "--format", "json"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // profile prints nothing until the end: give it time to attach and sample.
+            std::thread::sleep(Duration::from_millis(500));
+            Some(w)
+        }
+    };
     writeln!(target.stdin.as_mut().unwrap(), "go").unwrap();
     let seconds: f64 = line(&mut target).parse().unwrap();
     drop(target.stdin.take());
@@ -72,12 +99,12 @@ fn watch(c: &mut Criterion) {
     let python = common::embedded_python();
     let mut group = c.benchmark_group("watch");
     group
-        .sample_size(30)
+        .sample_size(40)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_nanos(1))
         .measurement_time(Duration::from_nanos(1));
     group.bench_function(
-        "2-thread countdown: alone, counting, sampling (rotating)",
+        "2-thread countdown: alone, counting, sampling, profiling (rotating)",
         |b| {
             b.iter_custom(|iters| {
                 let mut total = 0.0;
@@ -98,11 +125,11 @@ fn watch(c: &mut Criterion) {
 
 fn report_ratios() {
     let times = TIMES.lock().unwrap().clone();
-    // Rounds of three: each watched run against the unwatched run of the same round.
-    let rounds: Vec<[f64; 3]> = times
-        .chunks_exact(3)
+    // Rounds of four: each read run against the unread run of the same round.
+    let rounds: Vec<[f64; 4]> = times
+        .chunks_exact(4)
         .filter_map(|round| {
-            let mut r = [f64::NAN; 3];
+            let mut r = [f64::NAN; 4];
             for &(v, s) in round {
                 r[v] = s;
             }
@@ -116,7 +143,7 @@ fn report_ratios() {
         let mut ratios: Vec<f64> = rounds.iter().map(|r| r[v] / r[0]).collect();
         ratios.sort_by(f64::total_cmp);
         let (lo, hi) = median_interval(&ratios);
-        let verdict = if v != 1 {
+        let verdict = if !GOAL[v] {
             String::new()
         } else if hi <= 1.02 {
             "; goal ≤ 1.02: met".into()

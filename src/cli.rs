@@ -56,6 +56,8 @@ pub enum Command {
     Lab(LabArgs),
     /// Watch a running CPython 3.9+ from outside: exact GIL hand-offs, who holds it, who waits
     Watch(WatchArgs),
+    /// Which code waits for the GIL, for how long, and behind which code (a running CPython 3.9+ or a script)
+    Profile(ProfileArgs),
     /// Print a shell completion script (e.g. `gilsim completions bash > ~/.local/share/bash-completion/completions/gilsim`)
     Completions {
         /// The shell to complete for
@@ -723,6 +725,50 @@ impl WatchArgs {
             sample_hz: self.sample_rate,
         }
     }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProfileArgs {
+    /// The process to profile: a running CPython 3.9 or later (read-only; it is never stopped)
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+    pub pid: Option<i32>,
+    /// Stop after this many seconds (default: at Ctrl-C or when the process ends)
+    #[arg(long, value_name = "SECONDS", value_parser = watch_seconds)]
+    pub duration: Option<f64>,
+    /// Samples per second
+    #[arg(long, value_name = "HZ", default_value = "100", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate: u32,
+    /// A table, JSON (gilsim.v1), or speedscope's format (open it at speedscope.app)
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ProfileFormat,
+    /// Also write a flame graph (SVG) of every thread's stacks, one tower per GIL state
+    #[arg(long, value_name = "FILE.svg")]
+    pub flamegraph: Option<PathBuf>,
+    /// Write the report in --format to this file (the table still goes to stdout)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run the script with this interpreter instead of the embedded one (a name from `gilsim
+    /// interpreters`, e.g. 3.13, or a path)
+    #[arg(long, value_name = "PYTHON", requires = "script")]
+    pub python: Option<String>,
+    /// A script to run and profile from its start, as `gilsim run` runs it
+    #[arg(conflicts_with = "pid")]
+    pub script: Option<PathBuf>,
+    /// Arguments for the script: everything after it
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        requires = "script"
+    )]
+    pub args: Vec<String>,
+}
+
+/// How `profile` reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileFormat {
+    Table,
+    Json,
+    Speedscope,
 }
 
 #[derive(Debug, Args)]

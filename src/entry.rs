@@ -59,6 +59,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor) => commands::doctor::run(),
         Some(Command::Interpreters(args)) => commands::interpreters::run(&args),
         Some(Command::Watch(args)) => commands::watch::run(&args),
+        Some(Command::Profile(args)) => commands::profile::run(&args),
         Some(Command::Lab(args)) => commands::lab::run(&args),
         Some(Command::Completions { shell }) => commands::completions::run(shell),
         Some(Command::Man) => commands::completions::man(),

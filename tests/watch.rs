@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -43,17 +42,7 @@ fn embedded() -> (String, String) {
 
 /// `python -c code`, once it has printed "ready".
 fn start(python: &str, code: &str) -> Child {
-    let mut child = Command::new(python)
-        .args(["-c", code])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line.trim(), "ready");
-    child
+    start_ready(Command::new(python).args(["-c", code]))
 }
 
 /// `watch --format json` on `child`: the interval lines and the summary.
@@ -210,11 +199,7 @@ fn a_process_that_ends_while_watched_gets_its_summary() {
     let (_, python) = embedded();
     let child = start(&python, SHORT_LIVED);
     let pid = child.id().to_string();
-    // Reap the child as soon as it exits, as its parent would.
-    let reaper = std::thread::spawn(move || {
-        let mut child = child;
-        child.wait().unwrap()
-    });
+    let reaper = reap_in_background(child);
     let out = run(&[
         "watch",
         "--pid",

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod interpreters;
 pub mod lab;
 pub mod pool;
+pub mod profile;
 pub mod queue;
 pub mod run;
 pub mod scale;

@@ -19,20 +19,7 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
     }) {
         Ok(summary) => summary,
         Err(e @ OutsideError::NotCPython(_)) => {
-            // A launcher (a pyenv shim, a shell) often runs the interpreter as its child.
-            let children = python_children(args.pid);
-            let hint = match children.as_slice() {
-                [] => String::new(),
-                [one] => format!("; its child {one} is: try --pid {one}"),
-                many => format!(
-                    "; its children {} are",
-                    many.iter()
-                        .map(|p| p.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            anyhow::bail!("watching process {}: {e}{hint}", args.pid)
+            anyhow::bail!("watching process {}: {e}{}", args.pid, child_hint(args.pid))
         }
         Err(e) => return Err(e).with_context(|| format!("watching process {}", args.pid)),
     };
@@ -63,9 +50,16 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
         "debug-offsets" => "through _Py_DebugOffsets",
         _ => "by calibrating a sibling process of the same build",
     };
+    let waiting = if args.sample_rate == 0 {
+        String::new()
+    } else {
+        " A thread waits for the GIL while it sleeps on the GIL's own condition variable or \
+         mutex (/proc/PID/task/TID/syscall)."
+            .into()
+    };
     let footer = format!(
         "Process {} runs CPython {}; its GIL was found {found_by} and read with \
-         process_vm_readv; {sampler}.",
+         process_vm_readv; {sampler}.{waiting}",
         summary.pid, summary.python
     );
     println!(
@@ -79,6 +73,21 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
         );
     }
     Ok(0)
+}
+
+/// A launcher (a pyenv shim, a shell) often runs the interpreter as its child: names it.
+pub fn child_hint(pid: i32) -> String {
+    match python_children(pid).as_slice() {
+        [] => String::new(),
+        [one] => format!("; its child {one} is: try --pid {one}"),
+        many => format!(
+            "; its children {} are",
+            many.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Child processes of `pid` that are CPython (they map a `_PyRuntime`).

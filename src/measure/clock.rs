@@ -15,3 +15,14 @@ pub fn monotonic_ns() -> i64 {
     };
     ts.tv_sec * 1_000_000_000 + ts.tv_nsec
 }
+
+/// CPU time of the calling thread, in seconds.
+pub fn thread_cpu_s() -> f64 {
+    // SAFETY: clock_gettime only writes into the struct we own.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts);
+        ts
+    };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}

@@ -1,9 +1,11 @@
 //! Reports: the `gilsim.v1` document every command produces, and its renderings.
 pub mod chart;
 pub mod document;
+pub mod flamegraph;
 pub mod output;
 pub mod progress;
 pub mod render;
+pub mod speedscope;
 pub mod timeline_svg;
 pub mod units;
 

@@ -173,6 +173,21 @@ fn table<R: Row, V>(doc: &Document<R, V>, format: Format, wide: bool) -> String 
     table.to_string()
 }
 
+/// Rows as a bare rounded table (no header line, no verdict), for sections under a report.
+pub fn rows_table<R: Row>(rows: &[R]) -> String {
+    let cells: Vec<Vec<(&'static str, String)>> = rows
+        .iter()
+        .map(|r| r.cells().into_iter().map(|c| (c.header, c.text)).collect())
+        .collect();
+    let headers = columns(&cells);
+    let mut builder = Builder::default();
+    builder.push_record(headers.iter().copied());
+    for row in &cells {
+        builder.push_record(laid_out(row, &headers, "–".to_string()));
+    }
+    builder.build().with(Style::rounded()).to_string()
+}
+
 /// Wraps each paragraph at `width` columns for the terminal, never splitting a number from its
 /// unit ("5.0 ms" stays on one line).
 pub fn wrap(text: &str, width: usize) -> String {

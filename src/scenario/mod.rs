@@ -7,6 +7,7 @@ pub mod external_script;
 pub mod host;
 pub mod old_gil;
 pub mod pool;
+pub mod profile;
 pub mod queue;
 pub mod scale;
 pub mod share;

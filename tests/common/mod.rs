@@ -165,3 +165,25 @@ pub fn embedded_executable() -> String {
         .map(|rest| rest.trim().to_string())
         .expect("doctor names sys.executable")
 }
+
+/// Reaps `child` as soon as it exits, as its parent would, on a thread of its own.
+pub fn reap_in_background(
+    mut child: std::process::Child,
+) -> std::thread::JoinHandle<std::process::ExitStatus> {
+    std::thread::spawn(move || child.wait().unwrap())
+}
+
+/// Starts `command` with its stdout piped and returns it once it has printed "ready".
+pub fn start_ready(command: &mut Command) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "{command:?} started");
+    child
+}

@@ -3,8 +3,10 @@
 //! libpython (or the executable of a static build), and the GIL found through
 //! `_Py_DebugOffsets` with the layout of the header's own version (3.13+), or at the offset
 //! calibrated on a sibling process of the same build (3.9-3.12, `sibling`).
+pub mod kernel_wait;
 pub mod memory;
 pub mod sibling;
+pub mod stacks;
 
 use super::gil::locate::debug_layout;
 use memory::{read, read_u64, word, Runtime};
@@ -15,6 +17,9 @@ const LOCKED: usize = 16;
 const SWITCH_NUMBER: usize = 24;
 /// `_Py_DebugOffsets`: word index of runtime_state.interpreters_head (3.13, 3.14, 3.15).
 const INTERPRETERS_HEAD: usize = 5;
+/// Size of `_gil_runtime_state` (3.9-3.13, 64-bit glibc): the words above, then the
+/// condition variable and mutex a waiter sleeps on, then the pair a forced switch waits on.
+const GIL_STATE_BYTES: usize = 208;
 /// The largest switch interval a plausible GIL state holds (µs; CPython accepts any positive).
 const MAX_INTERVAL_US: u64 = 1_000_000_000;
 
@@ -111,6 +116,25 @@ impl OutsideGil {
             ));
         }
         Ok(gil)
+    }
+
+    /// The process whose GIL this is.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// How the GIL was found, in words.
+    pub fn found_by(&self) -> &'static str {
+        match self.source {
+            "debug-offsets" => "through _Py_DebugOffsets",
+            _ => "by calibrating a sibling process of the same build",
+        }
+    }
+
+    /// The addresses of the GIL's state: a thread asleep in `futex` on one of them waits for
+    /// the GIL.
+    pub fn state_range(&self) -> std::ops::Range<u64> {
+        self.base as u64..(self.base + GIL_STATE_BYTES) as u64
     }
 
     pub fn read(&self) -> Result<OutsideReading, OutsideError> {

@@ -35,6 +35,9 @@ pub struct ThreadFigures {
     pub name: String,
     /// Share of the samples in which this thread held the GIL (None without sampling).
     pub held_fraction: Option<f64>,
+    /// Share of the kernel-state samples in which this thread slept on the GIL's condition
+    /// variable or mutex: waiting for the GIL (None without sampling).
+    pub waiting_fraction: Option<f64>,
     /// Shares of the wall time on a CPU, runnable but waiting for one, and off CPU (blocked:
     /// waiting for the GIL, for I/O, or sleeping).
     pub cpu_fraction: Option<f64>,
@@ -92,11 +95,16 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
     let start = Instant::now();
     let first = gil.read()?;
     let first_tasks = tasks::read(pid);
-    let ids = ThreadIds { pid, layout };
+    let ids = ThreadIds {
+        pid,
+        layout,
+        seen: Default::default(),
+    };
     let (mut last, mut last_tasks, mut last_t) = (first, first_tasks.clone(), 0.0);
     let mut total = Tally::default();
     let mut ended = false;
     let mut ticks = 0u32;
+    let mut freshest = (first, 0.0, first_tasks.clone());
     'watching: loop {
         ticks += 1;
         let tick = start + spec.every * ticks;
@@ -107,31 +115,38 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
                 break 'watching;
             }
             std::thread::sleep(Duration::from_millis(10).min(until - Instant::now()));
+            // The freshest reading, for the last interval of a process that ends.
+            if let Ok(r) = gil.read() {
+                freshest = (r, start.elapsed().as_secs_f64(), tasks::read(pid));
+            }
         }
-        let reading = match gil.read() {
-            Ok(r) if memory::alive(pid) => r,
+        // A process that ended gets its last interval up to the freshest reading.
+        let (reading, t, now_tasks) = match gil.read() {
+            Ok(r) if memory::alive(pid) => (r, start.elapsed().as_secs_f64(), tasks::read(pid)),
             _ => {
                 ended = true;
-                break;
+                freshest.clone()
             }
         };
-        let t = start.elapsed().as_secs_f64();
-        let now_tasks = tasks::read(pid);
-        let tally = sampler.as_ref().map(Sampler::take).unwrap_or_default();
-        total.add(&tally);
-        let interval = figures(
-            &ids,
-            &last,
-            &reading,
-            &last_tasks,
-            &now_tasks,
-            &tally,
-            sampler.is_some(),
-            t - last_t,
-            t,
-        );
-        each(&interval);
-        (last, last_tasks, last_t) = (reading, now_tasks, t);
+        if t > last_t {
+            let tally = sampler.as_ref().map(Sampler::take).unwrap_or_default();
+            total.add(&tally);
+            each(&figures(
+                &ids,
+                &last,
+                &reading,
+                &last_tasks,
+                &now_tasks,
+                &tally,
+                sampler.is_some(),
+                t - last_t,
+                t,
+            ));
+            (last, last_tasks, last_t) = (reading, now_tasks, t);
+        }
+        if ended {
+            break;
+        }
         let target_ended = sampler.as_ref().is_some_and(Sampler::target_ended);
         if target_ended || stop_at.is_some_and(|s| Instant::now() >= s) {
             ended |= target_ended;
@@ -174,17 +189,21 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
 }
 
 /// Thread-state addresses mapped to OS thread ids, read each time they are asked for (a state
-/// can be freed and its memory reused by another thread).
+/// can be freed and its memory reused by another thread); the last mapping read is kept for
+/// when the process has ended and its memory can no longer be read.
 struct ThreadIds {
     pid: i32,
     layout: Option<BuildLayout>,
+    seen: std::cell::RefCell<BTreeMap<usize, u64>>,
 }
 
 impl ThreadIds {
     fn of(&self, tstate: usize, live: &BTreeMap<u64, TaskTimes>) -> Option<u64> {
-        self.layout
-            .as_ref()?
-            .os_thread_id(self.pid, tstate)
+        let read = self.layout.as_ref()?.os_thread_id(self.pid, tstate);
+        if let Some(tid) = read {
+            self.seen.borrow_mut().insert(tstate, tid);
+        }
+        read.or_else(|| self.seen.borrow().get(&tstate).copied())
             .filter(|tid| live.contains_key(tid))
     }
 }
@@ -227,6 +246,9 @@ fn figures(
                 tid: Some(*tid),
                 name: now.name.clone(),
                 held_fraction: share(held_by.get(&Some(*tid)).copied().unwrap_or(0)),
+                waiting_fraction: (sampling && tally.wait_samples > 0).then(|| {
+                    tally.waiting.get(tid).copied().unwrap_or(0) as f64 / tally.wait_samples as f64
+                }),
                 cpu_fraction,
                 runqueue_fraction,
                 off_cpu_fraction: cpu_fraction
@@ -240,6 +262,7 @@ fn figures(
         tid: None,
         name: format!("thread state {tstate:#x}"),
         held_fraction: share(n),
+        waiting_fraction: None,
         cpu_fraction: None,
         runqueue_fraction: None,
         off_cpu_fraction: None,

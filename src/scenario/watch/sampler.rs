@@ -1,10 +1,17 @@
 //! Sampling who holds another process's GIL: a thread reads `locked` and `last_holder` at a
-//! fixed rate and counts, per interval, how often the GIL was held and by which thread state.
+//! fixed rate and counts, per interval, how often the GIL was held and by which thread state;
+//! at most `WAIT_HZ` times a second it also counts, per OS thread, how often the thread slept
+//! on the GIL's own condition variable or mutex (waiting for it).
+use crate::measure::outside::kernel_wait::{self, KernelWait};
+use crate::measure::outside::stacks::live_tids;
 use crate::measure::outside::OutsideGil;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The most kernel-state samples per second.
+const WAIT_HZ: u32 = 100;
 
 /// What the samples of one interval saw.
 #[derive(Clone, Debug, Default)]
@@ -13,6 +20,9 @@ pub struct Tally {
     pub held: u64,
     /// Samples with the GIL held, by the holder's thread-state address.
     pub by_holder: HashMap<usize, u64>,
+    /// Samples of the threads' kernel states, and per OS thread those asleep on the GIL.
+    pub wait_samples: u64,
+    pub waiting: HashMap<u64, u64>,
 }
 
 impl Tally {
@@ -21,6 +31,10 @@ impl Tally {
         self.held += other.held;
         for (holder, n) in &other.by_holder {
             *self.by_holder.entry(*holder).or_default() += n;
+        }
+        self.wait_samples += other.wait_samples;
+        for (tid, n) in &other.waiting {
+            *self.waiting.entry(*tid).or_default() += n;
         }
     }
 }
@@ -39,14 +53,34 @@ impl Sampler {
         let stop = Arc::new(AtomicBool::new(false));
         let ended = Arc::new(AtomicBool::new(false));
         let period = Duration::from_secs_f64(1.0 / f64::from(rate_hz.max(1)));
+        // Reading every thread's kernel state costs more than the GIL's words: fewer of those.
+        let wait_every = (rate_hz / WAIT_HZ).max(1);
+        let (pid, on_gil) = (gil.pid(), gil.state_range());
         let thread = {
             let (tally, stop, ended) = (tally.clone(), stop.clone(), ended.clone());
             std::thread::spawn(move || {
                 let mut next = Instant::now();
+                let mut n = 0u32;
                 while !stop.load(Ordering::Relaxed) {
+                    n = n.wrapping_add(1);
+                    let waiting: Option<Vec<u64>> = n.is_multiple_of(wait_every).then(|| {
+                        live_tids(pid)
+                            .into_iter()
+                            .filter(|tid| {
+                                matches!(kernel_wait::read(pid, *tid),
+                                    Some(KernelWait::Futex(a)) if on_gil.contains(&a))
+                            })
+                            .collect()
+                    });
                     match gil.read() {
                         Ok(r) => {
                             let mut t = tally.lock().expect("sampler tally");
+                            if let Some(waiting) = waiting {
+                                t.wait_samples += 1;
+                                for tid in waiting {
+                                    *t.waiting.entry(tid).or_default() += 1;
+                                }
+                            }
                             t.samples += 1;
                             if r.locked {
                                 t.held += 1;
@@ -67,7 +101,7 @@ impl Sampler {
                         next = now;
                     }
                 }
-                thread_cpu_seconds()
+                crate::measure::clock::thread_cpu_s()
             })
         };
         Sampler {
@@ -93,15 +127,4 @@ impl Sampler {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap_or(0.0)
     }
-}
-
-/// CPU time of the calling thread.
-fn thread_cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a valid timespec to fill.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }

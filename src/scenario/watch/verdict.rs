@@ -8,6 +8,28 @@ const USER_SHARE: f64 = 0.05;
 const TAKING_TURNS_PER_S: f64 = 10.0;
 /// Below this held share the process is not GIL-bound.
 const MOSTLY_FREE: f64 = 0.2;
+/// A convoy: a thread waits for the GIL at least this share of the time while on a CPU less
+/// than `BRIEF_CPU` (it needs the GIL only briefly, between I/O), behind a holder of `HOLDS`.
+const WAITS: f64 = 0.05;
+const BRIEF_CPU: f64 = 0.25;
+const HOLDS: f64 = 0.5;
+
+/// The (waiter, holder) of a convoy, if the figures show one.
+fn convoy<'a>(
+    threads: &'a [super::ThreadFigures],
+    users: &[&'a super::ThreadFigures],
+) -> Option<(&'a super::ThreadFigures, &'a super::ThreadFigures)> {
+    let holder = *users
+        .first()
+        .filter(|h| h.held_fraction.is_some_and(|f| f >= HOLDS))?;
+    let waiter = threads
+        .iter()
+        .filter(|t| t.tid != holder.tid)
+        .filter(|t| t.waiting_fraction.is_some_and(|w| w >= WAITS))
+        .filter(|t| t.cpu_fraction.is_some_and(|c| c < BRIEF_CPU))
+        .max_by(|a, b| a.waiting_fraction.partial_cmp(&b.waiting_fraction).unwrap())?;
+    Some((waiter, holder))
+}
 
 fn percent(f: f64) -> String {
     format!("{:.0} %", f * 100.0)
@@ -42,6 +64,7 @@ pub fn verdict(totals: &Interval, ended: bool) -> String {
         .filter(|t| t.held_fraction.is_some_and(|h| h >= USER_SHARE))
         .collect();
     users.sort_by(|a, b| b.held_fraction.partial_cmp(&a.held_fraction).unwrap());
+    let convoy = convoy(&totals.threads, &users);
     let body =
         match totals.held_fraction {
             None => format!(
@@ -55,6 +78,20 @@ pub fn verdict(totals: &Interval, ended: bool) -> String {
              releases the GIL).",
                 percent(held)
             ),
+            Some(_) if convoy.is_some() => {
+                let (waiter, holder) = convoy.expect("checked");
+                format!(
+                    "A convoy: {} was on a CPU only {} of the time, yet waited for the GIL {} \
+                     of the time, behind {}, which held the GIL {}; {turns}. Each time its I/O \
+                     completes, it waits for the CPU-bound thread to give the GIL up; `gilsim \
+                     profile` shows at which lines.",
+                    who(waiter),
+                    waiter.cpu_fraction.map_or("?".into(), percent),
+                    waiter.waiting_fraction.map_or("?".into(), percent),
+                    who(holder),
+                    holder.held_fraction.map_or("?".into(), percent)
+                )
+            }
             Some(held) if users.len() >= 2 && rate >= TAKING_TURNS_PER_S => {
                 let waits: Vec<f64> = users.iter().filter_map(|t| t.off_cpu_fraction).collect();
                 let spread = waits.iter().cloned().fold(f64::NAN, f64::max)

@@ -1,0 +1,276 @@
+//! `gilsim profile --pid PID` or `gilsim profile SCRIPT [ARGS…]`: which code holds the GIL,
+//! which waits for it and behind which code, sampled from outside with the exact hand-off count
+//! of the same run.
+use crate::cli::{ProfileArgs, ProfileFormat};
+use crate::measure::outside::{memory, OutsideError};
+use crate::report::flamegraph::{self, Stack};
+use crate::report::output::{check_writable, write_atomically};
+use crate::report::{render, speedscope, Document, Format, Host};
+use crate::scenario::profile::rows::{top_functions, top_pairs};
+use crate::scenario::profile::{profile, verdict::verdict, GilUse, Profile, ProfileSpec};
+use crate::usage_bail;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::json;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a started script has to show a Python interpreter gilsim can read.
+const ATTACH_WITHIN: Duration = Duration::from_secs(10);
+/// Rows in each "top functions" table.
+const TOP: usize = 8;
+
+/// The JSON report: the usual envelope, with the profile's own parts beside the rows.
+#[derive(Serialize)]
+struct ProfileDocument<'a> {
+    #[serde(flatten)]
+    doc: Document<crate::scenario::profile::ThreadProfile>,
+    #[serde(flatten)]
+    profile: &'a Profile,
+}
+
+pub fn run(args: &ProfileArgs) -> Result<i32> {
+    for path in [&args.output, &args.flamegraph].into_iter().flatten() {
+        check_writable(path, "the profile")?;
+    }
+    let (pid, mut script) = match (&args.pid, &args.script) {
+        (Some(pid), None) => (*pid, None),
+        (None, Some(_)) => {
+            let mut child = start_script(args)?;
+            match find_python(&mut child) {
+                Ok(pid) => (pid, Some(child)),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(e);
+                }
+            }
+        }
+        _ => usage_bail!("give --pid PID or a SCRIPT to run, not both and not neither"),
+    };
+    let spec = ProfileSpec {
+        pid,
+        duration: args.duration.map(Duration::from_secs_f64),
+        rate_hz: args.rate,
+    };
+    let result = profile(&spec);
+    let script_status = script.as_mut().map(|c| c.wait());
+    let p = match result {
+        Ok(p) => p,
+        Err(e) => return Err(explained(e, pid)),
+    };
+    let verdict = verdict(&p);
+    let doc = ProfileDocument {
+        doc: Document {
+            schema: crate::report::document::SCHEMA,
+            command: "profile".into(),
+            params: json!({ "pid": pid, "rate_hz": args.rate, "duration_s": args.duration,
+                            "script": args.script }),
+            host: Host::new(None),
+            results: p.threads.clone(),
+            verdict,
+        },
+        profile: &p,
+    };
+    let machine = match args.format {
+        ProfileFormat::Table => None,
+        ProfileFormat::Json => {
+            Some(serde_json::to_string_pretty(&doc).expect("serializable") + "\n")
+        }
+        ProfileFormat::Speedscope => {
+            Some(serde_json::to_string(&speedscope_of(&p)).expect("serializable") + "\n")
+        }
+    };
+    if let Some(path) = &args.flamegraph {
+        write_atomically(path, &flamegraph_of(&p)?)?;
+    }
+    match (&args.output, machine) {
+        (Some(path), Some(text)) => {
+            write_atomically(path, &text)?;
+            print!("{}", table(&doc, &p));
+        }
+        (Some(path), None) => {
+            write_atomically(path, &table(&doc, &p))?;
+            print!("{}", table(&doc, &p));
+        }
+        (None, Some(text)) => print!("{text}"),
+        (None, None) => print!("{}", table(&doc, &p)),
+    }
+    if let Some(Ok(status)) = script_status {
+        if !status.success() && args.format == ProfileFormat::Table {
+            eprintln!("gilsim: the profiled script exited with {status}");
+        }
+    }
+    Ok(0)
+}
+
+/// A one-line reason, with what to do about it where something can be done.
+fn explained(e: OutsideError, pid: i32) -> anyhow::Error {
+    match e {
+        OutsideError::Ended(_) if !memory::alive(pid) => {
+            anyhow::anyhow!("profiling process {pid}: it ended before a sample could be taken")
+        }
+        e @ OutsideError::NotCPython(_) => anyhow::anyhow!(
+            "profiling process {pid}: {e}{}",
+            crate::commands::watch::child_hint(pid)
+        ),
+        e => anyhow::Error::new(e).context(format!("profiling process {pid}")),
+    }
+}
+
+/// The script, run as by `gilsim run` (in the embedded interpreter, or `--python`'s).
+fn start_script(args: &ProfileArgs) -> Result<Child> {
+    let script = args.script.as_ref().expect("a script");
+    if let Err(code) = crate::commands::run::check_script(script) {
+        std::process::exit(code);
+    }
+    let mut command = crate::install::gilsim_command().context("finding gilsim itself")?;
+    command.arg("run").arg("--no-footer");
+    if let Some(python) = &args.python {
+        crate::interpreters::resolve(python).map_err(crate::usage::UsageError)?;
+        command.args(["--python", python]);
+    }
+    command.arg(script).args(&args.args);
+    // A report printed on stdout keeps it to itself: the script's output goes to stderr.
+    if args.format != ProfileFormat::Table && args.output.is_none() {
+        command.stdout(std::io::stderr());
+    }
+    command.stdin(Stdio::null());
+    command.spawn().context("starting the script")
+}
+
+/// The process under `child` that runs the script's interpreter.
+fn find_python(child: &mut Child) -> Result<i32> {
+    let started = Instant::now();
+    let root = child.id() as i32;
+    loop {
+        let mut pending = vec![root];
+        while let Some(pid) = pending.pop() {
+            if pid != root && memory::runtime(pid).is_ok() {
+                return Ok(pid);
+            }
+            pending.extend(crate::runner::reaper::children_of(pid));
+        }
+        if let Some(status) = child.try_wait()? {
+            anyhow::bail!("the script ended ({status}) before its interpreter could be read");
+        }
+        if started.elapsed() > ATTACH_WITHIN {
+            anyhow::bail!(
+                "no Python interpreter appeared under the script's process within {} s",
+                ATTACH_WITHIN.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn table(doc: &ProfileDocument, p: &Profile) -> String {
+    let mut out = render(&doc.doc, Format::Table, false);
+    let section = |title: &str, body: String| format!("\n{title}\n{body}\n");
+    for (state, title) in [
+        (GilUse::Waiting, "Where threads waited for the GIL"),
+        (GilUse::Held, "Where the GIL was held"),
+        (GilUse::Released, "Where threads ran without the GIL"),
+    ] {
+        let rows = top_functions(p, state, TOP);
+        if !rows.is_empty() {
+            out += &section(title, crate::report::render::rows_table(&rows));
+        }
+    }
+    let pairs = top_pairs(p, TOP);
+    if !pairs.is_empty() {
+        out += &section(
+            "Who waited behind whom (at the same samples)",
+            crate::report::render::rows_table(&pairs),
+        );
+    }
+    let found_by = match p.gil.source {
+        "debug-offsets" => "found through _Py_DebugOffsets",
+        _ => "found by calibrating a sibling process of the same build",
+    };
+    let check = p.sampled_vs_exact_max_gap.map_or(String::new(), |gap| {
+        format!(
+            " Sampled against exact: each thread's sampled share on a CPU (held + ran without \
+             it) is within {:.1} points of the kernel's (on CPU + run queue).",
+            gap * 100.0
+        )
+    });
+    let footer = format!(
+        "Process {} runs CPython {}: {} samples in {:.1} s at about {} Hz ({} due but missed; \
+         the sampler used {:.3} s of CPU). Sampled: the holder (the GIL's own record), waiting \
+         (asleep on the GIL's condition variable or mutex), running without the GIL (running by \
+         the kernel, not holding), idle (asleep elsewhere). Exact, from the same run: {} GIL \
+         hand-offs (its switch counter, {found_by}) and each thread's on-CPU and run-queue \
+         shares (the kernel's accounting).{check}",
+        p.pid,
+        p.python,
+        p.samples,
+        p.seconds,
+        p.rate_hz,
+        p.missed,
+        p.sampler_cpu_s,
+        crate::report::units::thousands(p.gil.switches),
+    );
+    out += &format!(
+        "\n{}\n",
+        crate::report::render::wrap(&footer, crate::report::render::WIDTH)
+    );
+    out
+}
+
+/// Every thread's stacks in one flame graph, under one root frame per state.
+fn flamegraph_of(p: &Profile) -> Result<String> {
+    let labels: Vec<String> = p
+        .stacks
+        .iter()
+        .map(|s| format!("thread {}", thread_label(s.thread, &s.thread_name)))
+        .collect();
+    let stacks: Vec<Stack> = p
+        .stacks
+        .iter()
+        .zip(&labels)
+        .map(|(s, label)| Stack {
+            frames: std::iter::once(s.state.words())
+                .chain(std::iter::once(label.as_str()))
+                .chain(s.frames.iter().map(String::as_str))
+                .collect(),
+            samples: s.samples,
+        })
+        .collect();
+    flamegraph::svg(
+        &format!("gilsim profile: process {} (CPython {})", p.pid, p.python),
+        &stacks,
+    )
+}
+
+fn thread_label(tid: Option<u64>, name: &str) -> String {
+    match tid {
+        Some(tid) => format!("{tid} {name}"),
+        None => name.to_string(),
+    }
+}
+
+/// One speedscope profile per thread and state.
+fn speedscope_of(p: &Profile) -> serde_json::Value {
+    let mut profiles = Vec::new();
+    for t in &p.threads {
+        for state in GilUse::ALL {
+            let stacks: Vec<(&[String], u64)> = p
+                .stacks
+                .iter()
+                .filter(|s| s.thread == t.tid && s.state == state)
+                .map(|s| (s.frames.as_slice(), s.samples))
+                .collect();
+            if !stacks.is_empty() {
+                profiles.push(speedscope::Profile {
+                    name: format!("thread {}: {}", thread_label(t.tid, &t.name), state.words()),
+                    stacks,
+                });
+            }
+        }
+    }
+    speedscope::document(
+        &format!("gilsim profile of process {} (CPython {})", p.pid, p.python),
+        &profiles,
+    )
+}

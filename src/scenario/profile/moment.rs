@@ -1,0 +1,76 @@
+//! One look at a profiled process: the GIL's words, its holder's OS thread, and every
+//! thread's kernel state, read one right after the other.
+use crate::measure::outside::kernel_wait::{self, KernelWait};
+use crate::measure::outside::sibling::{self, BuildLayout};
+use crate::measure::outside::stacks;
+use crate::measure::outside::{OutsideGil, OutsideReading};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// One look at the process: the GIL's word and its holder, and every thread's kernel state,
+/// read one right after the other.
+pub struct Moment {
+    pub gil: OutsideReading,
+    pub holder: Option<u64>,
+    pub waits: HashMap<u64, KernelWait>,
+}
+
+impl Moment {
+    /// Whether thread `tid` held the GIL at this moment; false when holders cannot be mapped.
+    pub fn holds(&self, tid: u64, known: bool) -> bool {
+        known && self.holder == Some(tid)
+    }
+}
+
+pub fn look(gil: &OutsideGil, holders: &Holders, pid: i32) -> Option<Moment> {
+    let reading = gil.read().ok()?;
+    let waits = stacks::live_tids(pid)
+        .into_iter()
+        .filter_map(|tid| Some((tid, kernel_wait::read(pid, tid)?)))
+        .collect::<HashMap<_, _>>();
+    let holder = reading
+        .locked
+        .then(|| holders.tid(reading.last_holder, &waits))
+        .flatten();
+    Some(Moment {
+        gil: reading,
+        holder,
+        waits,
+    })
+}
+
+/// The GIL holder's thread state mapped to its OS thread, through the build's layout
+/// (cached per thread state while its thread lives).
+pub struct Holders {
+    pid: i32,
+    layout: Option<BuildLayout>,
+    cache: RefCell<HashMap<usize, u64>>,
+}
+
+impl Holders {
+    pub fn new(pid: i32, gil: &OutsideGil) -> Holders {
+        Holders {
+            pid,
+            layout: sibling::layout(pid, &gil.runtime).ok(),
+            cache: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn known(&self) -> bool {
+        self.layout.is_some()
+    }
+
+    fn tid(&self, tstate: usize, live: &HashMap<u64, KernelWait>) -> Option<u64> {
+        let cached = self.cache.borrow().get(&tstate).copied();
+        if let Some(tid) = cached.filter(|t| live.contains_key(t)) {
+            return Some(tid);
+        }
+        let tid = self
+            .layout
+            .as_ref()?
+            .os_thread_id(self.pid, tstate)
+            .filter(|t| live.contains_key(t))?;
+        self.cache.borrow_mut().insert(tstate, tid);
+        Some(tid)
+    }
+}

@@ -1,0 +1,140 @@
+//! The profile in plain words, from the sampled states and the exact hand-off count.
+use super::rows::leaf;
+use super::{GilUse, Profile, ThreadProfile};
+use crate::report::units::thousands;
+
+/// A thread counts as waiting for the GIL from this share of its samples on.
+const WAITS: f64 = 0.05;
+/// A waiter that is on a CPU less than this share of the time (the kernel's exact figure)
+/// needs the GIL only briefly: an I/O thread.
+const BRIEF_CPU: f64 = 0.25;
+/// A holder counts as CPU-bound in Python from this share on.
+const HOLDS: f64 = 0.5;
+/// A thread counts as running C code without the GIL from this share on.
+const RELEASES: f64 = 0.25;
+
+fn percent(f: f64) -> String {
+    format!("{:.0} %", f * 100.0)
+}
+
+fn who(t: &ThreadProfile) -> String {
+    match t.tid {
+        Some(tid) => format!("{} ({tid})", t.name),
+        None => t.name.clone(),
+    }
+}
+
+/// The function the thread most often waited in, and the holder's function it waited behind.
+fn waits_where(p: &Profile, t: &ThreadProfile) -> Option<(String, String, Option<u64>)> {
+    let stack = p
+        .stacks
+        .iter()
+        .filter(|s| s.thread == t.tid && s.state == GilUse::Waiting)
+        .max_by_key(|s| s.samples)?;
+    let behind = p
+        .waits_behind
+        .iter()
+        .filter(|w| w.waiter_thread == t.tid && w.holder_thread.is_some())
+        .max_by_key(|w| w.samples);
+    Some((
+        leaf(&stack.frames),
+        behind.map_or("no identified holder".into(), |w| leaf(&w.holder)),
+        behind.and_then(|w| w.holder_thread),
+    ))
+}
+
+pub fn verdict(p: &Profile) -> String {
+    let prefix = if p.ended {
+        format!(
+            "The process ended while profiled; these figures cover the {:.1} s seen. ",
+            p.seconds
+        )
+    } else {
+        String::new()
+    };
+    if p.samples == 0 || p.threads.is_empty() {
+        return prefix + "No sample was taken: the process showed no Python thread to read.";
+    }
+    let turns = format!(
+        "The GIL changed hands exactly {} times ({:.0} a second).",
+        thousands(p.gil.switches),
+        p.gil.switches_per_s
+    );
+    let mut waiters: Vec<&ThreadProfile> = p
+        .threads
+        .iter()
+        .filter(|t| t.waiting_fraction >= WAITS)
+        .collect();
+    waiters.sort_by(|a, b| b.waiting_fraction.total_cmp(&a.waiting_fraction));
+    let releasers: Vec<String> = p
+        .threads
+        .iter()
+        .filter(|t| t.released_fraction >= RELEASES)
+        .map(|t| {
+            format!(
+                "{} ran without the GIL {}",
+                who(t),
+                percent(t.released_fraction)
+            )
+        })
+        .collect();
+    let released = if releasers.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} (C code that releases it: no wait for others).",
+            releasers.join("; ")
+        )
+    };
+    let Some(first) = waiters.first() else {
+        let holder = p
+            .threads
+            .iter()
+            .max_by(|a, b| a.held_fraction.total_cmp(&b.held_fraction))
+            .filter(|t| t.held_fraction >= WAITS);
+        let held = holder.map_or(String::new(), |t| {
+            format!(
+                " {} held it {} of the samples.",
+                who(t),
+                percent(t.held_fraction)
+            )
+        });
+        return format!(
+            "{prefix}No thread waited for the GIL in {} or more of its samples: not GIL-bound.{held}{released} {turns}",
+            percent(WAITS)
+        );
+    };
+    let (waited_in, behind, holder_tid) =
+        waits_where(p, first).unwrap_or(("?".into(), "?".into(), None));
+    let holder = holder_tid.and_then(|tid| p.threads.iter().find(|t| t.tid == Some(tid)));
+    let convoy = first.cpu_fraction.is_some_and(|c| c < BRIEF_CPU)
+        && holder.is_some_and(|h| h.held_fraction >= HOLDS && h.tid != first.tid);
+    let body = if convoy {
+        let h = holder.expect("checked above");
+        format!(
+            "A convoy: {} needs a CPU only {} of the time, yet waited for the GIL {} of its \
+             samples, mostly at {waited_in}, behind {} in {behind}, which held the GIL {}. Each \
+             time its I/O completes, it waits for the CPU-bound thread to give the GIL up.",
+            who(first),
+            percent(first.cpu_fraction.unwrap_or(0.0)),
+            percent(first.waiting_fraction),
+            who(h),
+            percent(h.held_fraction)
+        )
+    } else {
+        let each: Vec<String> = waiters
+            .iter()
+            .map(|t| format!("{} {}", who(t), percent(t.waiting_fraction)))
+            .collect();
+        let behind_whom = match holder {
+            Some(h) => format!("{} in {behind}", who(h)),
+            None => behind,
+        };
+        format!(
+            "GIL-bound: threads waited for the GIL ({}); {} waited most at {waited_in}, behind {behind_whom}.",
+            each.join(", "),
+            who(first)
+        )
+    };
+    format!("{prefix}{body}{released} {turns}")
+}

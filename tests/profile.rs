@@ -234,6 +234,7 @@ fn the_flame_graph_and_the_speedscope_file_are_valid() {
         assert!(svg.contains(frame), "{frame} missing from the flame graph");
     }
     let file: Value = serde_json::from_str(&std::fs::read_to_string(speedscope).unwrap()).unwrap();
+    // speedscope's own schema of its file format (jlfwong/speedscope, MIT licence).
     let schema: Value =
         serde_json::from_str(include_str!("fixtures/speedscope-file-format-schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

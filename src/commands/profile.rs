@@ -40,8 +40,7 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
             match find_python(&mut child) {
                 Ok(pid) => (pid, Some(child)),
                 Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    stop_script(&mut child);
                     return Err(e);
                 }
             }
@@ -53,11 +52,14 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
         duration: args.duration.map(Duration::from_secs_f64),
         rate_hz: args.rate,
     };
-    let result = profile(&spec);
-    let script_status = script.as_mut().map(|c| c.wait());
-    let p = match result {
+    let p = match profile(&spec) {
         Ok(p) => p,
-        Err(e) => return Err(explained(e, pid)),
+        Err(e) => {
+            if let Some(child) = script.as_mut() {
+                stop_script(child);
+            }
+            return Err(explained(e, pid));
+        }
     };
     let verdict = verdict(&p);
     let doc = ProfileDocument {
@@ -96,7 +98,8 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
         (None, Some(text)) => print!("{text}"),
         (None, None) => print!("{}", table(&doc, &p)),
     }
-    if let Some(Ok(status)) = script_status {
+    // A script still running after --duration runs on to its end; the report comes first.
+    if let Some(Ok(status)) = script.as_mut().map(|c| c.wait()) {
         if !status.success() && args.format == ProfileFormat::Table {
             eprintln!("gilsim: the profiled script exited with {status}");
         }
@@ -137,6 +140,13 @@ fn start_script(args: &ProfileArgs) -> Result<Child> {
     }
     command.stdin(Stdio::null());
     command.spawn().context("starting the script")
+}
+
+/// Ends the script: SIGTERM lets `gilsim run` kill everything it started, then reaps it.
+fn stop_script(child: &mut Child) {
+    // SAFETY: kill on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
 }
 
 /// The process under `child` that runs the script's interpreter.

@@ -345,8 +345,8 @@ fn an_unknown_python_is_a_usage_error() {
 #[ignore = "needs a Python 2.7 (pyenv 2.7.18); .ci/run runs it where there is one"]
 fn the_old_gil_makes_two_threads_slower_on_two_cpus_than_on_one() {
     let _one_at_a_time = serial();
-    // How hard the threads fight depends on how fast an idle vCPU wakes, which drifts on a
-    // virtual machine: a run without the battle is measured again, and the check fails only
+    // How hard the threads fight depends on how fast an idle CPU is woken, which drifts from
+    // run to run: a run without the battle is measured again, and the check fails only
     // when three runs in a row show none.
     let mut seen = Vec::new();
     for _ in 0..3 {

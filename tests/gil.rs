@@ -60,9 +60,9 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     let count = "20000000";
     // The exact counter against the mechanism, without the sampler: its wake-ups compete with
     // the GIL waiters for the two cores and can stretch the slices.
-    // A waiter's timed wait ends late when its vCPU sits idle and the host is slow to run it
-    // again: a run whose hand-offs are off the mechanism's rate is measured again, and the
-    // check fails only when three runs in a row are off.
+    // A waiter's timed wait ends late when its CPU sits idle and is slow to be woken: a run
+    // whose hand-offs are off the mechanism's rate is measured again, and the check fails only
+    // when three runs in a row are off.
     let expected_in =
         |row: &Value| row["wall_s"]["median"].as_f64().unwrap() / (interval_s + 0.000_15);
     let mut attempt = 0;

@@ -512,7 +512,7 @@ fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
 #[ignore = "needs pyenv's Python 2.7.18 (.ci/run runs it where it is installed)"]
 fn old_gil_alternating_validation_against_a_real_python_2_7() {
     let _one_at_a_time = serial();
-    // The battle's strength drifts with how fast an idle vCPU wakes: a run without it is
+    // The battle's strength drifts with how fast an idle CPU is woken: a run without it is
     // measured again, and the check fails only when two runs in a row show none.
     let mut seen = Vec::new();
     for _ in 0..2 {

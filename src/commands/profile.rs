@@ -35,9 +35,12 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
     }
     let (pid, mut script) = match (&args.pid, &args.script) {
         (Some(pid), None) => (*pid, None),
-        (None, Some(_)) => {
+        (None, Some(script)) => {
+            if let Err(code) = crate::commands::run::check_script(script) {
+                return Ok(code);
+            }
             let mut child = start_script(args)?;
-            match find_python(&mut child) {
+            match find_python(&mut child, script) {
                 Ok(pid) => (pid, Some(child)),
                 Err(e) => {
                     stop_script(&mut child);
@@ -86,17 +89,16 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
     if let Some(path) = &args.flamegraph {
         write_atomically(path, &flamegraph_of(&p)?)?;
     }
+    // The file gets the chosen format; stdout the table, unless it carries a machine format.
     match (&args.output, machine) {
-        (Some(path), Some(text)) => {
-            write_atomically(path, &text)?;
-            print!("{}", table(&doc, &p));
-        }
-        (Some(path), None) => {
-            write_atomically(path, &table(&doc, &p))?;
-            print!("{}", table(&doc, &p));
-        }
         (None, Some(text)) => print!("{text}"),
-        (None, None) => print!("{}", table(&doc, &p)),
+        (path, machine) => {
+            let table = table(&doc, &p);
+            if let Some(path) = path {
+                write_atomically(path, machine.as_deref().unwrap_or(&table))?;
+            }
+            print!("{table}");
+        }
     }
     // A script still running after --duration runs on to its end; the report comes first.
     if let Some(Ok(status)) = script.as_mut().map(|c| c.wait()) {
@@ -124,14 +126,11 @@ fn explained(e: OutsideError, pid: i32) -> anyhow::Error {
 /// The script, run as by `gilsim run` (in the embedded interpreter, or `--python`'s).
 fn start_script(args: &ProfileArgs) -> Result<Child> {
     let script = args.script.as_ref().expect("a script");
-    if let Err(code) = crate::commands::run::check_script(script) {
-        std::process::exit(code);
-    }
     let mut command = crate::install::gilsim_command().context("finding gilsim itself")?;
     command.arg("run").arg("--no-footer");
     if let Some(python) = &args.python {
-        crate::interpreters::resolve(python).map_err(crate::usage::UsageError)?;
-        command.args(["--python", python]);
+        let python = crate::interpreters::resolve(python).map_err(crate::usage::UsageError)?;
+        command.arg("--python").arg(&python.path);
     }
     command.arg(script).args(&args.args);
     // A report printed on stdout keeps it to itself: the script's output goes to stderr.
@@ -149,14 +148,23 @@ fn stop_script(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// The process under `child` that runs the script's interpreter.
-fn find_python(child: &mut Child) -> Result<i32> {
+/// The process under `child` that runs the script: the worker of the embedded interpreter
+/// (`gilsim __worker`), or `--python`'s interpreter with the script among its arguments. Other
+/// Pythons under it (`--python` first runs its interpreter to describe it) are passed over.
+fn find_python(child: &mut Child, script: &std::path::Path) -> Result<i32> {
     let started = Instant::now();
     let root = child.id() as i32;
+    let script = script.as_os_str().as_encoded_bytes();
+    let runs_script = |pid: i32| {
+        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|line| {
+            line.split(|b| *b == 0)
+                .any(|arg| arg == b"__worker" || arg == script)
+        })
+    };
     loop {
         let mut pending = vec![root];
         while let Some(pid) = pending.pop() {
-            if pid != root && memory::runtime(pid).is_ok() {
+            if pid != root && runs_script(pid) && memory::runtime(pid).is_ok() {
                 return Ok(pid);
             }
             pending.extend(crate::runner::reaper::children_of(pid));
@@ -194,10 +202,7 @@ fn table(doc: &ProfileDocument, p: &Profile) -> String {
             crate::report::render::rows_table(&pairs),
         );
     }
-    let found_by = match p.gil.source {
-        "debug-offsets" => "found through _Py_DebugOffsets",
-        _ => "found by calibrating a sibling process of the same build",
-    };
+    let found_by = crate::measure::outside::found_by(p.gil.source);
     let check = p.sampled_vs_exact_max_gap.map_or(String::new(), |gap| {
         format!(
             " Sampled against exact: each thread's sampled share on a CPU (held + ran without \
@@ -210,7 +215,7 @@ fn table(doc: &ProfileDocument, p: &Profile) -> String {
          the sampler used {:.3} s of CPU). Sampled: the holder (the GIL's own record), waiting \
          (asleep on the GIL's condition variable or mutex), running without the GIL (running by \
          the kernel, not holding), idle (asleep elsewhere). Exact, from the same run: {} GIL \
-         hand-offs (its switch counter, {found_by}) and each thread's on-CPU and run-queue \
+         hand-offs (its switch counter, found {found_by}) and each thread's on-CPU and run-queue \
          shares (the kernel's accounting).{check}",
         p.pid,
         p.python,

@@ -46,10 +46,7 @@ pub fn run(args: &WatchArgs) -> Result<i32> {
             100.0 * summary.sampler_cpu_s / summary.totals.t_s.max(1e-9)
         )
     };
-    let found_by = match summary.gil_found_by {
-        "debug-offsets" => "through _Py_DebugOffsets",
-        _ => "by calibrating a sibling process of the same build",
-    };
+    let found_by = crate::measure::outside::found_by(summary.gil_found_by);
     let waiting = if args.sample_rate == 0 {
         String::new()
     } else {

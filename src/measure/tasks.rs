@@ -19,21 +19,22 @@ pub struct TaskTimes {
     pub involuntary: i64,
 }
 
+/// The thread ids of `pid` (empty once the process is gone).
+pub fn ids(pid: i32) -> std::collections::BTreeSet<u64> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Every thread of `pid` by thread id (empty once the process is gone).
 pub fn read(pid: i32) -> BTreeMap<u64, TaskTimes> {
     let mut tasks = BTreeMap::new();
-    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return tasks;
-    };
-    for entry in dir.flatten() {
-        let Some(tid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|t| t.parse::<u64>().ok())
-        else {
-            continue;
-        };
-        let path = entry.path();
+    for tid in ids(pid) {
+        let path = std::path::PathBuf::from(format!("/proc/{pid}/task/{tid}"));
         let Some((cpu_ns, runqueue_ns)) = std::fs::read_to_string(path.join("schedstat"))
             .ok()
             .and_then(|s| parse_schedstat(&s))

@@ -158,14 +158,19 @@ fn table<R: Row, V>(doc: &Document<R, V>, format: Format, wide: bool) -> String 
                 .collect()
         })
         .collect();
-    let headers = columns(&rows);
+    grid(&rows, format == Format::Markdown)
+}
+
+/// Rows of (header, text) cells as a rounded (or Markdown) table laid out by header.
+fn grid(rows: &[Vec<(&'static str, String)>], markdown: bool) -> String {
+    let headers = columns(rows);
     let mut builder = Builder::default();
     builder.push_record(headers.iter().copied());
-    for row in &rows {
+    for row in rows {
         builder.push_record(laid_out(row, &headers, "–".to_string()));
     }
     let mut table = builder.build();
-    if format == Format::Markdown {
+    if markdown {
         table.with(Style::markdown());
     } else {
         table.with(Style::rounded());
@@ -179,13 +184,7 @@ pub fn rows_table<R: Row>(rows: &[R]) -> String {
         .iter()
         .map(|r| r.cells().into_iter().map(|c| (c.header, c.text)).collect())
         .collect();
-    let headers = columns(&cells);
-    let mut builder = Builder::default();
-    builder.push_record(headers.iter().copied());
-    for row in &cells {
-        builder.push_record(laid_out(row, &headers, "–".to_string()));
-    }
-    builder.build().with(Style::rounded()).to_string()
+    grid(&cells, false)
 }
 
 /// Wraps each paragraph at `width` columns for the terminal, never splitting a number from its

@@ -12,6 +12,11 @@ pub fn seconds(s: f64) -> String {
 }
 
 /// 50000000 → "50,000,000".
+/// A share as a whole percentage: "49 %".
+pub fn whole_percent(f: f64) -> String {
+    format!("{:.0} %", f * 100.0)
+}
+
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();

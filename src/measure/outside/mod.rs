@@ -47,6 +47,14 @@ pub enum OutsideError {
     Read(String),
 }
 
+/// How a GIL was found (`OutsideGil::source`), in words.
+pub fn found_by(source: &str) -> &'static str {
+    match source {
+        "debug-offsets" => "through _Py_DebugOffsets",
+        _ => "by calibrating a sibling process of the same build",
+    }
+}
+
 /// A confirmed GIL state in another process.
 #[derive(Clone, Debug)]
 pub struct OutsideGil {
@@ -121,14 +129,6 @@ impl OutsideGil {
     /// The process whose GIL this is.
     pub fn pid(&self) -> i32 {
         self.pid
-    }
-
-    /// How the GIL was found, in words.
-    pub fn found_by(&self) -> &'static str {
-        match self.source {
-            "debug-offsets" => "through _Py_DebugOffsets",
-            _ => "by calibrating a sibling process of the same build",
-        }
     }
 
     /// The addresses of the GIL's state: a thread asleep in `futex` on one of them waits for

@@ -5,6 +5,7 @@
 //! Python thread where py-spy's library leaves it unknown (before 3.11, without libunwind),
 //! found through glibc's thread descriptor.
 use super::{memory, OutsideError};
+use crate::measure::tasks;
 use py_spy::config::LockingStrategy;
 use py_spy::{Config, PythonSpy};
 use std::collections::{BTreeMap, BTreeSet};
@@ -100,7 +101,7 @@ impl Stacks {
     /// Maps each thread's `pthread_t` to its kernel id through the descriptor offset, found
     /// (again) when a thread does not map to a live task.
     fn fill_tids(&mut self, threads: &mut [PythonThread]) {
-        let live = live_tids(self.pid);
+        let live = tasks::ids(self.pid);
         let idents: Vec<u64> = threads.iter().map(|t| t.ident).collect();
         let mapped = |offset: Option<usize>| -> Option<BTreeMap<u64, u64>> {
             let offset = offset?;
@@ -125,17 +126,6 @@ impl Stacks {
             }
         }
     }
-}
-
-/// The kernel thread ids of process `pid`.
-pub fn live_tids(pid: i32) -> BTreeSet<u64> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|dir| {
-            dir.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn descriptor_u32(pid: i32, ident: u64, offset: usize) -> Option<u64> {

@@ -35,16 +35,6 @@ impl GilUse {
             GilUse::Idle => "idle",
         }
     }
-
-    /// The JSON name.
-    pub fn name(self) -> &'static str {
-        match self {
-            GilUse::Held => "held",
-            GilUse::Waiting => "waiting",
-            GilUse::Released => "released",
-            GilUse::Idle => "idle",
-        }
-    }
 }
 
 /// The holder holds; a thread asleep in `futex` inside the GIL's state waits for it; any other

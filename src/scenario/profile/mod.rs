@@ -173,10 +173,10 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
         // the sampler has left its CPU for a moment (on a machine with few CPUs a thread the
         // GIL was handed to may be waiting for the sampler's): if it holds the GIL by then, or
         // sleeps on it, it was being handed the GIL.
-        let running = threads.iter().filter_map(|t| t.tid).any(|tid| {
-            moment.waits.get(&tid) == Some(&KernelWait::Running)
-                && !moment.holds(tid, holders.known())
-        });
+        let running = threads
+            .iter()
+            .filter_map(|t| t.tid)
+            .any(|tid| moment.waits.get(&tid) == Some(&KernelWait::Running) && !moment.holds(tid));
         let later = if running {
             std::thread::sleep(SECOND_LOOK_AFTER);
             look(&gil, &holders, pid)
@@ -189,13 +189,13 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
                 let tid = t.tid?;
                 let wait = *moment.waits.get(&tid)?;
                 let holds = if holders.known() {
-                    moment.holder == Some(tid)
+                    moment.holds(tid)
                 } else {
                     t.holds_gil
                 };
                 let after = later
                     .as_ref()
-                    .and_then(|l| Some((l.holds(tid, holders.known()), *l.waits.get(&tid)?)));
+                    .and_then(|l| Some((l.holds(tid), *l.waits.get(&tid)?)));
                 let gil_use = classify::classify(holds, wait, &gil_range, after);
                 Some((t, gil_use))
             })

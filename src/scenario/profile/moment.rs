@@ -2,8 +2,8 @@
 //! thread's kernel state, read one right after the other.
 use crate::measure::outside::kernel_wait::{self, KernelWait};
 use crate::measure::outside::sibling::{self, BuildLayout};
-use crate::measure::outside::stacks;
 use crate::measure::outside::{OutsideGil, OutsideReading};
+use crate::measure::tasks;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -16,15 +16,15 @@ pub struct Moment {
 }
 
 impl Moment {
-    /// Whether thread `tid` held the GIL at this moment; false when holders cannot be mapped.
-    pub fn holds(&self, tid: u64, known: bool) -> bool {
-        known && self.holder == Some(tid)
+    /// Whether thread `tid` held the GIL at this moment (never, when holders cannot be mapped).
+    pub fn holds(&self, tid: u64) -> bool {
+        self.holder == Some(tid)
     }
 }
 
 pub fn look(gil: &OutsideGil, holders: &Holders, pid: i32) -> Option<Moment> {
     let reading = gil.read().ok()?;
-    let waits = stacks::live_tids(pid)
+    let waits = tasks::ids(pid)
         .into_iter()
         .filter_map(|tid| Some((tid, kernel_wait::read(pid, tid)?)))
         .collect::<HashMap<_, _>>();

@@ -1,7 +1,7 @@
 //! The profile in plain words, from the sampled states and the exact hand-off count.
 use super::rows::leaf;
 use super::{GilUse, Profile, ThreadProfile};
-use crate::report::units::thousands;
+use crate::report::units::{thousands, whole_percent as percent};
 
 /// A thread counts as waiting for the GIL from this share of its samples on.
 const WAITS: f64 = 0.05;
@@ -12,10 +12,6 @@ const BRIEF_CPU: f64 = 0.25;
 const HOLDS: f64 = 0.5;
 /// A thread counts as running C code without the GIL from this share on.
 const RELEASES: f64 = 0.25;
-
-fn percent(f: f64) -> String {
-    format!("{:.0} %", f * 100.0)
-}
 
 fn who(t: &ThreadProfile) -> String {
     match t.tid {

@@ -3,8 +3,8 @@
 //! at most `WAIT_HZ` times a second it also counts, per OS thread, how often the thread slept
 //! on the GIL's own condition variable or mutex (waiting for it).
 use crate::measure::outside::kernel_wait::{self, KernelWait};
-use crate::measure::outside::stacks::live_tids;
 use crate::measure::outside::OutsideGil;
+use crate::measure::tasks;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -64,7 +64,7 @@ impl Sampler {
                 while !stop.load(Ordering::Relaxed) {
                     n = n.wrapping_add(1);
                     let waiting: Option<Vec<u64>> = n.is_multiple_of(wait_every).then(|| {
-                        live_tids(pid)
+                        tasks::ids(pid)
                             .into_iter()
                             .filter(|tid| {
                                 matches!(kernel_wait::read(pid, *tid),

@@ -1,6 +1,6 @@
 //! The watch in plain words, from the measured figures only.
 use super::Interval;
-use crate::report::units::thousands;
+use crate::report::units::{thousands, whole_percent as percent};
 
 /// A holder counts as using the GIL from this share of the samples on.
 const USER_SHARE: f64 = 0.05;
@@ -29,10 +29,6 @@ fn convoy<'a>(
         .filter(|t| t.cpu_fraction.is_some_and(|c| c < BRIEF_CPU))
         .max_by(|a, b| a.waiting_fraction.partial_cmp(&b.waiting_fraction).unwrap())?;
     Some((waiter, holder))
-}
-
-fn percent(f: f64) -> String {
-    format!("{:.0} %", f * 100.0)
 }
 
 fn who(t: &super::ThreadFigures) -> String {

@@ -41,8 +41,28 @@ fn gil_row_with(threads: &str, interval: &str, count: &str, extra: &[&str]) -> (
     (row["gil"].clone(), row)
 }
 
-/// Whether each thread's held share is within ten points of its CPU share and the GIL was idle
-/// under 5 % of the run: the checks below, as one answer.
+/// A thread runs Python only while it holds the GIL, so the GIL's held time covers the
+/// threads' CPU time but for the few instructions of each hand-off. Returns the sampled held
+/// seconds and the threads' CPU seconds.
+fn held_and_cpu_seconds(gil: &Value) -> (f64, f64) {
+    let threads = gil["threads"].as_array().cloned().unwrap_or_default();
+    let figure = |t: &Value, key: &str| t[key].as_f64().unwrap_or(f64::NAN);
+    let span = threads
+        .iter()
+        .map(|t| figure(t, "wall_s"))
+        .fold(0.0, f64::max);
+    let held = gil["held_fraction"].as_f64().unwrap_or(0.0) * span;
+    (held, threads.iter().map(|t| figure(t, "cpu_s")).sum())
+}
+
+/// Whether the sampled held time covers the threads' CPU time (within a tenth).
+fn held_covers_cpu(gil: &Value) -> bool {
+    let (held, cpu) = held_and_cpu_seconds(gil);
+    held >= 0.9 * cpu
+}
+
+/// Whether each thread's held share is within ten points of its CPU share and the held time
+/// covers the CPU time: the checks below, as one answer.
 fn shares_agree(gil: &Value) -> bool {
     let threads = gil["threads"].as_array().cloned().unwrap_or_default();
     let figure = |t: &Value, key: &str| t[key].as_f64().unwrap_or(f64::NAN);
@@ -51,7 +71,7 @@ fn shares_agree(gil: &Value) -> bool {
     let agree = threads.iter().all(|t| {
         (figure(t, "held_fraction") / held_total - figure(t, "cpu_s") / cpu_total).abs() <= 0.10
     });
-    agree && 1.0 - gil["held_fraction"].as_f64().unwrap_or(0.0) < 0.05
+    agree && held_covers_cpu(gil)
 }
 
 /// `min_seen`: the share of exact hand-offs the sampler must see. Two hand-offs between two
@@ -59,23 +79,23 @@ fn shares_agree(gil: &Value) -> bool {
 fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     let count = "20000000";
     // The exact counter against the mechanism, without the sampler: its wake-ups compete with
-    // the GIL waiters for the two cores and can stretch the slices.
-    // A waiter's timed wait ends late when its CPU sits idle and is slow to be woken: a run
-    // whose hand-offs are off the mechanism's rate is measured again, and the check fails only
-    // when three runs in a row are off.
-    let expected_in =
-        |row: &Value| row["wall_s"]["median"].as_f64().unwrap() / (interval_s + 0.000_15);
+    // the GIL waiters for the two cores and can stretch the slices. A CPU-bound holder is asked
+    // to drop the GIL only after a waiter has waited a whole interval, so the interval caps the
+    // rate. How far below the cap it lands is the host's: a waiter's timed wait ends late when
+    // its CPU sits idle and is slow to be woken. A run under a tenth of the cap is measured
+    // again; the check fails only when three in a row are.
+    let cap_in = |row: &Value| row["wall_s"]["median"].as_f64().unwrap() / interval_s + 2.0;
     let mut attempt = 0;
     let (gil, row) = loop {
         attempt += 1;
         let (gil, row) = gil_row_with("2", interval, count, &["--gil-sampling", "counter"]);
         let switches = gil["switches"].as_f64().unwrap_or(0.0);
-        let expected = expected_in(&row);
-        if attempt == 3 || (switches - expected).abs() <= 0.25 * expected {
+        if attempt == 3 || switches >= 0.1 * cap_in(&row) {
             break (gil, row);
         }
         eprintln!(
-            "attempt {attempt}: {switches} hand-offs, expected ~{expected:.0}; measuring again"
+            "attempt {attempt}: {switches} hand-offs, at most {:.0}; measuring again",
+            cap_in(&row)
         );
     };
     assert!(from_the_interpreter(&gil), "{gil}");
@@ -90,35 +110,24 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
     }
     let wall = row["wall_s"]["median"].as_f64().unwrap();
     let switches = gil["switches"].as_f64().unwrap();
-    // Each hand-off costs one switch interval plus the wake-up.
-    let expected = expected_in(&row);
+    let cap = cap_in(&row);
     assert!(
-        (switches - expected).abs() <= 0.25 * expected,
-        "{switches} hand-offs in {wall} s at {interval} s, expected ~{expected:.0}"
+        (0.1 * cap..=cap).contains(&switches),
+        "{switches} hand-offs in {wall} s at {interval} s: at most {cap:.0}, at least a tenth"
     );
-    // An independent estimate: each hand-off blocks the old holder at least once (it waits for
-    // the new one to take the GIL, then for its turn), so the workers' voluntary context
-    // switches come to one to three per hand-off (measured 1.3-2.4 here).
-    let voluntary: f64 = row["threads"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["voluntary"].as_f64().unwrap())
-        .sum();
-    assert!(
-        (0.95 * switches..=3.5 * switches + 4.0).contains(&voluntary),
-        "{voluntary} voluntary context switches for {switches} hand-offs"
-    );
+    // An independent estimate: the kernel's count of the workers' voluntary context switches
+    // (the main thread is in the row too: it waits for them once each).
+    assert_hand_offs_match_context_switches(&row, 4.0);
 
-    // The sampler's shares, the idle time and the hand-offs it saw against the same runs'
+    // The sampler's shares, the held time and the hand-offs it saw against the same runs'
     // exact count. At 5 ms the default (shares from separate sampled runs) within a fixed band.
     // At 1 ms one run can favour a thread for a while on a shared host (CPU shares of 55/45 and worse
     // without any sampler), so there the shares are checked against the threads' own CPU time
     // in the same runs (`continuous`): the instrument must agree with the scheduler's truth.
     let short = interval_s < 0.005;
     // Another tenant that takes a core from the GIL's holder makes one run's held share drift
-    // from its CPU share and the GIL look idle: up to three runs, the first that agrees is
-    // checked (an instrument that disagrees with the scheduler fails all three).
+    // from its CPU share: up to three runs, the first that agrees is checked (an instrument
+    // that disagrees with the scheduler fails all three).
     let mut attempt = 0;
     let (gil, row) = loop {
         attempt += 1;
@@ -130,7 +139,7 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
         if attempt == 3 || !short || shares_agree(&gil) {
             break (gil, row);
         }
-        eprintln!("attempt {attempt}: shares or idle time off, measuring again: {gil}");
+        eprintln!("attempt {attempt}: shares off, measuring again: {gil}");
     };
     let wall = row["wall_s"]["median"].as_f64().unwrap();
     let switches = if short {
@@ -174,8 +183,14 @@ fn check_two_cpu_bound_threads(interval_s: f64, interval: &str, min_seen: f64) {
             "{t}"
         );
     }
-    let idle = 1.0 - gil["held_fraction"].as_f64().unwrap();
-    assert!(idle < 0.05, "GIL idle {idle}");
+    // Two CPU-bound threads keep the GIL busy: what the sampler saw held covers what the
+    // threads ran. (How long the GIL sits free between a release and the next take is the
+    // host's wake-up latency, not the instrument's.)
+    let (held_s, cpu_s) = held_and_cpu_seconds(&gil);
+    assert!(
+        held_s >= 0.9 * cpu_s,
+        "GIL held {held_s:.3} s by the sampler, threads on a CPU {cpu_s:.3} s: {gil}"
+    );
     // The sampler sees a hand-off as a change of holder between two samples: at most the exact
     // count, and nearly all of them when slices are much longer than the sampling period.
     let seen = gil["handoffs_seen"].as_f64().unwrap();

@@ -187,3 +187,20 @@ pub fn start_ready(command: &mut Command) -> std::process::Child {
     assert_eq!(line.trim(), "ready", "{command:?} started");
     child
 }
+
+/// Checks a row's exact hand-off count against the kernel's count of its threads' voluntary
+/// context switches: each hand-off blocks the old holder once or twice (it waits for the new
+/// one to take the GIL, then for its turn). `slack` covers the threads' other waits.
+pub fn assert_hand_offs_match_context_switches(row: &serde_json::Value, slack: f64) {
+    let switches = row["gil"]["switches"].as_f64().unwrap();
+    let voluntary: f64 = row["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["voluntary"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (0.95 * switches..=3.5 * switches + slack).contains(&voluntary),
+        "{voluntary} voluntary context switches for {switches} hand-offs: {row}"
+    );
+}

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -60,7 +61,8 @@ impl Runtime {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "lowercase")]
@@ -91,7 +93,8 @@ impl StartMethod {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "lowercase")]
@@ -128,7 +131,8 @@ impl ScaleRuntime {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -159,7 +163,8 @@ impl QueueRuntime {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -190,7 +195,8 @@ impl QueueVariant {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -221,7 +227,8 @@ impl PoolRuntime {
     Hash,
     Serialize,
     Deserialize,
-    clap::ValueEnum,
+    strum::VariantArray,
+    strum::EnumMessage,
     strum::IntoStaticStr,
 )]
 #[serde(rename_all = "kebab-case")]

@@ -8,11 +8,13 @@ compile_error!(
     "gilsim runs on Linux only: it reads /proc, uses prctl and Linux scheduling statistics"
 );
 
+pub mod child_output;
 pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod embed;
 pub mod entry;
+pub mod files;
 pub mod install;
 pub mod interpreters;
 pub mod lab;
@@ -20,6 +22,7 @@ pub mod measure;
 pub mod native;
 pub mod package;
 pub mod paths;
+pub mod protocol;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -1,7 +1,7 @@
 //! `gilsim calibrate`: the model's parameters measured on the computer it runs on, saved for
 //! `simulate`.
 use crate::cli::CalibrateArgs;
-use crate::report::output::{check_writable, write_atomically};
+use crate::files::{check_writable, write_atomically};
 use crate::report::render::{wrap, WIDTH};
 use crate::report::units::seconds;
 use crate::scenario::calibrate;

@@ -2,9 +2,9 @@
 //! which waits for it and behind which code, sampled from outside with the exact hand-off count
 //! of the same run.
 use crate::cli::{ProfileArgs, ProfileFormat};
+use crate::files::{check_writable, write_atomically};
 use crate::measure::outside::{memory, OutsideError};
 use crate::report::flamegraph::{self, Stack};
-use crate::report::output::{check_writable, write_atomically};
 use crate::report::{render, speedscope, Document, Format, Host};
 use crate::scenario::profile::rows::{top_functions, top_pairs};
 use crate::scenario::profile::{profile, verdict::verdict, GilUse, Profile, ProfileSpec};

@@ -2,11 +2,11 @@
 //! parent can time out and clean up, then a measurement footer on stderr.
 use crate::cli::RunArgs;
 use crate::embed::python_mode::TRACEBACKS_ENV;
+use crate::protocol::{Job, Record, ScriptJob, ScriptOutcome};
 use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunError, RunOptions, Streams};
 use crate::scenario::external_script;
 use crate::usage_bail;
-use crate::worker::protocol::{Job, Record, ScriptJob, ScriptOutcome};
 use anyhow::{bail, Result};
 use std::io::IsTerminal;
 use std::time::Duration;

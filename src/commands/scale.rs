@@ -41,7 +41,7 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
 pub fn run(args: &ScaleArgs) -> Result<i32> {
     args.output.spec().check()?;
     if let Some(plot) = &args.plot {
-        crate::report::output::check_writable(plot, "the chart")?;
+        crate::files::check_writable(plot, "the chart")?;
     }
     let pythons = interpreters(&args.python)?;
     let spec = ScaleSpec {
@@ -71,7 +71,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
     args.output.spec().emit(&doc)?;
     if let Some(plot) = &args.plot {
         let chart = scale::chart(&doc.results, plot);
-        crate::report::output::write_atomically(plot, &chart.svg)?;
+        crate::files::write_atomically(plot, &chart.svg)?;
     }
     let mut failed = false;
     for r in doc.results.iter().filter(|r| r.status != "ok") {

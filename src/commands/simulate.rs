@@ -1,6 +1,6 @@
 //! `gilsim simulate`: the model alone, or against real runs (`--validate`).
 use crate::cli::{SimulateArgs, ValidationMethod};
-use crate::report::output::{check_writable, write_atomically};
+use crate::files::{check_writable, write_atomically};
 use crate::report::timeline_svg::{self, Timeline};
 use crate::report::units::seconds;
 use crate::scenario::simulate;

@@ -3,14 +3,14 @@
 use crate::cli::{SummaryFormat, TimelineArgs};
 use crate::commands::run::check_script;
 use crate::domain::TimelineOutcome;
+use crate::files::{check_writable, write_atomically};
 use crate::measure::gil::stats::GilStats;
-use crate::report::output::{check_writable, write_atomically};
+use crate::protocol::{ScriptJob, TimelineJob};
 use crate::report::render::{wrap, WIDTH};
 use crate::report::timeline_svg::Change;
 use crate::report::units::{seconds, thousands};
 use crate::runner::{RunOptions, Streams};
 use crate::scenario::timeline;
-use crate::worker::protocol::{ScriptJob, TimelineJob};
 use anyhow::Result;
 use serde_json::{json, Value};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! Supported: a virtual environment (`VIRTUAL_ENV`) made from the same build adds its
 //! site-packages; one made from any other Python is ignored (`gilsim doctor` says so).
 //! `PYTHONHOME` and `PYTHONPATH` set by the user are honoured: they are the user's choice.
-use crate::embed::interpreter::{CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION};
+use crate::install::{CONFIGURED_PREFIX, CONFIGURED_PYTHON, CONFIGURED_VERSION};
 use std::path::{Path, PathBuf};
 
 /// How CPython is started: the program it believes it is, and the home it uses.

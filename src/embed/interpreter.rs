@@ -93,7 +93,7 @@ fn fix_up(py: Python<'_>) -> anyhow::Result<()> {
         Some(_) => None,
     };
     // The functions Python code calls into gilsim through (thread registry, sampler pauses).
-    let host = crate::measure::gil::registry::module(py)?;
+    let host = crate::measure::gil::host_module::module(py)?;
     py.import("sys")?
         .getattr("modules")?
         .set_item("_gilsim", host)?;

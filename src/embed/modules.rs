@@ -4,7 +4,7 @@
 //! and imported normally: children started with `spawn` or `forkserver` inherit `sys.path` and
 //! must be able to import the scenario modules to unpickle their functions.
 use crate::embed::error::python_error;
-use crate::report::output::write_atomically;
+use crate::files::write_atomically;
 use anyhow::{Context, Result};
 use pyo3::prelude::*;
 use pyo3::types::PyModule;

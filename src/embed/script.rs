@@ -1,7 +1,7 @@
 //! Running an unmodified script as `__main__`, then shutting down the way `python` does.
 use crate::embed::modules;
 use crate::measure::rusage::Usage;
-use crate::worker::protocol::{ScriptJob, ScriptOutcome};
+use crate::protocol::{ScriptJob, ScriptOutcome};
 use anyhow::{Context, Result};
 use pyo3::exceptions::{PyKeyboardInterrupt, PySystemExit};
 use pyo3::prelude::*;

@@ -2,8 +2,8 @@
 //! and SVG charts, nothing fetched), the charts as `.svg` and `results.json`.
 use super::run::LabResults;
 use super::{CheckOutcome, Lab};
+use crate::files::write_atomically;
 use crate::report::chart::Chart;
-use crate::report::output::write_atomically;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 

@@ -165,8 +165,8 @@ fn grade_one(
                 let [lo, hi] = interval.unwrap_or([m, m]);
                 format!(
                     "undetermined: the runs allow {} – {} {}, wider than the tolerance {}",
-                    super::report::number(lo),
-                    super::report::number(hi),
+                    crate::report::units::number(lo),
+                    crate::report::units::number(hi),
                     p.unit,
                     p.tolerance.describe(p.unit)
                 )

@@ -8,7 +8,10 @@ use serde::Serialize;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray, strum::EnumMessage,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Format {
     Table,
     Json,

@@ -2,7 +2,6 @@
 //! group, a timeout, and its resource usage read from `wait4` (measured from outside).
 use super::{signals, RunError};
 use crate::measure::rusage::Usage;
-use std::io::BufRead;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -107,20 +106,4 @@ pub fn wait_or_kill(
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-}
-
-/// The child's stdout, line by line, from a thread (the parent never blocks on it).
-pub fn lines_of(stdout: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }

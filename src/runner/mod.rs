@@ -6,7 +6,7 @@ pub mod reaper;
 pub mod signals;
 mod worker_process;
 
-use crate::worker::protocol::{Job, Record};
+use crate::protocol::{Job, Record};
 use std::time::Duration;
 use thiserror::Error;
 

@@ -1,6 +1,6 @@
 //! Starting `gilsim __worker` and supervising it until it ends, times out or is interrupted.
 use super::{reaper, signals, Finished, RunError, RunOptions, Streams};
-use crate::worker::protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use crate::protocol::{Job, Record, JOB_ENV, RECORD_FD};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

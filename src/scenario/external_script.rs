@@ -6,8 +6,8 @@
 //! own `atexit` handlers, it says "d" and waits for "k", so the last reading sees every hand-off.
 use crate::measure::outside::OutsideGil;
 use crate::measure::tasks;
+use crate::protocol::ScriptOutcome;
 use crate::runner::{external, reaper, signals, RunError};
-use crate::worker::protocol::ScriptOutcome;
 use anyhow::{Context, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::os::fd::AsRawFd;

@@ -1,7 +1,7 @@
 //! The interpreter a scenario's Python trials will run on, asked of a fresh worker.
 use crate::domain::PythonInfo;
+use crate::protocol::{Job, Record};
 use crate::runner::{self, RunError};
-use crate::worker::protocol::{Job, Record};
 use std::time::Duration;
 
 pub fn python_info(timeout: Duration) -> Result<PythonInfo, RunError> {

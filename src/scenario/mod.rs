@@ -18,8 +18,8 @@ pub mod validate;
 pub mod watch;
 
 use crate::measure::gil::stats::GilStats;
+use crate::protocol::{Job, Measured, Record};
 use crate::runner::{self, RunError};
-use crate::worker::protocol::{Job, Measured, Record};
 use std::time::Duration;
 
 /// The trial order's seed: fixed, so a report can be re-run in the same order.

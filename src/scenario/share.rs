@@ -3,12 +3,12 @@
 use crate::domain::ShareOutcome;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
+use crate::protocol::{Job, ShareTrial};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
 use crate::scenario::spec::ShareSpec;
 use crate::scenario::{dedup, host, measure_job};
-use crate::worker::protocol::{Job, ShareTrial};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;

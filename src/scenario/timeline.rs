@@ -1,9 +1,9 @@
 //! A run with every GIL state change recorded (a script or the countdown, in a worker), and
 //! its Beazley-style picture: used by `gilsim timeline` and the switch-interval lab.
 use crate::domain::TimelineOutcome;
+use crate::protocol::{Job, Measured, Record, TimelineJob};
 use crate::report::timeline_svg::{self, Timeline};
 use crate::runner::{self, RunOptions};
-use crate::worker::protocol::{Job, Measured, Record, TimelineJob};
 use anyhow::{bail, Result};
 
 /// The recorded run: its wall time and what the worker saw.

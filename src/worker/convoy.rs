@@ -3,8 +3,8 @@
 use crate::domain::{ConvoyOutcome, Percentiles};
 use crate::embed::{error::python_error, interpreter, modules};
 use crate::native::echo_client;
+use crate::protocol::{ConvoyTrial, Measured, Record};
 use crate::stats::percentile;
-use crate::worker::protocol::{ConvoyTrial, Measured, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::os::fd::BorrowedFd;

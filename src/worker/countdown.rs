@@ -6,7 +6,7 @@ use crate::embed::{error::python_error, interpreter, modules};
 use crate::measure::gil::{probe::Probe, stats::GilStats, watch};
 use crate::measure::rusage::Usage;
 use crate::native;
-use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
+use crate::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::{Duration, Instant};

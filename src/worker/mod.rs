@@ -7,14 +7,13 @@
 pub mod convoy;
 pub mod countdown;
 pub mod pool;
-pub mod protocol;
 pub mod queue;
 pub mod segments;
 pub mod share;
 pub mod timeline;
 
 use crate::embed::{error::PythonError, interpreter, script};
-use protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use crate::protocol::{Job, Record, JOB_ENV, RECORD_FD};
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::FromRawFd;

@@ -6,7 +6,7 @@ use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::pool;
-use crate::worker::protocol::{Measured, PoolTrial, Record};
+use crate::protocol::{Measured, PoolTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;

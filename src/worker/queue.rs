@@ -5,7 +5,7 @@ use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
 use crate::native::queue;
-use crate::worker::protocol::{Measured, QueueTrial, Record};
+use crate::protocol::{Measured, QueueTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;

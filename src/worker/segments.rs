@@ -6,7 +6,7 @@ use crate::embed::{error::python_error, interpreter, modules};
 use crate::measure::affinity;
 use crate::measure::gil::locate::{self, GilState};
 use crate::native::echo_client;
-use crate::worker::protocol::{Measured, Record, SegmentWorkload, SegmentsTrial, Setting};
+use crate::protocol::{Measured, Record, SegmentWorkload, SegmentsTrial, Setting};
 use anyhow::Result;
 use pyo3::prelude::*;
 use rand::{Rng, SeedableRng};

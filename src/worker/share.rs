@@ -3,7 +3,7 @@ use crate::embed::json_result::typed;
 use crate::embed::{interpreter, modules};
 use crate::measure::gil::watch;
 use crate::measure::rusage::Usage;
-use crate::worker::protocol::{Measured, Record, ShareTrial};
+use crate::protocol::{Measured, Record, ShareTrial};
 use anyhow::Result;
 use pyo3::prelude::*;
 use std::time::Instant;

@@ -2,8 +2,8 @@
 use crate::domain::TimelineOutcome;
 use crate::embed::{error::python_error, interpreter, modules, script};
 use crate::measure::gil::{locate, registry, sampler, stats::GilStats, watch};
+use crate::protocol::{Measured, Record, TimelineJob};
 use crate::sim::Change;
-use crate::worker::protocol::{Measured, Record, TimelineJob};
 use anyhow::{anyhow, Result};
 use pyo3::prelude::*;
 use std::time::Instant;

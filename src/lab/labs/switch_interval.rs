@@ -5,9 +5,9 @@ use crate::lab::{
     Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, PredictionDef, QuantityDef,
     Tolerance,
 };
+use crate::protocol::TimelineJob;
 use crate::report::chart::{self, Axes, Chart, Series};
 use crate::runner::{RunOptions, Streams};
-use crate::worker::protocol::TimelineJob;
 use anyhow::Result;
 
 pub fn lab() -> Lab {

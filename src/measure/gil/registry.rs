@@ -140,13 +140,3 @@ pub fn snapshot() -> Vec<ThreadRecord> {
     }
     threads
 }
-
-/// The `_gilsim` module Python code calls into.
-pub fn module(py: Python<'_>) -> PyResult<Bound<'_, pyo3::types::PyModule>> {
-    let m = pyo3::types::PyModule::new(py, "_gilsim")?;
-    m.add_function(wrap_pyfunction!(register_thread, &m)?)?;
-    m.add_function(wrap_pyfunction!(thread_done, &m)?)?;
-    m.add_function(wrap_pyfunction!(super::sampler::pause, &m)?)?;
-    m.add_function(wrap_pyfunction!(super::sampler::resume, &m)?)?;
-    Ok(m)
-}

@@ -10,8 +10,21 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// How the GIL is watched during a Python trial.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumMessage,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum GilSampling {
     /// Timed runs carry only the exact counter; the held shares come from up to 3 more, untimed
     /// runs of the same trial with the sampler, so the sampler never slows a timing

@@ -7,7 +7,7 @@
 //! cached per build id, so each build is calibrated once.
 use super::memory::{self, word, Runtime};
 use super::OutsideError;
-use crate::runner::external::lines_of;
+use crate::child_output::lines_of;
 use object::{Object, ObjectSymbol};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -75,7 +75,7 @@ pub fn layout(pid: i32, target: &Runtime) -> Result<BuildLayout, OutsideError> {
     let found = calibrate(&exe, target)?;
     if let Some(path) = cache {
         // A cache that cannot be written only means calibrating again next time.
-        let _ = crate::report::output::write_atomically(
+        let _ = crate::files::write_atomically(
             &path,
             &serde_json::to_string(&found).expect("serializable"),
         );

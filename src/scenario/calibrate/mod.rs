@@ -17,13 +17,13 @@ mod fit;
 
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
+use crate::protocol::{CountdownTrial, TrialMeasurement};
 use crate::report::progress::Progress;
 use crate::runner::order::shuffled_rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::spec::CalibrateSpec;
 use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
-use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Result};
 use fit::fit_wall_against_hand_offs;
 use std::time::Duration;

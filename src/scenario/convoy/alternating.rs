@@ -12,6 +12,7 @@
 use super::validate::{judged, Judged, ANCHORS, FACTOR_TARGET};
 use super::{cell_name, predict};
 use crate::domain::{Segment, SegmentsOutcome};
+use crate::protocol::{Job, SegmentWorkload, SegmentsTrial, Setting};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
@@ -22,7 +23,6 @@ use crate::scenario::validate::rows::verdict_word;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
 use crate::stats::percentile;
-use crate::worker::protocol::{Job, SegmentWorkload, SegmentsTrial, Setting};
 use anyhow::{anyhow, Context, Result};
 use rand::{Rng, SeedableRng};
 use serde::Serialize;

@@ -10,13 +10,13 @@ mod verdict;
 pub use rows::ConvoyRow;
 
 use crate::domain::ConvoyOutcome;
+use crate::protocol::{ConvoyTrial, Job};
 use crate::report::progress::Progress;
 use crate::report::units::seconds;
 use crate::report::{Document, Host};
 use crate::scenario::spec::ConvoySpec;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::{self, Params, Policy, Scenario};
-use crate::worker::protocol::{ConvoyTrial, Job};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

@@ -7,6 +7,7 @@
 //! is within ×1.25 of the measurement. Published anchors are named beside the cells they match.
 use super::{cell_name, predict};
 use crate::domain::ConvoyOutcome;
+use crate::protocol::{ConvoyTrial, Job};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
@@ -18,7 +19,6 @@ use crate::scenario::validate::RESOLUTION;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
 use crate::stats::median;
-use crate::worker::protocol::{ConvoyTrial, Job};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;

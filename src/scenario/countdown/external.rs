@@ -8,8 +8,8 @@ use crate::measure::affinity;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::outside::{OutsideError, OutsideGil};
 use crate::measure::tasks;
+use crate::protocol::{CountdownTrial, TrialMeasurement};
 use crate::runner::{external, signals, RunError};
-use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -135,7 +135,7 @@ fn converse(
     interval: f64,
     deadline: Instant,
 ) -> Result<(f64, GilStats, Vec<ThreadUsage>)> {
-    let lines = external::lines_of(child.stdout.take().expect("piped stdout"));
+    let lines = crate::child_output::lines_of(child.stdout.take().expect("piped stdout"));
     let next_line = |what: &str| -> Result<String> {
         loop {
             if let Some(signal) = signals::received() {

@@ -8,12 +8,12 @@ pub use rows::CountdownRow;
 
 use crate::domain::{ExternalPython, Runtime};
 use crate::measure::gil::watch::GilSampling;
+use crate::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
 use crate::scenario::spec::CountdownSpec;
 use crate::scenario::{dedup, host, run_interleaved};
-use crate::worker::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

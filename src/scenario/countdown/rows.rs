@@ -2,10 +2,10 @@
 use crate::domain::{ExternalPython, Runtime};
 use crate::measure::gil::probe::{Latencies, ProbeStats};
 use crate::measure::gil::stats::{aggregate, GilStats};
+use crate::protocol::{CountdownTrial, TrialMeasurement};
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use crate::stats::{median, Summary};
-use crate::worker::protocol::{CountdownTrial, TrialMeasurement};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]

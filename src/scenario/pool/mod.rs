@@ -7,11 +7,11 @@ pub use rows::PoolRow;
 
 use crate::domain::PoolOutcome;
 use crate::domain::PoolRuntime;
+use crate::protocol::{Job, PoolTrial};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::scenario::spec::PoolSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
-use crate::worker::protocol::{Job, PoolTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

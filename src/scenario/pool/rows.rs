@@ -3,11 +3,11 @@ use crate::domain::PoolOutcome;
 use crate::domain::PoolRuntime;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
+use crate::protocol::PoolTrial;
 use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::{all_runs, Outcome};
 use crate::stats::{median, Summary};
-use crate::worker::protocol::PoolTrial;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]

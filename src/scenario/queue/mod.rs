@@ -7,11 +7,11 @@ pub use rows::QueueRow;
 
 use crate::domain::QueueOutcome;
 use crate::domain::{QueueRuntime, QueueVariant};
+use crate::protocol::{Job, QueueTrial};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::scenario::spec::QueueSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
-use crate::worker::protocol::{Job, QueueTrial};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Duration;

@@ -3,11 +3,11 @@ use crate::domain::QueueOutcome;
 use crate::domain::{QueueRuntime, QueueVariant};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
+use crate::protocol::QueueTrial;
 use crate::report::units::{opt_seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::{all_runs, Outcome};
 use crate::stats::{median, percentile};
-use crate::worker::protocol::QueueTrial;
 use serde::Serialize;
 
 /// Values are listed in full up to this many messages.

@@ -24,6 +24,7 @@ pub use rows::ValidateRow;
 
 use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
+use crate::protocol::CountdownTrial;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::order::shuffled_rounds;
@@ -34,7 +35,6 @@ use crate::scenario::spec::SimulateSpec;
 use crate::sim::params::CalibrationPoint;
 use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fastest_quarter_mean, median};
-use crate::worker::protocol::CountdownTrial;
 use anyhow::{bail, Result};
 use interval::{bootstrap, median_at};
 use serde_json::json;

@@ -1,14 +1,18 @@
-//! The command line: clap definitions and the value checks that reject bad input up front.
+//! The command line: clap definitions (here), the value checks that reject bad input up front
+//! (`values`), clap's names for the domain's enums (`value_enums`), and the resolution of
+//! options into specs (`specs`).
+mod specs;
+mod value_enums;
+mod values;
+
 use crate::domain::{
     PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, ScaleRuntime, StartMethod,
 };
 use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
-use crate::scenario::spec::{
-    CalibrateSpec, ConvoySpec, CountdownSpec, PoolSpec, QueueSpec, ShareSpec, SimulateSpec,
-};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use values::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -157,31 +161,6 @@ pub struct CountdownArgs {
     pub timeout: TimeoutArgs,
 }
 
-impl CountdownArgs {
-    pub fn spec(&self) -> CountdownSpec {
-        CountdownSpec {
-            count: self.count,
-            threads: self.threads.clone(),
-            processes: self.processes.clone(),
-            runtimes: self.runtimes.clone(),
-            repeat: self.repeat.repeat,
-            warmup: self.warmup.warmup,
-            switch_interval: self.switch_interval,
-            gil_sampling: if self.no_gil_stats {
-                GilSampling::Off
-            } else {
-                self.gil_sampling
-            },
-            sampled_count: self.sampled_count,
-            sampled_runs: self.sampled_runs,
-            probe_interval: self.probe_interval,
-            python: self.python.clone(),
-            cpus: self.cpus.clone(),
-            timeout: self.timeout.timeout,
-        }
-    }
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct ScaleArgs {
     /// The function to measure, FILE:FUNC (its module is imported as a user runs it: its
@@ -228,43 +207,6 @@ pub struct ScaleArgs {
     pub timeout: TimeoutArgs,
 }
 
-/// FILE:FUNC, with FILE an existing Python file and FUNC a Python name.
-fn scale_target(text: &str) -> Result<(PathBuf, String), String> {
-    let (file, func) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("the target takes FILE:FUNC, got '{text}'"))?;
-    python_name(func, "FUNC")?;
-    let path = PathBuf::from(file);
-    if !path.is_file() {
-        return Err(format!("{file}: no such file"));
-    }
-    Ok((path, func.to_string()))
-}
-
-/// FILE:NAME for --inputs-from.
-fn scale_inputs_from(text: &str) -> Result<String, String> {
-    let (file, name) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("--inputs-from takes FILE:ITERABLE, got '{text}'"))?;
-    python_name(name, "ITERABLE")?;
-    if !std::path::Path::new(file).is_file() {
-        return Err(format!("{file}: no such file"));
-    }
-    Ok(text.to_string())
-}
-
-/// A Python identifier.
-fn python_name(name: &str, what: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    let ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{what} must be a Python name, got '{name}'"))
-    }
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct PoolArgs {
     /// Pool size (the study note's Pool(8))
@@ -302,23 +244,6 @@ pub struct PoolArgs {
     pub timeout: TimeoutArgs,
 }
 
-impl PoolArgs {
-    pub fn spec(&self) -> PoolSpec {
-        PoolSpec {
-            workers: self.workers,
-            items: self.items,
-            start_method: self.start_method.clone(),
-            method: self.method.clone(),
-            chunksize: self.chunksize,
-            work: self.work,
-            runtimes: self.runtimes.clone(),
-            repeat: self.repeat.repeat,
-            warmup: self.warmup.warmup,
-            timeout: self.timeout.timeout,
-        }
-    }
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct QueueArgs {
     /// The study note's Python variants to run
@@ -352,20 +277,6 @@ pub struct QueueArgs {
     pub timeout: TimeoutArgs,
 }
 
-impl QueueArgs {
-    pub fn spec(&self) -> QueueSpec {
-        QueueSpec {
-            variant: self.variant.clone(),
-            messages: self.messages,
-            interval: self.interval,
-            start_method: self.start_method.clone(),
-            runtimes: self.runtimes.clone(),
-            repeat: self.repeat.repeat,
-            timeout: self.timeout.timeout,
-        }
-    }
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct ShareArgs {
     /// Items in the list that is mutated
@@ -378,16 +289,6 @@ pub struct ShareArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub timeout: TimeoutArgs,
-}
-
-impl ShareArgs {
-    pub fn spec(&self) -> ShareSpec {
-        ShareSpec {
-            size: self.size,
-            start_method: self.start_method.clone(),
-            timeout: self.timeout.timeout,
-        }
-    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -483,27 +384,6 @@ pub struct SimulateArgs {
     pub timeout: TimeoutArgs,
 }
 
-impl SimulateArgs {
-    pub fn spec(&self) -> SimulateSpec {
-        SimulateSpec {
-            threads: self.threads.clone(),
-            cores: self.cores,
-            switch_interval: self.switch_interval.clone(),
-            count: self.count,
-            io_threads: self.io_threads,
-            gil: self.gil,
-            calibration: self.calibration.clone(),
-            seed: self.seed,
-            duration: self.duration,
-            record: self.svg.is_some(),
-            exact: self.exact,
-            repeat: self.repeat.repeat,
-            budget: self.budget,
-            timeout: self.timeout.timeout,
-        }
-    }
-}
-
 /// How `--validate` measures its points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ValidationMethod {
@@ -548,27 +428,6 @@ pub struct ConvoyArgs {
     pub timeout: TimeoutArgs,
 }
 
-impl ConvoyArgs {
-    pub fn spec(&self) -> ConvoySpec {
-        let defaults: (&[usize], f64) = if self.validate {
-            (&[0, 1, 2, 4], 0.5)
-        } else {
-            (&[0, 1, 2], 2.0)
-        };
-        ConvoySpec {
-            cpu_threads: if self.cpu_threads.is_empty() {
-                defaults.0.to_vec()
-            } else {
-                self.cpu_threads.clone()
-            },
-            switch_interval: self.switch_interval.clone(),
-            duration: self.duration.unwrap_or(defaults.1),
-            calibration: self.calibration.clone(),
-            timeout: self.timeout.timeout,
-        }
-    }
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
     /// Where to save the parameters (default: gilsim's cache directory)
@@ -581,17 +440,6 @@ pub struct CalibrateArgs {
     pub repeat: RepeatSeven,
     #[command(flatten)]
     pub timeout: TimeoutArgs,
-}
-
-impl CalibrateArgs {
-    pub fn spec(&self) -> CalibrateSpec {
-        CalibrateSpec {
-            output: self.output.clone(),
-            count: self.count,
-            repeat: self.repeat.repeat,
-            timeout: self.timeout.timeout,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -617,16 +465,6 @@ pub struct OutputArgs {
     /// Tables and Markdown show every column (JSON and CSV always carry every field)
     #[arg(long)]
     pub wide: bool,
-}
-
-impl OutputArgs {
-    pub fn spec(&self) -> crate::report::OutputSpec {
-        crate::report::OutputSpec {
-            format: self.format,
-            path: self.output.clone(),
-            wide: self.wide,
-        }
-    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -714,17 +552,6 @@ pub struct WatchArgs {
 pub enum WatchFormat {
     Table,
     Json,
-}
-
-impl WatchArgs {
-    pub fn spec(&self) -> crate::scenario::watch::WatchSpec {
-        crate::scenario::watch::WatchSpec {
-            pid: self.pid,
-            every: std::time::Duration::from_secs_f64(self.every),
-            duration: self.duration.map(std::time::Duration::from_secs_f64),
-            sample_hz: self.sample_rate,
-        }
-    }
 }
 
 #[derive(Debug, Args, Clone)]
@@ -823,161 +650,6 @@ where
     use clap::FromArgMatches;
     let matches = command().get_matches_from(args);
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
-}
-
-/// The model's GIL policies by name (the model crate knows nothing of clap).
-fn gil_policy() -> impl clap::builder::TypedValueParser<Value = crate::sim::Policy> {
-    use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(crate::sim::Policy::ALL.map(crate::sim::Policy::name))
-        .map(|name| name.parse().expect("a listed policy"))
-}
-
-fn whole_number(text: &str, what: &str) -> Result<u64, String> {
-    let cleaned = text.replace('_', "");
-    cleaned
-        .parse::<u64>()
-        .map_err(|_| format!("{what} must be a whole number, got '{text}'"))
-}
-
-fn positive_u64(text: &str) -> Result<u64, String> {
-    match whole_number(text, "count")? {
-        0 => Err("count must be at least 1".into()),
-        n => Ok(n),
-    }
-}
-
-fn worker_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "a worker count")? {
-        0 => Err("a worker count must be at least 1".into()),
-        n if n > 256 => Err(format!(
-            "{n} workers is more than gilsim runs (at most 256)"
-        )),
-        n => Ok(n as usize),
-    }
-}
-
-fn item_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "items")? {
-        0 => Err("items must be at least 1".into()),
-        n if n > 100_000_000 => Err("items must be at most 100,000,000".into()),
-        n => Ok(n as usize),
-    }
-}
-
-fn chunk_size(text: &str) -> Result<usize, String> {
-    match whole_number(text, "chunksize")? {
-        0 => Err("chunksize must be at least 1".into()),
-        n => Ok(n as usize),
-    }
-}
-
-fn iterations(text: &str) -> Result<u64, String> {
-    whole_number(text, "work")
-}
-
-fn message_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "messages")? {
-        0 => Err("messages must be at least 1".into()),
-        n if n > 10_000_000 => Err("messages must be at most 10,000,000".into()),
-        n => Ok(n as usize),
-    }
-}
-
-fn interval_seconds(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("the interval must be a number of seconds, got '{text}'"))?;
-    if !value.is_finite() || !(0.0..=60.0).contains(&value) {
-        return Err(format!(
-            "the interval must be between 0 and 60 seconds, got '{text}'"
-        ));
-    }
-    Ok(value)
-}
-
-fn thread_count_or_zero(text: &str) -> Result<usize, String> {
-    match whole_number(text, "a thread count")? {
-        n if n > 64 => Err(format!(
-            "{n} threads is more than gilsim runs here (at most 64)"
-        )),
-        n => Ok(n as usize),
-    }
-}
-
-fn repeat_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "repeat")? {
-        0 => Err("repeat must be at least 1".into()),
-        n if n > 1000 => Err("repeat must be at most 1000".into()),
-        n => Ok(n as usize),
-    }
-}
-
-fn positive_seconds(text: &str, what: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("{what} must be a number of seconds, got '{text}'"))?;
-    if !value.is_finite() || value <= 0.0 {
-        return Err(format!(
-            "{what} must be greater than 0 seconds, got '{text}'"
-        ));
-    }
-    Ok(value)
-}
-
-fn switch_interval(text: &str) -> Result<f64, String> {
-    let value = positive_seconds(text, "the switch interval")?;
-    // CPython stores it in whole microseconds; below 1 µs it would round to nothing.
-    if !(1e-6..=60.0).contains(&value) {
-        return Err(format!(
-            "the switch interval must be between 0.000001 and 60 seconds, got '{text}'"
-        ));
-    }
-    Ok(value)
-}
-
-/// Milliseconds in, seconds out.
-fn probe_ms(text: &str) -> Result<f64, String> {
-    let ms: f64 = text.parse().map_err(|_| {
-        format!("the probe interval must be a number of milliseconds, got '{text}'")
-    })?;
-    if !ms.is_finite() || !(0.01..=10_000.0).contains(&ms) {
-        return Err(format!(
-            "the probe interval must be between 0.01 and 10000 ms, got '{text}'"
-        ));
-    }
-    Ok(ms / 1e3)
-}
-
-fn start_seconds(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .parse()
-        .map_err(|_| format!("--at must be a number of seconds, got '{text}'"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("--at must be 0 or more seconds, got '{text}'"));
-    }
-    Ok(value)
-}
-
-fn timeout_seconds(text: &str) -> Result<f64, String> {
-    positive_seconds(text, "the timeout")
-}
-
-fn watch_seconds(text: &str) -> Result<f64, String> {
-    let value = positive_seconds(text, "the time")?;
-    if !(0.01..=1e6).contains(&value) {
-        return Err(format!(
-            "the time must be between 0.01 and 1000000 seconds, got '{text}'"
-        ));
-    }
-    Ok(value)
-}
-
-fn budget_seconds(text: &str) -> Result<f64, String> {
-    positive_seconds(text, "the budget")
-}
-
-fn window_seconds(text: &str) -> Result<f64, String> {
-    positive_seconds(text, "the length")
 }
 
 #[cfg(test)]

@@ -1,0 +1,147 @@
+//! From options to the plain spec structs the scenarios take: every default that depends on
+//! other options is decided here, once.
+use super::*;
+use crate::measure::gil::watch::GilSampling;
+use crate::scenario::spec::{
+    CalibrateSpec, ConvoySpec, CountdownSpec, PoolSpec, QueueSpec, ShareSpec, SimulateSpec,
+};
+
+impl CountdownArgs {
+    pub fn spec(&self) -> CountdownSpec {
+        CountdownSpec {
+            count: self.count,
+            threads: self.threads.clone(),
+            processes: self.processes.clone(),
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            warmup: self.warmup.warmup,
+            switch_interval: self.switch_interval,
+            gil_sampling: if self.no_gil_stats {
+                GilSampling::Off
+            } else {
+                self.gil_sampling
+            },
+            sampled_count: self.sampled_count,
+            sampled_runs: self.sampled_runs,
+            probe_interval: self.probe_interval,
+            python: self.python.clone(),
+            cpus: self.cpus.clone(),
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl PoolArgs {
+    pub fn spec(&self) -> PoolSpec {
+        PoolSpec {
+            workers: self.workers,
+            items: self.items,
+            start_method: self.start_method.clone(),
+            method: self.method.clone(),
+            chunksize: self.chunksize,
+            work: self.work,
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            warmup: self.warmup.warmup,
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl QueueArgs {
+    pub fn spec(&self) -> QueueSpec {
+        QueueSpec {
+            variant: self.variant.clone(),
+            messages: self.messages,
+            interval: self.interval,
+            start_method: self.start_method.clone(),
+            runtimes: self.runtimes.clone(),
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl ShareArgs {
+    pub fn spec(&self) -> ShareSpec {
+        ShareSpec {
+            size: self.size,
+            start_method: self.start_method.clone(),
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl SimulateArgs {
+    pub fn spec(&self) -> SimulateSpec {
+        SimulateSpec {
+            threads: self.threads.clone(),
+            cores: self.cores,
+            switch_interval: self.switch_interval.clone(),
+            count: self.count,
+            io_threads: self.io_threads,
+            gil: self.gil,
+            calibration: self.calibration.clone(),
+            seed: self.seed,
+            duration: self.duration,
+            record: self.svg.is_some(),
+            exact: self.exact,
+            repeat: self.repeat.repeat,
+            budget: self.budget,
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl ConvoyArgs {
+    pub fn spec(&self) -> ConvoySpec {
+        let defaults: (&[usize], f64) = if self.validate {
+            (&[0, 1, 2, 4], 0.5)
+        } else {
+            (&[0, 1, 2], 2.0)
+        };
+        ConvoySpec {
+            cpu_threads: if self.cpu_threads.is_empty() {
+                defaults.0.to_vec()
+            } else {
+                self.cpu_threads.clone()
+            },
+            switch_interval: self.switch_interval.clone(),
+            duration: self.duration.unwrap_or(defaults.1),
+            calibration: self.calibration.clone(),
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl CalibrateArgs {
+    pub fn spec(&self) -> CalibrateSpec {
+        CalibrateSpec {
+            output: self.output.clone(),
+            count: self.count,
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        }
+    }
+}
+
+impl OutputArgs {
+    pub fn spec(&self) -> crate::report::OutputSpec {
+        crate::report::OutputSpec {
+            format: self.format,
+            path: self.output.clone(),
+            wide: self.wide,
+        }
+    }
+}
+
+impl WatchArgs {
+    pub fn spec(&self) -> crate::scenario::watch::WatchSpec {
+        crate::scenario::watch::WatchSpec {
+            pid: self.pid,
+            every: std::time::Duration::from_secs_f64(self.every),
+            duration: self.duration.map(std::time::Duration::from_secs_f64),
+            sample_hz: self.sample_rate,
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The value checks behind the options: each rejects bad input up front with gilsim's own
+//! one-line message (clap exits with code 2).
+use std::path::PathBuf;
+
+/// FILE:FUNC, with FILE an existing Python file and FUNC a Python name.
+pub(super) fn scale_target(text: &str) -> Result<(PathBuf, String), String> {
+    let (file, func) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("the target takes FILE:FUNC, got '{text}'"))?;
+    python_name(func, "FUNC")?;
+    let path = PathBuf::from(file);
+    if !path.is_file() {
+        return Err(format!("{file}: no such file"));
+    }
+    Ok((path, func.to_string()))
+}
+
+/// FILE:NAME for --inputs-from.
+pub(super) fn scale_inputs_from(text: &str) -> Result<String, String> {
+    let (file, name) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("--inputs-from takes FILE:ITERABLE, got '{text}'"))?;
+    python_name(name, "ITERABLE")?;
+    if !std::path::Path::new(file).is_file() {
+        return Err(format!("{file}: no such file"));
+    }
+    Ok(text.to_string())
+}
+
+/// A Python identifier.
+fn python_name(name: &str, what: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{what} must be a Python name, got '{name}'"))
+    }
+}
+
+/// The model's GIL policies by name (the model crate knows nothing of clap).
+pub(super) fn gil_policy() -> impl clap::builder::TypedValueParser<Value = crate::sim::Policy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(crate::sim::Policy::ALL.map(crate::sim::Policy::name))
+        .map(|name| name.parse().expect("a listed policy"))
+}
+
+fn whole_number(text: &str, what: &str) -> Result<u64, String> {
+    let cleaned = text.replace('_', "");
+    cleaned
+        .parse::<u64>()
+        .map_err(|_| format!("{what} must be a whole number, got '{text}'"))
+}
+
+pub(super) fn positive_u64(text: &str) -> Result<u64, String> {
+    match whole_number(text, "count")? {
+        0 => Err("count must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+pub(super) fn worker_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "a worker count")? {
+        0 => Err("a worker count must be at least 1".into()),
+        n if n > 256 => Err(format!(
+            "{n} workers is more than gilsim runs (at most 256)"
+        )),
+        n => Ok(n as usize),
+    }
+}
+
+pub(super) fn item_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "items")? {
+        0 => Err("items must be at least 1".into()),
+        n if n > 100_000_000 => Err("items must be at most 100,000,000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+pub(super) fn chunk_size(text: &str) -> Result<usize, String> {
+    match whole_number(text, "chunksize")? {
+        0 => Err("chunksize must be at least 1".into()),
+        n => Ok(n as usize),
+    }
+}
+
+pub(super) fn iterations(text: &str) -> Result<u64, String> {
+    whole_number(text, "work")
+}
+
+pub(super) fn message_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "messages")? {
+        0 => Err("messages must be at least 1".into()),
+        n if n > 10_000_000 => Err("messages must be at most 10,000,000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+pub(super) fn interval_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("the interval must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || !(0.0..=60.0).contains(&value) {
+        return Err(format!(
+            "the interval must be between 0 and 60 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+pub(super) fn thread_count_or_zero(text: &str) -> Result<usize, String> {
+    match whole_number(text, "a thread count")? {
+        n if n > 64 => Err(format!(
+            "{n} threads is more than gilsim runs here (at most 64)"
+        )),
+        n => Ok(n as usize),
+    }
+}
+
+pub(super) fn repeat_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "repeat")? {
+        0 => Err("repeat must be at least 1".into()),
+        n if n > 1000 => Err("repeat must be at most 1000".into()),
+        n => Ok(n as usize),
+    }
+}
+
+fn positive_seconds(text: &str, what: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{what} must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!(
+            "{what} must be greater than 0 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+pub(super) fn switch_interval(text: &str) -> Result<f64, String> {
+    let value = positive_seconds(text, "the switch interval")?;
+    // CPython stores it in whole microseconds; below 1 µs it would round to nothing.
+    if !(1e-6..=60.0).contains(&value) {
+        return Err(format!(
+            "the switch interval must be between 0.000001 and 60 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+/// Milliseconds in, seconds out.
+pub(super) fn probe_ms(text: &str) -> Result<f64, String> {
+    let ms: f64 = text.parse().map_err(|_| {
+        format!("the probe interval must be a number of milliseconds, got '{text}'")
+    })?;
+    if !ms.is_finite() || !(0.01..=10_000.0).contains(&ms) {
+        return Err(format!(
+            "the probe interval must be between 0.01 and 10000 ms, got '{text}'"
+        ));
+    }
+    Ok(ms / 1e3)
+}
+
+pub(super) fn start_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("--at must be a number of seconds, got '{text}'"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("--at must be 0 or more seconds, got '{text}'"));
+    }
+    Ok(value)
+}
+
+pub(super) fn timeout_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the timeout")
+}
+
+pub(super) fn watch_seconds(text: &str) -> Result<f64, String> {
+    let value = positive_seconds(text, "the time")?;
+    if !(0.01..=1e6).contains(&value) {
+        return Err(format!(
+            "the time must be between 0.01 and 1000000 seconds, got '{text}'"
+        ));
+    }
+    Ok(value)
+}
+
+pub(super) fn budget_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the budget")
+}
+
+pub(super) fn window_seconds(text: &str) -> Result<f64, String> {
+    positive_seconds(text, "the length")
+}

@@ -80,3 +80,45 @@ pub fn write(rows: &[ConvoyRow], note: &str) -> String {
     out.push(note.to_string());
     out.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(cpu_threads: usize, interval: f64, measured: f64, model: f64) -> ConvoyRow {
+        ConvoyRow {
+            cpu_threads,
+            switch_interval_s: interval,
+            requests_per_s: Some(measured),
+            latency_s: None,
+            predicted_requests_per_s: Some(model),
+            status: "ok",
+            error: None,
+        }
+    }
+
+    #[test]
+    fn throughput_per_cell_and_the_models_misses() {
+        let rows = [
+            cell(0, 0.005, 9_000.0, 9_500.0),
+            cell(1, 0.005, 190.0, 200.0),
+            cell(2, 0.005, 95.0, 300.0),
+            cell(0, 0.001, 9_000.0, 9_400.0),
+            cell(1, 0.001, 900.0, 980.0),
+            ConvoyRow {
+                requests_per_s: None,
+                predicted_requests_per_s: None,
+                status: "timeout",
+                error: Some("timed out after 60 s".into()),
+                ..cell(2, 0.001, 0.0, 0.0)
+            },
+        ];
+        insta::assert_snapshot!(
+            "cells_and_misses",
+            write(
+                &rows,
+                "The model's figures come from its default parameters."
+            )
+        );
+    }
+}

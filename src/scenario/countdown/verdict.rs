@@ -447,7 +447,12 @@ fn threads_paragraph(
     let switches = match many.gil.as_ref().filter(|g| g.from_the_interpreter()) {
         Some(g) => gil_sentence(g, many.wall_s.median, interval_ms),
         None => format!(
-            " Voluntary context switches (a thread blocking, here on the GIL's condition variables) rose from {} to {}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",
+            " Voluntary context switches (a thread blocking{}) rose from {} to {}, {:.1} per {interval_ms:.1} ms switch interval elapsed{}.",
+            if python.gil == GilKind::FreeThreaded {
+                ""
+            } else {
+                ", here on the GIL's condition variables"
+            },
             thousands(one.ctx_switches.voluntary.round() as u64),
             thousands(many.ctx_switches.voluntary.round() as u64),
             many.ctx_switches.voluntary / intervals,
@@ -715,5 +720,245 @@ mod tests {
             GilKind::FreeThreaded
         );
         assert!(free_threaded_paragraph(&rows[1], &rows[1..]).is_none());
+    }
+
+    /// The embedded 3.11 of a report (the verdict names it only beside others).
+    fn embedded() -> PythonInfo {
+        PythonInfo {
+            version: "3.11.7".into(),
+            implementation: "CPython".into(),
+            gil_enabled: true,
+            ..PythonInfo::default()
+        }
+    }
+
+    fn exact_gil(switches: u64, shares: &[f64]) -> GilStats {
+        GilStats {
+            source: "calibrated".into(),
+            switches: Some(switches),
+            held_fraction: Some(shares.iter().sum()),
+            sampling: Some("separate".into()),
+            threads: shares
+                .iter()
+                .enumerate()
+                .map(|(i, h)| crate::measure::gil::stats::ThreadGil {
+                    name: format!("Thread-{}", i + 1),
+                    held_fraction: Some(*h),
+                    wait_s: 0.52,
+                    cpu_s: 0.55,
+                    wall_s: 1.1,
+                })
+                .collect(),
+            ..GilStats::default()
+        }
+    }
+
+    /// A Python row of `workers` threads: `samples` walls, ns per iteration, CPU/wall.
+    fn threads(workers: usize, samples: &[f64], ns: f64, parallelism: f64) -> CountdownRow {
+        CountdownRow {
+            workers,
+            ns_per_iteration: ns,
+            parallelism,
+            ctx_switches: CtxSwitches {
+                voluntary: 12.0 + 450.0 * (workers - 1) as f64,
+                involuntary: 30.0,
+            },
+            gil: Some(if workers == 1 {
+                exact_gil(0, &[0.99])
+            } else {
+                exact_gil(220, &[0.49, 0.485])
+            }),
+            ..row(samples)
+        }
+    }
+
+    fn verdict_of(rows: &[CountdownRow]) -> String {
+        write(rows, &embedded(), 0.005, 50_000_000)
+    }
+
+    const ONE: [f64; 5] = [1.00, 1.01, 0.99, 1.00, 1.00];
+
+    #[test]
+    fn one_against_two_threads() {
+        let one = || threads(1, &ONE, 20.0, 0.99);
+        let cases = [
+            (
+                "equal",
+                threads(2, &[1.01, 1.00, 1.02, 1.01, 1.01], 20.2, 1.0),
+            ),
+            (
+                "slower_in_cpu_time",
+                threads(2, &[1.12, 1.13, 1.11, 1.12, 1.12], 22.4, 1.0),
+            ),
+            (
+                "slower_in_idle_time",
+                threads(2, &[1.12, 1.13, 1.11, 1.12, 1.12], 20.1, 0.89),
+            ),
+            (
+                "faster_under_a_gil",
+                threads(2, &[0.80, 0.81, 0.79, 0.80, 0.80], 16.0, 1.0),
+            ),
+            ("too_few_runs", threads(2, &[1.3], 26.0, 1.0)),
+            (
+                "noisy_runs_equal",
+                threads(2, &[1.1, 1.3, 0.9, 1.2, 1.0], 21.0, 1.0),
+            ),
+            (
+                "busy_machine",
+                CountdownRow {
+                    other_load: Some(0.8),
+                    ..threads(2, &[1.30, 1.31, 1.29, 1.30, 1.30], 26.0, 1.0)
+                },
+            ),
+            (
+                "gil_figures_unavailable",
+                CountdownRow {
+                    gil: Some(GilStats::unavailable("Python 3.8 has no known layout")),
+                    ..threads(2, &[1.01, 1.00, 1.02, 1.01, 1.01], 20.2, 1.0)
+                },
+            ),
+            (
+                "with_a_probe",
+                CountdownRow {
+                    probe: Some(crate::measure::gil::probe::ProbeStats {
+                        interval_s: 0.01,
+                        acquisitions: 95,
+                        latency_s: Some(crate::measure::gil::probe::Latencies {
+                            p50: 0.005,
+                            p90: 0.009,
+                            p99: 0.010,
+                            max: 0.015,
+                        }),
+                        held_s: 0.001,
+                    }),
+                    ..threads(2, &[1.01, 1.00, 1.02, 1.01, 1.01], 20.2, 1.0)
+                },
+            ),
+        ];
+        for (name, two) in cases {
+            insta::assert_snapshot!(name, verdict_of(&[one(), two]));
+        }
+    }
+
+    #[test]
+    fn the_old_gil_under_python_2_7_on_2_cpus_and_1() {
+        let old = |workers, cpus, samples: &[f64]| CountdownRow {
+            python: Some(crate::domain::ExternalPython {
+                name: "2.7".into(),
+                version: "2.7.18".into(),
+                path: "/x/python2.7".into(),
+                gil: GilKind::Old,
+                subinterpreters: false,
+                python_gil: None,
+            }),
+            cpus,
+            gil: Some(GilStats::unavailable("Python 2.7 has the old GIL")),
+            ..threads(workers, samples, 60.0, 1.4)
+        };
+        let rows = [
+            old(1, None, &ONE),
+            old(2, None, &[1.8, 1.82, 1.79, 1.8, 1.81]),
+            old(1, Some(1), &ONE),
+            old(2, Some(1), &[1.05, 1.04, 1.06, 1.05, 1.05]),
+        ];
+        insta::assert_snapshot!("old_gil", verdict_of(&rows));
+    }
+
+    #[test]
+    fn processes_subinterpreters_and_rust() {
+        let runtime = |runtime, workers, samples: &[f64], parallelism, speedup| CountdownRow {
+            runtime,
+            workers,
+            parallelism,
+            speedup,
+            speedup_baseline: speedup.map(|_| "1 Python thread".to_string()),
+            ns_per_iteration: 20.0,
+            ..row(samples)
+        };
+        let rows = [
+            threads(1, &ONE, 20.0, 0.99),
+            threads(2, &[1.01, 1.00, 1.02, 1.01, 1.01], 20.2, 1.0),
+            runtime(
+                Runtime::PythonProcesses,
+                2,
+                &[0.52, 0.52, 0.53, 0.51, 0.52],
+                1.9,
+                Some(1.92),
+            ),
+            runtime(
+                Runtime::PythonSubinterpreters,
+                2,
+                &[0.55, 0.55, 0.56, 0.54, 0.55],
+                1.85,
+                Some(1.82),
+            ),
+            CountdownRow {
+                ns_per_iteration: 0.25,
+                ..runtime(Runtime::RustThreads, 1, &[0.0125; 5], 1.0, None)
+            },
+            CountdownRow {
+                ns_per_iteration: 0.26,
+                ..runtime(Runtime::RustThreads, 2, &[0.0065; 5], 1.95, Some(1.92))
+            },
+            CountdownRow {
+                gil: Some(exact_gil(260, &[])),
+                ..runtime(Runtime::RustGil, 2, &[0.013; 5], 1.02, None)
+            },
+        ];
+        insta::assert_snapshot!("processes_subinterpreters_rust", verdict_of(&rows));
+    }
+
+    #[test]
+    fn processes_and_rust_threads_that_did_not_run_at_once() {
+        let rows = [
+            CountdownRow {
+                runtime: Runtime::PythonProcesses,
+                workers: 2,
+                parallelism: 1.02,
+                other_load: Some(0.9),
+                ..row(&[1.0; 5])
+            },
+            CountdownRow {
+                runtime: Runtime::PythonProcesses,
+                workers: 2,
+                parallelism: 1.3,
+                ..row(&[0.8; 5])
+            },
+            CountdownRow {
+                runtime: Runtime::RustThreads,
+                ns_per_iteration: 0.25,
+                ..row(&[0.0125; 5])
+            },
+            // Both cores busy, yet each iteration cost more: CPUs slowing each other down.
+            CountdownRow {
+                runtime: Runtime::RustThreads,
+                workers: 2,
+                parallelism: 1.9,
+                speedup: Some(1.2),
+                ns_per_iteration: 0.4,
+                ..row(&[0.0104; 5])
+            },
+        ];
+        insta::assert_snapshot!("processes_not_at_once", verdict_of(&rows));
+        let overlapped_little = [
+            rows[2].clone(),
+            CountdownRow {
+                parallelism: 1.1,
+                ..rows[3].clone()
+            },
+        ];
+        insta::assert_snapshot!("rust_overlapped_little", verdict_of(&overlapped_little));
+        insta::assert_snapshot!("nothing", verdict_of(&[]));
+    }
+
+    #[test]
+    fn a_free_threaded_build_beside_its_gil_build() {
+        let rows = vec![
+            under("3.13", None, 1, &ONE),
+            under("3.13", None, 2, &[1.0, 1.0, 1.01, 0.99, 1.0]),
+            under("3.13t", Some(0), 1, &[1.2, 1.2, 1.21, 1.19, 1.2]),
+            under("3.13t", Some(0), 2, &[0.62, 0.62, 0.63, 0.61, 0.62]),
+        ];
+        insta::assert_snapshot!("free_threaded", verdict_of(&rows));
     }
 }

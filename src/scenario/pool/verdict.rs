@@ -138,3 +138,80 @@ pub fn write(rows: &[PoolRow]) -> String {
     }
     paragraphs.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Summary;
+
+    fn python(start_method: &'static str, total: f64, startup: f64) -> PoolRow {
+        PoolRow {
+            runtime: PoolRuntime::PythonProcesses,
+            method: Some("close-join"),
+            start_method: Some(start_method),
+            workers: 8,
+            items: 1024,
+            chunksize: None,
+            work: 0,
+            startup_s: Some(startup),
+            map_s: Some(total / 2.0),
+            total_s: Some(Summary::of(&[total, total * 1.01, total * 0.99])),
+            items_per_s: Some(1024.0 / (total / 2.0)),
+            sequential_s: Some(0.002),
+            results_ok: true,
+            gil: None,
+            status: "ok",
+            error: None,
+            other_load: Some(0.0),
+        }
+    }
+
+    fn rust(runtime: PoolRuntime, startup: f64) -> PoolRow {
+        PoolRow {
+            runtime,
+            method: None,
+            start_method: None,
+            ..python("fork", 0.01, startup)
+        }
+    }
+
+    #[test]
+    fn overhead_outweighs_the_work() {
+        let rows = [
+            python("fork", 0.030, 0.004),
+            python("forkserver", 0.090, 0.050),
+            python("spawn", 0.300, 0.250),
+            rust(PoolRuntime::RustThreads, 0.000_1),
+            rust(PoolRuntime::RustProcesses, 0.002),
+        ];
+        insta::assert_snapshot!("overhead_outweighs_the_work", write(&rows));
+    }
+
+    #[test]
+    fn the_pool_paid_off() {
+        let busy = |sm, total| PoolRow {
+            work: 1_000_000,
+            sequential_s: Some(2.0),
+            ..python(sm, total, 0.01)
+        };
+        let rows = [busy("fork", 0.6), busy("spawn", 0.9)];
+        insta::assert_snapshot!("the_pool_paid_off", write(&rows));
+    }
+
+    #[test]
+    fn wrong_results_and_failed_rows_are_named() {
+        let rows = [
+            PoolRow {
+                results_ok: false,
+                ..python("fork", 0.03, 0.004)
+            },
+            PoolRow {
+                status: "timeout",
+                error: Some("timed out after 300 s".into()),
+                total_s: None,
+                ..python("spawn", 0.3, 0.2)
+            },
+        ];
+        insta::assert_snapshot!("wrong_results_and_failed_rows", write(&rows));
+    }
+}

@@ -134,3 +134,122 @@ pub fn verdict(p: &Profile) -> String {
     };
     format!("{prefix}{body}{released} {turns}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{GilFigures, StackSamples, WaitBehind};
+    use super::*;
+
+    fn thread(tid: u64, held: f64, waiting: f64, released: f64, cpu: f64) -> ThreadProfile {
+        ThreadProfile {
+            tid: Some(tid),
+            name: "python3".into(),
+            samples: 300,
+            held_fraction: held,
+            waiting_fraction: waiting,
+            released_fraction: released,
+            idle_fraction: (1.0 - held - waiting - released).max(0.0),
+            cpu_fraction: Some(cpu),
+            runqueue_fraction: Some(0.0),
+        }
+    }
+
+    fn stack(tid: u64, function: &str, state: GilUse, samples: u64) -> StackSamples {
+        StackSamples {
+            thread: Some(tid),
+            thread_name: "python3".into(),
+            frames: vec![
+                "<module> app.py:40".into(),
+                format!("{function} app.py:{}", 10 + samples % 7),
+            ],
+            state,
+            samples,
+        }
+    }
+
+    fn behind(waiter: u64, in_fn: &str, holder: u64, holder_fn: &str, n: u64) -> WaitBehind {
+        WaitBehind {
+            waiter_thread: Some(waiter),
+            waiter: vec![format!("{in_fn} app.py:12")],
+            holder_thread: Some(holder),
+            holder: vec![format!("{holder_fn} app.py:30")],
+            samples: n,
+        }
+    }
+
+    fn profile(threads: Vec<ThreadProfile>) -> Profile {
+        Profile {
+            pid: 1661,
+            python: "3.11.7".into(),
+            seconds: 3.0,
+            rate_hz: 100,
+            samples: 300,
+            missed: 0,
+            sampler_cpu_s: 0.1,
+            ended: false,
+            threads,
+            sampled_vs_exact_max_gap: Some(0.02),
+            stacks: vec![],
+            waits_behind: vec![],
+            gil: GilFigures {
+                switches: 1_152,
+                switches_per_s: 384.0,
+                source: "calibrated",
+            },
+        }
+    }
+
+    #[test]
+    fn each_branch() {
+        let convoy = Profile {
+            stacks: vec![
+                stack(1665, "handle", GilUse::Waiting, 200),
+                stack(1661, "compute", GilUse::Held, 297),
+            ],
+            waits_behind: vec![behind(1665, "handle", 1661, "compute", 200)],
+            ..profile(vec![
+                thread(1661, 0.99, 0.0, 0.0, 0.99),
+                thread(1665, 0.0, 0.97, 0.0, 0.02),
+            ])
+        };
+        let two_cpu = Profile {
+            stacks: vec![
+                stack(11, "count", GilUse::Waiting, 150),
+                stack(12, "spin", GilUse::Waiting, 140),
+            ],
+            waits_behind: vec![
+                behind(11, "count", 12, "spin", 150),
+                behind(12, "spin", 11, "count", 140),
+            ],
+            ..profile(vec![
+                thread(11, 0.49, 0.50, 0.0, 0.50),
+                thread(12, 0.50, 0.48, 0.0, 0.49),
+            ])
+        };
+        let hashing = profile(vec![
+            thread(11, 0.95, 0.02, 0.0, 0.96),
+            thread(12, 0.03, 0.01, 0.86, 0.90),
+        ]);
+        let asleep = profile(vec![thread(11, 0.0, 0.0, 0.0, 0.0)]);
+        let empty = Profile {
+            samples: 0,
+            ended: true,
+            seconds: 0.2,
+            ..profile(vec![])
+        };
+        let ended = Profile {
+            ended: true,
+            ..two_cpu.clone()
+        };
+        for (name, p) in [
+            ("convoy", convoy),
+            ("gil_bound", two_cpu),
+            ("released_not_bound", hashing),
+            ("idle", asleep),
+            ("no_sample", empty),
+            ("ended", ended),
+        ] {
+            insta::assert_snapshot!(name, verdict(&p));
+        }
+    }
+}

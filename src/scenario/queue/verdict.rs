@@ -1,7 +1,7 @@
 //! The queue verdict: what was received, how each sender was stopped and what that cost, and
 //! (with --interval 0) how fast each queue moves messages.
 use super::rows::QueueRow;
-use crate::report::units::seconds;
+use crate::report::units::{seconds, thousands};
 use crate::scenario::spec::QueueSpec;
 
 fn name(row: &QueueRow) -> String {
@@ -36,10 +36,11 @@ pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
         .iter()
         .filter(|r| r.received.is_some() && r.received.as_ref() != Some(&expected))
     {
+        let got: Vec<String> = r.received.iter().flatten().map(u64::to_string).collect();
         paragraphs.push(format!(
-            "{} received {:?}, not 0 to {}.",
+            "{} received [{}], not 0 to {}.",
             name(r),
-            r.received,
+            got.join(", "),
             spec.messages - 1
         ));
     }
@@ -90,9 +91,9 @@ pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
             .iter()
             .map(|r| {
                 format!(
-                    "{} {:.0} msgs/s (latency p50 {}, p99 {})",
+                    "{} {} msgs/s (latency p50 {}, p99 {})",
                     name(r),
-                    r.messages_per_s.unwrap_or(0.0),
+                    thousands(r.messages_per_s.unwrap_or(0.0).round() as u64),
                     r.latency_s.as_ref().map_or("–".into(), |l| seconds(l.p50)),
                     r.latency_s.as_ref().map_or("–".into(), |l| seconds(l.p99))
                 )
@@ -113,4 +114,84 @@ pub fn write(rows: &[QueueRow], spec: &QueueSpec) -> String {
         ));
     }
     paragraphs.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{QueueRuntime, QueueVariant};
+    use crate::scenario::queue::rows::Latency;
+
+    fn spec(messages: usize, interval: f64) -> QueueSpec {
+        QueueSpec {
+            variant: vec![],
+            messages,
+            interval,
+            start_method: vec![],
+            runtimes: vec![],
+            repeat: 1,
+            timeout: 300.0,
+        }
+    }
+
+    fn row(runtime: QueueRuntime, variant: QueueVariant, messages: usize) -> QueueRow {
+        let python = runtime == QueueRuntime::Python && variant != QueueVariant::Thread;
+        QueueRow {
+            runtime,
+            variant,
+            start_method: python.then_some("spawn"),
+            messages,
+            interval_s: 0.5,
+            messages_received: Some(messages),
+            received: Some((0..messages as u64).collect()),
+            latency_s: Some(Latency {
+                p50: 0.000_05,
+                p99: 0.000_4,
+                max: 0.001,
+            }),
+            messages_per_s: Some(20_000.0),
+            rates: vec![],
+            first_message_s: Some(0.01),
+            shutdown_s: Some(if python { 0.012 } else { 0.4 }),
+            total_s: Some(5.6),
+            gil: None,
+            status: "ok",
+            error: None,
+            other_load: Some(0.0),
+        }
+    }
+
+    #[test]
+    fn the_study_notes_runs_with_their_sleeps() {
+        let rows = [
+            row(QueueRuntime::Python, QueueVariant::Process, 10),
+            row(QueueRuntime::Python, QueueVariant::ProcessClass, 10),
+            row(QueueRuntime::Python, QueueVariant::Thread, 10),
+            QueueRow {
+                received: Some(vec![0, 1, 3]),
+                ..row(QueueRuntime::RustThreads, QueueVariant::Thread, 10)
+            },
+            QueueRow {
+                status: "error",
+                error: Some("the sender never started".into()),
+                ..row(QueueRuntime::RustProcesses, QueueVariant::Process, 10)
+            },
+        ];
+        insta::assert_snapshot!("with_sleeps", write(&rows, &spec(10, 0.5)));
+    }
+
+    #[test]
+    fn throughput_without_sleeps_ranks_the_queues() {
+        let fast = |runtime, variant, rate| QueueRow {
+            received: None,
+            messages_per_s: Some(rate),
+            ..row(runtime, variant, 100_000)
+        };
+        let rows = [
+            fast(QueueRuntime::Python, QueueVariant::Process, 60_000.0),
+            fast(QueueRuntime::Python, QueueVariant::Thread, 250_000.0),
+            fast(QueueRuntime::RustThreads, QueueVariant::Thread, 9_000_000.0),
+        ];
+        insta::assert_snapshot!("without_sleeps", write(&rows, &spec(100_000, 0.0)));
+    }
 }

@@ -173,20 +173,35 @@ fn one(
         .max_by(|a, b| low(Some(a)).total_cmp(&low(Some(b))));
     // Processes (or subinterpreters) clearly gain while threads do not (their whole range above
     // ×1.2 would have been `releases-gil`) and stay below the processes' range.
-    let threads_point = threads.and_then(|t| t.speedup).unwrap_or(0.0);
-    if low(parallel) > GAIN && threads_point < low(parallel) {
+    if low(parallel) > GAIN {
         let p = parallel.expect("measured");
-        return ScaleVerdict {
-            kind: "gil-bound",
-            text: format!(
-                "{prefix}GIL-bound: threads gained nothing ({}) while {} ran {} as fast: the \
-                 calls run Python bytecode, which one GIL lets one thread run at a time. Use \
-                 processes (or subinterpreters on 3.12+). All: {figures}.",
-                threads.map_or("not measured".into(), times),
-                count(p.workers, p.runtime),
-                times(p)
-            ),
+        let Some(t) = threads else {
+            // Processes gain either way: only threads tell bytecode from C code that releases
+            // the GIL.
+            return ScaleVerdict {
+                kind: "undetermined",
+                text: format!(
+                    "{prefix}Undetermined: {} ran {} as fast, but threads were not measured, so \
+                     whether the calls hold the GIL (processes needed) or release it (threads \
+                     would do) is not known: add threads to --runtimes. All: {figures}.",
+                    count(p.workers, p.runtime),
+                    times(p)
+                ),
+            };
         };
+        if t.speedup.unwrap_or(0.0) < low(parallel) {
+            return ScaleVerdict {
+                kind: "gil-bound",
+                text: format!(
+                    "{prefix}GIL-bound: threads gained nothing ({}) while {} ran {} as fast: \
+                     the calls run Python bytecode, which one GIL lets one thread run at a time. \
+                     Use processes (or subinterpreters on 3.12+). All: {figures}.",
+                    times(t),
+                    count(p.workers, p.runtime),
+                    times(p)
+                ),
+            };
+        }
     }
     if let Some(p) = processes.filter(|p| high(Some(p)) < 1.0) {
         let startup = p.startup_s.unwrap_or(0.0);
@@ -213,7 +228,7 @@ fn one(
                     " With items like these, {} would start to pay from about {} items \
                      (worked out from these measured figures, not measured itself).",
                     count(p.workers.max(2), p.runtime),
-                    crate::report::units::number((startup / saved).ceil())
+                    crate::report::units::thousands((startup / saved).ceil() as u64)
                 );
             } else {
                 text += " Pickling an item costs more than the work it would share, so processes \
@@ -269,4 +284,179 @@ pub fn write(
         first.text += &format!("\nFailed: {}.", errors.join("; "));
     }
     first
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::rows::ScaleGil;
+    use super::*;
+    use crate::domain::StartMethod;
+    use crate::scenario::spec::ScaleInputs;
+    use crate::stats::Summary;
+
+    fn spec() -> ScaleSpec {
+        ScaleSpec {
+            file: "work.py".into(),
+            func: "f".into(),
+            inputs: ScaleInputs::Expr("range(64)".into()),
+            workers: vec![1, 2],
+            runtimes: vec![],
+            start_method: StartMethod::Spawn,
+            repeat: 5,
+            python: vec![],
+            timeout: 300.0,
+        }
+    }
+
+    fn embedded() -> ScalePython {
+        ScalePython {
+            label: None,
+            path: "/x/python3".into(),
+            version: "3.11.7".into(),
+            subinterpreters: false,
+        }
+    }
+
+    fn reference() -> Answer {
+        Answer {
+            inputs: Some(64),
+            pickle_s: Some(0.000_64),
+            ..Answer::default()
+        }
+    }
+
+    /// A row with a speed-up and its range; the serial row has ×1 and `busy` CPU per wall.
+    fn row(runtime: ScaleRuntime, workers: usize, speedup: f64, range: [f64; 2]) -> ScaleRow {
+        // Threads that scale hold the GIL little; threads that do not, nearly always.
+        let held = if speedup > 1.5 { 0.12 } else { 0.98 };
+        ScaleRow {
+            runtime,
+            workers,
+            python: None,
+            wall_s: Some(Summary::of(&[1.0 / speedup; 5])),
+            speedup: Some(speedup),
+            speedup_interval: Some(range),
+            cpu_per_wall: Some(speedup.min(workers as f64)),
+            startup_s: (runtime == ScaleRuntime::Processes).then_some(0.08),
+            gil: (runtime == ScaleRuntime::Threads).then(|| ScaleGil {
+                switches: Some(410.0),
+                switches_per_s: Some(400.0),
+                source: "outside".into(),
+                held_fraction: Some(held),
+                held_by_thread: vec![held / 2.0; 2],
+            }),
+            status: "ok",
+            error: None,
+        }
+    }
+
+    fn serial(busy: f64) -> ScaleRow {
+        ScaleRow {
+            cpu_per_wall: Some(busy),
+            ..row(ScaleRuntime::Serial, 1, 1.0, [1.0, 1.0])
+        }
+    }
+
+    fn verdict_of(rows: &[ScaleRow], cpus: usize) -> String {
+        let v = write(rows, &[reference()], &[embedded()], cpus, &spec());
+        format!("{}: {}", v.kind, v.text)
+    }
+
+    #[test]
+    fn each_kind() {
+        let threads = |s, r| row(ScaleRuntime::Threads, 2, s, r);
+        let processes = |s, r| row(ScaleRuntime::Processes, 2, s, r);
+        let cases: [(&str, Vec<ScaleRow>, usize); 8] = [
+            ("io_bound", vec![serial(0.02), threads(1.9, [1.8, 2.0])], 2),
+            ("one_cpu", vec![serial(1.0), processes(0.95, [0.9, 1.0])], 1),
+            (
+                "releases_gil",
+                vec![serial(1.0), threads(1.85, [1.7, 1.95])],
+                2,
+            ),
+            (
+                "gil_bound",
+                vec![
+                    serial(1.0),
+                    threads(0.97, [0.93, 1.01]),
+                    processes(1.8, [1.6, 1.9]),
+                ],
+                2,
+            ),
+            (
+                "overhead_pays_from",
+                vec![serial(1.0), processes(0.4, [0.35, 0.45])],
+                2,
+            ),
+            (
+                "overhead_never_pays",
+                vec![
+                    ScaleRow {
+                        wall_s: Some(Summary::of(&[0.000_01; 5])),
+                        ..serial(1.0)
+                    },
+                    processes(0.01, [0.009, 0.011]),
+                ],
+                2,
+            ),
+            (
+                "undetermined",
+                vec![
+                    serial(1.0),
+                    threads(1.0, [0.8, 1.3]),
+                    processes(1.1, [0.7, 1.5]),
+                ],
+                2,
+            ),
+            (
+                "failed_row_named",
+                vec![
+                    serial(1.0),
+                    threads(1.0, [0.8, 1.3]),
+                    ScaleRow {
+                        speedup: None,
+                        speedup_interval: None,
+                        wall_s: None,
+                        status: "error",
+                        error: Some("PicklingError: can't pickle <lambda>\n  more".into()),
+                        ..processes(1.0, [1.0, 1.0])
+                    },
+                ],
+                2,
+            ),
+        ];
+        for (name, rows, cpus) in cases {
+            insta::assert_snapshot!(name, verdict_of(&rows, cpus));
+        }
+    }
+
+    #[test]
+    fn several_interpreters_get_a_paragraph_each() {
+        let other = ScalePython {
+            label: Some("3.12".into()),
+            ..embedded()
+        };
+        let on = |python: Option<&str>, r: ScaleRow| ScaleRow {
+            python: python.map(str::to_string),
+            ..r
+        };
+        let rows = [
+            on(None, serial(1.0)),
+            on(None, row(ScaleRuntime::Threads, 2, 0.98, [0.95, 1.01])),
+            on(None, row(ScaleRuntime::Processes, 2, 1.7, [1.5, 1.8])),
+            on(Some("3.12"), serial(1.0)),
+            on(
+                Some("3.12"),
+                row(ScaleRuntime::Subinterpreters, 2, 1.8, [1.6, 1.9]),
+            ),
+        ];
+        let v = write(
+            &rows,
+            &[reference(), reference()],
+            &[embedded(), other],
+            2,
+            &spec(),
+        );
+        insta::assert_snapshot!("two_interpreters", format!("{}: {}", v.kind, v.text));
+    }
 }

@@ -96,11 +96,20 @@ pub fn write(
         .filter(|r| r.role == "train")
         .map(|r| format!("{} {:+.1} %", name(r), r.wall_error * 100.0))
         .collect();
+    let fitted = if train.is_empty() {
+        "No training point was measured, so the model kept its parameters; the 1-thread \
+         reference was at"
+            .to_string()
+    } else {
+        format!(
+            "The model was fitted on the training points of these same rounds (residuals: {}), \
+             with the 1-thread reference at",
+            train.join(", ")
+        )
+    };
     verdict += &format!(
-        " The model was fitted on the training points of these same rounds (residuals: {}), \
-         with the 1-thread reference at {}; each wall is the mean of the fastest quarter of its \
-         rounds, and its interval a bootstrap over rounds.",
-        train.join(", "),
+        " {fitted} {}; each wall is the mean of the fastest quarter of its rounds, and its \
+         interval a bootstrap over rounds.",
         seconds(reference_s)
     );
     verdict += &format!(
@@ -109,4 +118,80 @@ pub fn write(
         params.source
     );
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(threads: usize, interval: f64, role: &'static str) -> ValidateRow {
+        ValidateRow {
+            threads,
+            switch_interval_s: interval,
+            cpus: None,
+            role,
+            method: "alternating",
+            rounds: 12,
+            measured_wall_s: 1.0,
+            wall_interval_s: (0.995, 1.005),
+            relative_to_reference: 1.02,
+            measured_walls_s: vec![],
+            predicted_wall_s: 1.01,
+            wall_error: 0.01,
+            measured_switches: 200.0,
+            switches_interval: (198.0, 202.0),
+            measured_switches_per_round: vec![],
+            predicted_switches: 204,
+            switch_error: 0.02,
+            resolved: true,
+            meets_target: (role == "held-out").then_some(true),
+        }
+    }
+
+    #[test]
+    fn met_missed_unresolved_and_the_training_fit() {
+        let rows = [
+            point(2, 0.005, "train"),
+            point(2, 0.001, "held-out"),
+            ValidateRow {
+                wall_error: -0.08,
+                switch_error: 0.21,
+                meets_target: Some(false),
+                cpus: Some(1),
+                ..point(2, 0.005, "held-out")
+            },
+            ValidateRow {
+                resolved: false,
+                meets_target: None,
+                wall_interval_s: (0.9, 1.1),
+                switches_interval: (150.0, 260.0),
+                ..point(4, 0.005, "held-out")
+            },
+            // Below 1 ms a point is shown but not judged.
+            point(2, 0.000_1, "held-out"),
+        ];
+        let params = Params {
+            source: "fitted on this run's training points".into(),
+            ..Params::default()
+        };
+        insta::assert_snapshot!(
+            "met_missed_unresolved",
+            write(&rows, &params, "the budget", 148.2, 0.52)
+        );
+    }
+
+    #[test]
+    fn one_round_says_round() {
+        let rows = [ValidateRow {
+            rounds: 1,
+            resolved: false,
+            meets_target: None,
+            measured_switches: 0.0,
+            ..point(2, 0.005, "held-out")
+        }];
+        insta::assert_snapshot!(
+            "one_round",
+            write(&rows, &Params::default(), "Ctrl-C", 3.0, 0.5)
+        );
+    }
 }

@@ -64,8 +64,10 @@ pub fn verdict(totals: &Interval, ended: bool) -> String {
     let body =
         match totals.held_fraction {
             None => format!(
-            "The GIL changed hands exactly {turns}{}. Sampling was off (--sample-rate 0), so how \
-             long it was held, and by whom, was not measured.",
+            "The GIL changed hands exactly {} times in {:.1} s ({rate:.0} a second){}. Sampling \
+             was off (--sample-rate 0), so how long it was held, and by whom, was not measured.",
+            thousands(totals.switches),
+            totals.t_s,
             if rate >= TAKING_TURNS_PER_S { ": threads were taking turns" } else { "" }
         ),
             Some(held) if held < MOSTLY_FREE => format!(
@@ -130,4 +132,98 @@ pub fn verdict(totals: &Interval, ended: bool) -> String {
             ),
         };
     prefix + &body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ThreadFigures;
+    use super::*;
+
+    fn thread(tid: u64, held: f64, waiting: f64, cpu: f64, off_cpu: f64) -> ThreadFigures {
+        ThreadFigures {
+            tid: Some(tid),
+            name: "python3".into(),
+            held_fraction: Some(held),
+            waiting_fraction: Some(waiting),
+            cpu_fraction: Some(cpu),
+            runqueue_fraction: Some(0.01),
+            off_cpu_fraction: Some(off_cpu),
+        }
+    }
+
+    fn totals(switches: u64, held: Option<f64>, threads: Vec<ThreadFigures>) -> Interval {
+        Interval {
+            t_s: 3.0,
+            switches,
+            switches_per_s: switches as f64 / 3.0,
+            held_fraction: held,
+            samples: 30_000,
+            threads,
+        }
+    }
+
+    #[test]
+    fn each_branch() {
+        let two_cpu = || {
+            vec![
+                thread(11, 0.49, 0.48, 0.50, 0.49),
+                thread(12, 0.48, 0.49, 0.49, 0.50),
+            ]
+        };
+        let cases = [
+            ("sampling_off", totals(600, None, vec![]), false),
+            ("sampling_off_quiet", totals(6, None, vec![]), false),
+            (
+                "not_gil_bound",
+                totals(40, Some(0.03), vec![thread(11, 0.03, 0.0, 0.03, 0.97)]),
+                false,
+            ),
+            (
+                "convoy",
+                totals(
+                    1_152,
+                    Some(0.99),
+                    vec![
+                        thread(1661, 0.99, 0.0, 0.99, 0.01),
+                        thread(1665, 0.01, 0.94, 0.02, 0.97),
+                    ],
+                ),
+                false,
+            ),
+            ("gil_bound_even", totals(600, Some(0.97), two_cpu()), false),
+            (
+                "gil_bound_uneven",
+                totals(
+                    600,
+                    Some(0.97),
+                    vec![
+                        thread(11, 0.70, 0.20, 0.70, 0.25),
+                        thread(12, 0.27, 0.60, 0.30, 0.65),
+                    ],
+                ),
+                false,
+            ),
+            (
+                "one_thread",
+                totals(3, Some(0.99), vec![thread(11, 0.99, 0.0, 0.99, 0.0)]),
+                false,
+            ),
+            (
+                "little_contention",
+                totals(
+                    4,
+                    Some(0.5),
+                    vec![
+                        thread(11, 0.25, 0.0, 0.3, 0.7),
+                        thread(12, 0.25, 0.0, 0.3, 0.7),
+                    ],
+                ),
+                false,
+            ),
+            ("ended", totals(600, Some(0.97), two_cpu()), true),
+        ];
+        for (name, totals, ended) in cases {
+            insta::assert_snapshot!(name, verdict(&totals, ended));
+        }
+    }
 }

@@ -123,7 +123,7 @@ fn run_with(
         let sampler = sample_hz.and_then(|hz| {
             OutsideGil::attach(pid, None)
                 .ok()
-                .map(|g| crate::scenario::watch::sampler::Sampler::start(g, hz))
+                .map(|g| crate::measure::outside::sampler::Sampler::start(g, hz))
         });
         let go = Instant::now();
         sync.send(b'g');

@@ -4,22 +4,16 @@
 //! by calibration. Either way the result is confirmed the same way before it is used.
 //!
 //! Each version's `_Py_DebugOffsets` layout is chosen by the version the header itself names
-//! (`debug_layout`); a version without a known layout is calibrated, and the figures say so.
+//! (`measure::layout`); a version without a known layout is calibrated, and the figures say so.
 //!
-//! Its fields lead with `unsigned long interval` (µs), `PyThreadState *last_holder`,
-//! `int locked`, `unsigned long switch_number` in every CPython from 3.8 to 3.13 (a
-//! free-threaded build puts an `int enabled` first, which keeps the same relative offsets on
-//! 64-bit). The struct lives inside the exported `_PyRuntime` (3.8-3.11 as
-//! `_PyRuntime.ceval.gil`; 3.12+ in the main interpreter's state, itself inside `_PyRuntime`).
 //! Calibration sets distinctive switch intervals and keeps the one word that follows them, then
 //! confirms it: `last_holder` must be the calibrating thread's state and `locked` must read 1
 //! while it holds the GIL and 0 once it lets go. Anything less and the figures say
 //! "unavailable" with the reason; nothing is guessed.
+use crate::measure::layout::{gil_state, Reading};
+use crate::measure::memory::{debug_header, gil_reading, Local, Memory};
 use pyo3::prelude::*;
 
-const LAST_HOLDER: usize = 8;
-const LOCKED: usize = 16;
-const SWITCH_NUMBER: usize = 24;
 /// How far past `_PyRuntime` to look (its size grows across versions; 3.13's is ~200 KiB).
 const SCAN_LIMIT: usize = 8 << 20;
 
@@ -33,26 +27,13 @@ pub struct GilState {
     pub note: Option<&'static str>,
 }
 
-/// One reading of the GIL's state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reading {
-    pub locked: bool,
-    pub last_holder: usize,
-    pub switch_number: u64,
-}
-
 impl GilState {
-    /// Reads the fields. They change under our feet; each is read once, atomically sized.
+    /// Reads the fields. They change under our feet; each is read once, whole.
     pub fn read(&self) -> Reading {
-        // SAFETY: `base` was found inside a readable mapping of libpython's data and
-        // confirmed to be the GIL state, which lives as long as the process.
-        unsafe {
-            Reading {
-                locked: std::ptr::read_volatile((self.base + LOCKED) as *const i32) == 1,
-                last_holder: std::ptr::read_volatile((self.base + LAST_HOLDER) as *const usize),
-                switch_number: std::ptr::read_volatile((self.base + SWITCH_NUMBER) as *const u64),
-            }
-        }
+        // `base` was found inside a readable mapping of libpython's data and confirmed to be
+        // the GIL state, which lives as long as the process.
+        let Ok(reading) = gil_reading(&Local, self.base);
+        reading
     }
 
     fn at(base: usize) -> GilState {
@@ -64,8 +45,7 @@ impl GilState {
     }
 
     fn interval_word(&self) -> u64 {
-        // SAFETY: as in `read`.
-        unsafe { std::ptr::read_volatile(self.base as *const u64) }
+        self.read().interval_us
     }
 }
 
@@ -111,9 +91,10 @@ pub fn find(py: Python<'_>) -> Result<GilState, String> {
             .map_err(|e| e.to_string())
     };
     let first = set(0.012_345_7)?;
-    let mut candidates: Vec<usize> = (start.max(runtime)..end.saturating_sub(SWITCH_NUMBER + 8))
+    let mut candidates: Vec<usize> = (start.max(runtime)
+        ..end.saturating_sub(gil_state::WORDS_BYTES))
         .step_by(8)
-        .filter(|&a| unsafe { std::ptr::read_volatile(a as *const u64) } == first)
+        .filter(|&a| Local.read_u64(a) == Ok(first))
         .collect();
     let second = set(0.065_432_1)?;
     candidates.retain(|&a| GilState::at(a).interval_word() == second);
@@ -156,39 +137,6 @@ fn confirm(py: Python<'_>, state: GilState) -> Result<GilState, String> {
     Ok(state)
 }
 
-/// Where `_Py_DebugOffsets` keeps the GIL's offsets: indices of 8-byte words from the start of
-/// the header, by CPython version (`Include/internal/pycore_debug_offsets.h` of each). The
-/// header is cookie, version, free_threaded, runtime_state {size, finalizing,
-/// interpreters_head}, then interpreter_state {size, id, next, threads_head, [3.14+:
-/// threads_main,] gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
-/// gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder, …}.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct DebugLayout {
-    pub(crate) ceval_gil: usize,
-    pub(crate) gil: usize,
-    pub(crate) locked: usize,
-    pub(crate) holder: usize,
-}
-
-pub(crate) fn debug_layout(version: (u8, u8)) -> Option<DebugLayout> {
-    match version {
-        (3, 13) => Some(DebugLayout {
-            ceval_gil: 14,
-            gil: 15,
-            locked: 17,
-            holder: 18,
-        }),
-        // 3.14 inserted `threads_main` after `threads_head`; 3.15 keeps 3.14's order.
-        (3, 14) | (3, 15) => Some(DebugLayout {
-            ceval_gil: 15,
-            gil: 16,
-            locked: 18,
-            holder: 19,
-        }),
-        _ => None,
-    }
-}
-
 /// What `_Py_DebugOffsets` said.
 enum DebugOffsets {
     /// No header (before 3.13): calibrate.
@@ -204,29 +152,14 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
     if py.version_info() < (3, 13) {
         return DebugOffsets::Absent;
     }
-    // SAFETY: `_PyRuntime` is a static of libpython far larger than the header read here; on
-    // 3.13+ its first field is `_Py_DebugOffsets`.
-    let word = |i: usize| unsafe { std::ptr::read_volatile((runtime + 8 * i) as *const u64) };
-    let cookie = unsafe { std::slice::from_raw_parts(runtime as *const u8, 8) };
-    if cookie != b"xdebugpy" {
+    // `_PyRuntime` is a static of libpython far larger than the header read here.
+    let Ok(header) = debug_header(&Local, runtime);
+    let Some(header) = header else {
         return DebugOffsets::Absent;
-    }
-    // PY_VERSION_HEX: major in the top byte, minor in the next.
-    let hex = word(1);
-    let Some(layout) = debug_layout(((hex >> 24) as u8, (hex >> 16) as u8)) else {
+    };
+    let Ok((ceval_gil, gil)) = header.gil else {
         return DebugOffsets::UnknownLayout;
     };
-    let (ceval_gil, gil, locked, holder) = (
-        word(layout.ceval_gil),
-        word(layout.gil),
-        word(layout.locked),
-        word(layout.holder),
-    );
-    if locked.checked_sub(gil) != Some(LOCKED as u64)
-        || holder.checked_sub(gil) != Some(LAST_HOLDER as u64)
-    {
-        return DebugOffsets::UnknownLayout;
-    }
     // SAFETY: attached; the main interpreter lives as long as the process.
     #[cfg(not(feature = "package"))]
     let interp = unsafe { pyo3::ffi::PyInterpreterState_Main() } as usize;
@@ -237,14 +170,15 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
     let interp = unsafe { pyo3::ffi::PyInterpreterState_Get() } as usize;
     // The GIL in use is the one `ceval.gil` points to (the interpreter's own `_gil` unless it
     // shares the main one).
-    // SAFETY: `ceval_gil` is a field offset inside the interpreter state.
-    let base = unsafe { std::ptr::read_volatile((interp + ceval_gil as usize) as *const usize) };
+    // `ceval_gil` is a field offset inside the interpreter state, which lives as long as the
+    // process.
+    let Ok(base) = Local.read_u64(interp + ceval_gil).map(|b| b as usize);
     if base == 0 {
         return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the interpreter has no GIL pointer".into()
         ));
     }
-    if base != interp + gil as usize {
+    if base != interp + gil {
         return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the GIL in use is not the interpreter's own".into(),
         ));
@@ -308,27 +242,4 @@ fn readable_range(address: usize) -> Option<(usize, usize)> {
         end = *hi;
     }
     Some((start, end))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_debug_offsets_layout_follows_the_version() {
-        let l13 = debug_layout((3, 13)).unwrap();
-        let l14 = debug_layout((3, 14)).unwrap();
-        // 3.14's `threads_main` moves every GIL field one word on.
-        assert_eq!(
-            (l13.ceval_gil, l13.gil, l13.locked, l13.holder),
-            (14, 15, 17, 18)
-        );
-        assert_eq!(
-            (l14.ceval_gil, l14.gil, l14.locked, l14.holder),
-            (15, 16, 18, 19)
-        );
-        assert_eq!(debug_layout((3, 15)), Some(l14));
-        assert_eq!(debug_layout((3, 12)), None);
-        assert_eq!(debug_layout((3, 16)), None);
-    }
 }

@@ -6,8 +6,9 @@
 //! Watching costs the workload on a machine with few CPUs: every wake-up keeps another CPU from
 //! halting, and a busy neighbour CPU slows the GIL holder whoever keeps it busy
 //! (`cargo bench --bench gil` measures it; docs/methodology.md has the figures).
-use super::locate::{GilState, Reading};
+use super::locate::GilState;
 use crate::measure::clock::monotonic_ns;
+use crate::measure::layout::Reading;
 use crate::measure::rusage::{Usage, Who};
 use pyo3::prelude::*;
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! Another process's memory, read-only: `process_vm_readv`, and where `_PyRuntime` is mapped
 //! (the ELF symbol of the mapped libpython, or of the executable of a static build).
 use super::OutsideError;
+use crate::measure::memory::Memory;
 use object::{Object, ObjectSegment, ObjectSymbol};
 use std::path::PathBuf;
 
@@ -15,9 +16,24 @@ pub struct Runtime {
     pub build_id: Option<String>,
 }
 
+/// Another process's memory, read with `process_vm_readv`.
+pub struct Remote(pub i32);
+
+impl Memory for Remote {
+    type Error = OutsideError;
+
+    fn read_into(&self, address: usize, buf: &mut [u8]) -> Result<(), OutsideError> {
+        read_into(self.0, address, buf)
+    }
+}
+
 /// `len` bytes at `address` in process `pid`.
 pub fn read(pid: i32, address: usize, len: usize) -> Result<Vec<u8>, OutsideError> {
-    let mut buf = vec![0u8; len];
+    Remote(pid).read(address, len)
+}
+
+fn read_into(pid: i32, address: usize, buf: &mut [u8]) -> Result<(), OutsideError> {
+    let len = buf.len();
     let local = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: len,
@@ -29,7 +45,7 @@ pub fn read(pid: i32, address: usize, len: usize) -> Result<Vec<u8>, OutsideErro
     // SAFETY: one local buffer of `len` bytes that we own; the remote range is only read.
     let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
     if n == len as isize {
-        return Ok(buf);
+        return Ok(());
     }
     let error = std::io::Error::last_os_error();
     Err(match error.raw_os_error() {
@@ -40,14 +56,7 @@ pub fn read(pid: i32, address: usize, len: usize) -> Result<Vec<u8>, OutsideErro
 }
 
 pub fn read_u64(pid: i32, address: usize) -> Result<u64, OutsideError> {
-    Ok(u64::from_le_bytes(
-        read(pid, address, 8)?.try_into().expect("8 bytes"),
-    ))
-}
-
-/// The little-endian word at byte `offset` of `bytes`.
-pub fn word(bytes: &[u8], offset: usize) -> u64 {
-    u64::from_le_bytes(bytes[offset..offset + 8].try_into().expect("8 bytes"))
+    Remote(pid).read_u64(address)
 }
 
 /// Whether process `pid` exists (a zombie counts as ended).

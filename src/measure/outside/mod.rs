@@ -5,21 +5,13 @@
 //! calibrated on a sibling process of the same build (3.9-3.12, `sibling`).
 pub mod kernel_wait;
 pub mod memory;
+pub mod sampler;
 pub mod sibling;
 pub mod stacks;
 
-use super::gil::locate::debug_layout;
-use memory::{read, read_u64, word, Runtime};
-
-/// Offsets inside `_gil_runtime_state` (3.9 and later, 64-bit).
-const LAST_HOLDER: usize = 8;
-const LOCKED: usize = 16;
-const SWITCH_NUMBER: usize = 24;
-/// `_Py_DebugOffsets`: word index of runtime_state.interpreters_head (3.13, 3.14, 3.15).
-const INTERPRETERS_HEAD: usize = 5;
-/// Size of `_gil_runtime_state` (3.9-3.13, 64-bit glibc): the words above, then the
-/// condition variable and mutex a waiter sleeps on, then the pair a forced switch waits on.
-const GIL_STATE_BYTES: usize = 208;
+use super::layout::{debug_offsets, gil_state, Reading, Version};
+use super::memory::{debug_header, gil_reading, Memory};
+use memory::{Remote, Runtime};
 /// The largest switch interval a plausible GIL state holds (µs; CPython accepts any positive).
 const MAX_INTERVAL_US: u64 = 1_000_000_000;
 
@@ -61,20 +53,13 @@ pub struct OutsideGil {
     pid: i32,
     base: usize,
     pub runtime: Runtime,
-    /// The CPython version (major, minor).
-    pub version: (u8, u8),
+    pub version: Version,
     /// `debug-offsets` (3.13+) or `calibrated` (on a sibling of the same build).
     pub source: &'static str,
 }
 
 /// One reading of another process's GIL.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutsideReading {
-    pub interval_us: u64,
-    pub locked: bool,
-    pub last_holder: usize,
-    pub switch_number: u64,
-}
+pub type OutsideReading = Reading;
 
 impl OutsideGil {
     /// Finds the GIL of process `pid` and checks it. With `interval_us` (the switch interval the
@@ -83,9 +68,8 @@ impl OutsideGil {
     /// not go back.
     pub fn attach(pid: i32, interval_us: Option<u64>) -> Result<OutsideGil, OutsideError> {
         let runtime = memory::runtime(pid)?;
-        let header = read(pid, runtime.address, 8 * 24)?;
-        let gil = if &header[..8] == b"xdebugpy" {
-            from_debug_offsets(pid, runtime, &header)?
+        let gil = if let Some(header) = debug_header(&Remote(pid), runtime.address)? {
+            from_debug_offsets(pid, runtime, header)?
         } else {
             let layout = sibling::layout(pid, &runtime)?;
             OutsideGil {
@@ -97,7 +81,7 @@ impl OutsideGil {
             }
         };
         let first = gil.read()?;
-        let word = read(pid, gil.base + LOCKED, 4)?;
+        let word = Remote(pid).read(gil.base + gil_state::LOCKED, 4)?;
         let locked_word = u32::from_le_bytes(word.try_into().expect("4 bytes"));
         match interval_us {
             Some(expected) if first.interval_us != expected => {
@@ -134,17 +118,11 @@ impl OutsideGil {
     /// The addresses of the GIL's state: a thread asleep in `futex` on one of them waits for
     /// the GIL.
     pub fn state_range(&self) -> std::ops::Range<u64> {
-        self.base as u64..(self.base + GIL_STATE_BYTES) as u64
+        self.base as u64..(self.base + gil_state::BYTES) as u64
     }
 
     pub fn read(&self) -> Result<OutsideReading, OutsideError> {
-        let b = read(self.pid, self.base, SWITCH_NUMBER + 8)?;
-        Ok(OutsideReading {
-            interval_us: word(&b, 0),
-            last_holder: word(&b, LAST_HOLDER) as usize,
-            locked: i32::from_le_bytes(b[LOCKED..LOCKED + 4].try_into().expect("4 bytes")) == 1,
-            switch_number: word(&b, SWITCH_NUMBER),
-        })
+        gil_reading(&Remote(self.pid), self.base)
     }
 }
 
@@ -152,45 +130,44 @@ impl OutsideGil {
 fn from_debug_offsets(
     pid: i32,
     runtime: Runtime,
-    header: &[u8],
+    header: debug_offsets::Header,
 ) -> Result<OutsideGil, OutsideError> {
-    let w = |i: usize| word(header, 8 * i);
-    let hex = w(1);
-    let version = ((hex >> 24) as u8, (hex >> 16) as u8);
-    if w(2) != 0 {
+    if header.free_threaded {
         return Err(OutsideError::FreeThreaded(pid));
     }
-    let layout = debug_layout(version).ok_or_else(|| {
-        OutsideError::Unsupported(format!(
-            "no _Py_DebugOffsets layout known for CPython {}.{}",
-            version.0, version.1
-        ))
-    })?;
-    let interp = read_u64(pid, runtime.address + w(INTERPRETERS_HEAD) as usize)? as usize;
+    let (ceval_gil, gil) = match header.gil {
+        Ok(offsets) => offsets,
+        Err(debug_offsets::NoGilOffsets::UnknownVersion) => {
+            return Err(OutsideError::Unsupported(format!(
+                "no _Py_DebugOffsets layout known for CPython {}",
+                header.version
+            )))
+        }
+        Err(debug_offsets::NoGilOffsets::FieldsElsewhere) => {
+            return Err(OutsideError::Unconfirmed(
+                "the GIL's field offsets are not the ones this reader expects".into(),
+            ))
+        }
+    };
+    let memory = Remote(pid);
+    let interp = memory.read_u64(runtime.address + header.interpreters_head)? as usize;
     if interp == 0 {
         return Err(OutsideError::Unconfirmed(
             "the interpreter is not running yet (no interpreter state)".into(),
         ));
     }
-    let in_use = read_u64(pid, interp + w(layout.ceval_gil) as usize)? as usize;
-    let own = interp + w(layout.gil) as usize;
+    let in_use = memory.read_u64(interp + ceval_gil)? as usize;
+    let own = interp + gil;
     if in_use != own {
         return Err(OutsideError::Unconfirmed(
             "the GIL in use is not the main interpreter's own".into(),
-        ));
-    }
-    if w(layout.locked).checked_sub(w(layout.gil)) != Some(LOCKED as u64)
-        || w(layout.holder).checked_sub(w(layout.gil)) != Some(LAST_HOLDER as u64)
-    {
-        return Err(OutsideError::Unconfirmed(
-            "the GIL's field offsets are not the ones this reader expects".into(),
         ));
     }
     Ok(OutsideGil {
         pid,
         base: own,
         runtime,
-        version,
+        version: header.version,
         source: "debug-offsets",
     })
 }

@@ -5,9 +5,10 @@
 //! sibling's thread state while it spins, and 0 once it waits for input. The thread state's
 //! `native_thread_id` is the one word of it equal to the sibling's OS thread id. The result is
 //! cached per build id, so each build is calibrated once.
-use super::memory::{self, word, Runtime};
+use super::memory::{self, Runtime};
 use super::OutsideError;
 use crate::child_output::lines_of;
+use crate::measure::layout::{gil_state, word, Reading, Version, OLDEST, PTHREAD_SCAN};
 use object::{Object, ObjectSymbol};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -20,7 +21,7 @@ use std::time::Duration;
 /// Offsets of one CPython build (64-bit).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuildLayout {
-    pub version: (u8, u8),
+    pub version: Version,
     /// The main interpreter's `_gil_runtime_state`, from the start of `_PyRuntime`.
     pub gil_offset: usize,
     /// `native_thread_id` inside a `PyThreadState` (3.11+).
@@ -48,13 +49,8 @@ impl BuildLayout {
 /// Written so that any Python parses it, to report an unsupported version clearly.
 const SIBLING: &str = include_str!("../../../python/drivers/sibling.py");
 
-/// Offsets inside `_gil_runtime_state`, the same from 3.9 to 3.13.
-const LAST_HOLDER: usize = 8;
-const LOCKED: usize = 16;
 /// How much of a thread state is searched for its OS thread id.
 const TSTATE_SCAN: usize = 1024;
-/// How much of glibc's thread descriptor is searched for the thread's `tid`.
-const PTHREAD_SCAN: usize = 2048;
 
 /// The layout of the build that process `pid` runs, from the cache or a sibling.
 pub fn layout(pid: i32, target: &Runtime) -> Result<BuildLayout, OutsideError> {
@@ -160,7 +156,7 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
         .filter_map(|f| f.parse().ok())
         .collect();
     let version = match fields[..] {
-        [major, minor, ..] => (major as u8, minor as u8),
+        [major, minor, ..] => Version(major as u8, minor as u8),
         _ => {
             return Err(OutsideError::Unconfirmed(format!(
                 "the sibling said {header:?}"
@@ -169,8 +165,7 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
     };
     let [_, _, tstate, native_id, ident] = fields[..] else {
         return Err(OutsideError::Unsupported(format!(
-            "CPython {}.{}: reading the GIL from outside needs CPython 3.9 or later",
-            version.0, version.1
+            "CPython {version}: reading the GIL from outside needs CPython {OLDEST} or later"
         )));
     };
     let pid = sibling.child.id() as i32;
@@ -194,7 +189,7 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
     };
     let first = set("0.0123457")?;
     let bytes = snapshot()?;
-    let mut candidates: Vec<usize> = (0..runtime.size.saturating_sub(LOCKED + 8))
+    let mut candidates: Vec<usize> = (0..runtime.size.saturating_sub(gil_state::WORDS_BYTES))
         .step_by(8)
         .filter(|&o| word(&bytes, o) == first)
         .collect();
@@ -204,8 +199,8 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
         candidates.retain(|&o| word(&bytes, o) == value);
     }
     let state = |bytes: &[u8], o: usize| {
-        let locked = u32::from_le_bytes(bytes[o + LOCKED..o + LOCKED + 4].try_into().unwrap());
-        (locked, word(bytes, o + LAST_HOLDER))
+        let r = Reading::decode(&bytes[o..o + gil_state::WORDS_BYTES]);
+        (r.locked, r.last_holder as u64)
     };
     let holding = sibling.ask("hold 1.0")?;
     if holding != "holding" {
@@ -222,7 +217,7 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
         held = candidates
             .iter()
             .copied()
-            .filter(|&o| state(&bytes, o) == (1, tstate))
+            .filter(|&o| state(&bytes, o) == (true, tstate))
             .collect();
         if !held.is_empty() {
             break;
@@ -244,7 +239,8 @@ fn calibrate(exe: &Path, target: &Runtime) -> Result<BuildLayout, OutsideError> 
     // Waiting for its next command, the sibling lets the GIL go.
     let released = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(10));
-        memory::read(pid, runtime.address + gil_offset + LOCKED, 4).is_ok_and(|b| b == [0, 0, 0, 0])
+        memory::read(pid, runtime.address + gil_offset + gil_state::LOCKED, 4)
+            .is_ok_and(|b| b == [0, 0, 0, 0])
     });
     if !released {
         return Err(OutsideError::Unconfirmed(

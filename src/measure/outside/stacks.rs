@@ -5,15 +5,11 @@
 //! Python thread where py-spy's library leaves it unknown (before 3.11, without libunwind),
 //! found through glibc's thread descriptor.
 use super::{memory, OutsideError};
+use crate::measure::layout::{Version, OLDEST, PTHREAD_SCAN};
 use crate::measure::tasks;
 use py_spy::config::LockingStrategy;
 use py_spy::{Config, PythonSpy};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The oldest CPython whose GIL state gilsim reads from outside.
-pub const OLDEST: (u8, u8) = (3, 9);
-/// How much of glibc's thread descriptor is searched for the thread's kernel id.
-const PTHREAD_SCAN: usize = 2048;
 
 /// One Python thread at one moment.
 #[derive(Clone, Debug)]
@@ -49,11 +45,11 @@ impl Stacks {
             ..Config::default()
         };
         let spy = PythonSpy::retry_new(pid, &config, 3).map_err(|e| error(pid, &e))?;
-        let version = (spy.version.major as u8, spy.version.minor as u8);
+        let version = Version(spy.version.major as u8, spy.version.minor as u8);
         if spy.version.major != 3 || version < OLDEST {
             return Err(OutsideError::Unsupported(format!(
-                "process {pid} runs Python {}; gilsim reads the GIL of CPython {}.{} or later",
-                spy.version, OLDEST.0, OLDEST.1
+                "process {pid} runs Python {}; gilsim reads the GIL of CPython {OLDEST} or later",
+                spy.version
             )));
         }
         Ok(Stacks {

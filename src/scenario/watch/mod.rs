@@ -2,15 +2,14 @@
 //! held share and its holders (sampled), and each thread's CPU, run-queue and off-CPU time
 //! (`schedstat`), reported every interval and summed up at the end. Read-only throughout.
 pub mod rows;
-pub mod sampler;
 pub mod verdict;
 
 use crate::measure::outside::memory;
+use crate::measure::outside::sampler::{Sampler, Tally};
 use crate::measure::outside::sibling::{self, BuildLayout};
 use crate::measure::outside::{OutsideError, OutsideGil, OutsideReading};
 use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
-use sampler::{Sampler, Tally};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -172,7 +171,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         last_t,
         last_t,
     );
-    let python = format!("{}.{}", gil.version.0, gil.version.1);
+    let python = gil.version.to_string();
     let verdict = verdict::verdict(&totals, ended);
     Ok(Summary {
         summary: true,

@@ -2,8 +2,8 @@
 //! fixed rate and counts, per interval, how often the GIL was held and by which thread state;
 //! at most `WAIT_HZ` times a second it also counts, per OS thread, how often the thread slept
 //! on the GIL's own condition variable or mutex (waiting for it).
-use crate::measure::outside::kernel_wait::{self, KernelWait};
-use crate::measure::outside::OutsideGil;
+use super::kernel_wait::{self, KernelWait};
+use super::OutsideGil;
 use crate::measure::tasks;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,0 +1,248 @@
+//! CPython's memory layouts that gilsim reads, keyed by version: the one place they are
+//! spelled. Both readers use them: the in-process one (gilsim's own interpreter) and the one
+//! that reads another process (`process_vm_readv`).
+//!
+//! - `_gil_runtime_state` (3.9-3.13, 64-bit): `unsigned long interval` (µs),
+//!   `PyThreadState *last_holder`, `int locked`, `unsigned long switch_number`, then the
+//!   condition variable and mutex a waiter sleeps on and the pair a forced switch waits on. It
+//!   lives inside `_PyRuntime` (3.9-3.11 as `_PyRuntime.ceval.gil`; 3.12+ in the main
+//!   interpreter's state, itself inside `_PyRuntime`). A free-threaded build puts an
+//!   `int enabled` first, which keeps the same offsets on 64-bit.
+//! - `_Py_DebugOffsets` (3.13+): the first field of `_PyRuntime`, cookie `xdebugpy`, then the
+//!   version, whether the build is free-threaded, runtime_state {size, finalizing,
+//!   interpreters_head}, then interpreter_state {size, id, next, threads_head, [3.14+:
+//!   threads_main,] gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
+//!   gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder, …}
+//!   (`Include/internal/pycore_debug_offsets.h` of each version).
+use serde::{Deserialize, Serialize};
+
+/// A CPython version, major and minor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Version(pub u8, pub u8);
+
+impl Version {
+    /// From `PY_VERSION_HEX`: major in the top byte, minor in the next.
+    pub fn from_hex(hex: u64) -> Version {
+        Version((hex >> 24) as u8, (hex >> 16) as u8)
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// The oldest CPython whose GIL gilsim reads (the state's layout above holds from 3.9).
+pub const OLDEST: Version = Version(3, 9);
+
+/// Byte offsets inside `_gil_runtime_state`.
+pub mod gil_state {
+    pub const INTERVAL: usize = 0;
+    pub const LAST_HOLDER: usize = 8;
+    pub const LOCKED: usize = 16;
+    pub const SWITCH_NUMBER: usize = 24;
+    /// The words above, read together.
+    pub const WORDS_BYTES: usize = SWITCH_NUMBER + 8;
+    /// The whole struct (3.9-3.13, 64-bit glibc): a thread asleep in `futex` on an address in
+    /// it waits for the GIL.
+    pub const BYTES: usize = 208;
+}
+
+/// How much of glibc's thread descriptor (`struct pthread`, where a `pthread_t` points) is
+/// searched for the thread's 4-byte `tid`: its offset is calibrated, not known.
+pub const PTHREAD_SCAN: usize = 2048;
+
+/// One reading of the GIL's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub interval_us: u64,
+    pub locked: bool,
+    pub last_holder: usize,
+    pub switch_number: u64,
+}
+
+impl Reading {
+    /// Decodes the state's first `gil_state::WORDS_BYTES` bytes.
+    pub fn decode(bytes: &[u8]) -> Reading {
+        let locked = u32::from_le_bytes(
+            bytes[gil_state::LOCKED..gil_state::LOCKED + 4]
+                .try_into()
+                .expect("4 bytes"),
+        );
+        Reading {
+            interval_us: word(bytes, gil_state::INTERVAL),
+            locked: locked == 1,
+            last_holder: word(bytes, gil_state::LAST_HOLDER) as usize,
+            switch_number: word(bytes, gil_state::SWITCH_NUMBER),
+        }
+    }
+}
+
+/// The little-endian word at byte `offset` of `bytes`.
+pub fn word(bytes: &[u8], offset: usize) -> u64 {
+    u64::from_le_bytes(bytes[offset..offset + 8].try_into().expect("8 bytes"))
+}
+
+/// `_Py_DebugOffsets` as far as gilsim reads it.
+pub mod debug_offsets {
+    use super::{gil_state, word, Version};
+
+    pub const COOKIE: &[u8; 8] = b"xdebugpy";
+    /// The words of the header read: up to `gil_runtime_state_holder` of every known layout.
+    pub const HEADER_WORDS: usize = 24;
+    const VERSION: usize = 1;
+    const FREE_THREADED: usize = 2;
+    const INTERPRETERS_HEAD: usize = 5;
+
+    /// Word indexes of the interpreter-state fields gilsim reads.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Layout {
+        pub ceval_gil: usize,
+        pub gil: usize,
+        pub locked: usize,
+        pub holder: usize,
+    }
+
+    /// The layout of the header of CPython `version`.
+    pub fn layout(version: Version) -> Option<Layout> {
+        match version {
+            Version(3, 13) => Some(Layout {
+                ceval_gil: 14,
+                gil: 15,
+                locked: 17,
+                holder: 18,
+            }),
+            // 3.14 inserted `threads_main` after `threads_head`; 3.15 keeps 3.14's order.
+            Version(3, 14) | Version(3, 15) => Some(Layout {
+                ceval_gil: 15,
+                gil: 16,
+                locked: 18,
+                holder: 19,
+            }),
+            _ => None,
+        }
+    }
+
+    /// What a header says, in offsets from the structs they belong to.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Header {
+        pub version: Version,
+        pub free_threaded: bool,
+        /// Offset of `interpreters.head` in `_PyRuntime`.
+        pub interpreters_head: usize,
+        /// Offsets in the interpreter state of `ceval.gil` (the GIL in use) and of its own
+        /// `_gil`.
+        pub gil: Result<(usize, usize), NoGilOffsets>,
+    }
+
+    /// Why a header gives no GIL offsets gilsim can use.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum NoGilOffsets {
+        /// No layout known for the header's version.
+        UnknownVersion,
+        /// The layout says the GIL's fields are elsewhere than `gil_state` expects.
+        FieldsElsewhere,
+    }
+
+    /// Reads the first `HEADER_WORDS` words of `_PyRuntime`; None without the cookie (a
+    /// CPython before 3.13).
+    pub fn parse(bytes: &[u8]) -> Option<Header> {
+        if bytes.len() < 8 * HEADER_WORDS || &bytes[..8] != COOKIE {
+            return None;
+        }
+        let w = |i: usize| word(bytes, 8 * i);
+        let version = Version::from_hex(w(VERSION));
+        let gil = match layout(version) {
+            None => Err(NoGilOffsets::UnknownVersion),
+            Some(l)
+                if w(l.locked).checked_sub(w(l.gil)) != Some(gil_state::LOCKED as u64)
+                    || w(l.holder).checked_sub(w(l.gil)) != Some(gil_state::LAST_HOLDER as u64) =>
+            {
+                Err(NoGilOffsets::FieldsElsewhere)
+            }
+            Some(l) => Ok((w(l.ceval_gil) as usize, w(l.gil) as usize)),
+        };
+        Some(Header {
+            version,
+            free_threaded: w(FREE_THREADED) != 0,
+            interpreters_head: w(INTERPRETERS_HEAD) as usize,
+            gil,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::debug_offsets::{layout, parse, NoGilOffsets, HEADER_WORDS};
+    use super::*;
+
+    #[test]
+    fn the_debug_offsets_layout_follows_the_version() {
+        let l13 = layout(Version(3, 13)).unwrap();
+        let l14 = layout(Version(3, 14)).unwrap();
+        // 3.14's `threads_main` moves every GIL field one word on.
+        assert_eq!(
+            (l13.ceval_gil, l13.gil, l13.locked, l13.holder),
+            (14, 15, 17, 18)
+        );
+        assert_eq!(
+            (l14.ceval_gil, l14.gil, l14.locked, l14.holder),
+            (15, 16, 18, 19)
+        );
+        assert_eq!(layout(Version(3, 15)), Some(l14));
+        assert_eq!(layout(Version(3, 12)), None);
+        assert_eq!(layout(Version(3, 16)), None);
+    }
+
+    /// A 3.13 header as the interpreter writes it, with the GIL's fields at `gil`.
+    fn header(hex: u64, gil: u64, locked: u64) -> Vec<u8> {
+        let mut words = [0u64; HEADER_WORDS];
+        words[1] = hex;
+        words[5] = 40;
+        words[14] = 900;
+        words[15] = gil;
+        words[17] = locked;
+        words[18] = gil + 8;
+        let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        bytes[..8].copy_from_slice(b"xdebugpy");
+        bytes
+    }
+
+    #[test]
+    fn a_header_gives_the_version_and_the_gils_offsets() {
+        let h = parse(&header(0x030d00f0, 1000, 1016)).unwrap();
+        assert_eq!(h.version, Version(3, 13));
+        assert_eq!(h.version.to_string(), "3.13");
+        assert_eq!((h.interpreters_head, h.gil), (40, Ok((900, 1000))));
+        assert!(!h.free_threaded);
+        // Fields elsewhere than the reader expects, a version without a layout, no cookie.
+        assert_eq!(
+            parse(&header(0x030d00f0, 1000, 1020)).unwrap().gil,
+            Err(NoGilOffsets::FieldsElsewhere)
+        );
+        assert_eq!(
+            parse(&header(0x031000a0, 1000, 1016)).unwrap().gil,
+            Err(NoGilOffsets::UnknownVersion)
+        );
+        assert_eq!(parse(&[0u8; 8 * HEADER_WORDS]), None);
+    }
+
+    #[test]
+    fn a_reading_decodes_the_four_words() {
+        let mut bytes = vec![0u8; gil_state::WORDS_BYTES];
+        bytes[..8].copy_from_slice(&5000u64.to_le_bytes());
+        bytes[8..16].copy_from_slice(&0xdead_beefu64.to_le_bytes());
+        bytes[16..20].copy_from_slice(&1u32.to_le_bytes());
+        bytes[24..32].copy_from_slice(&42u64.to_le_bytes());
+        assert_eq!(
+            Reading::decode(&bytes),
+            Reading {
+                interval_us: 5000,
+                locked: true,
+                last_holder: 0xdead_beef,
+                switch_number: 42,
+            }
+        );
+    }
+}

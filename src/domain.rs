@@ -306,6 +306,29 @@ pub struct ExternalPython {
 }
 
 impl ExternalPython {
+    /// The rows one Python gives: itself, or for a free-threaded build two, without a GIL
+    /// (`PYTHON_GIL=0`) and with one turned on (`PYTHON_GIL=1`).
+    pub fn rows_of(found: crate::interpreters::Interpreter) -> Vec<ExternalPython> {
+        let python = ExternalPython {
+            name: found.name,
+            version: found.version,
+            path: found.path,
+            gil: found.gil,
+            subinterpreters: found.subinterpreters_own_gil,
+            python_gil: None,
+        };
+        if found.gil != crate::interpreters::GilKind::FreeThreaded {
+            return vec![python];
+        }
+        [0, 1]
+            .into_iter()
+            .map(|g| ExternalPython {
+                python_gil: Some(g),
+                ..python.clone()
+            })
+            .collect()
+    }
+
     /// How rows and verdicts name it: "3.13", or "3.13t PYTHON_GIL=0".
     pub fn label(&self) -> String {
         match self.python_gil {
@@ -450,5 +473,30 @@ mod tests {
         names_agree::<QueueVariant>();
         names_agree::<PoolRuntime>();
         names_agree::<PoolMethod>();
+    }
+
+    #[test]
+    fn a_free_threaded_build_gives_rows_without_and_with_a_gil() {
+        use crate::interpreters::{probe::ProbeReport, GilKind, Interpreter};
+        // What a 3.13t build's probe reports (sysconfig's Py_GIL_DISABLED = 1).
+        let recorded: ProbeReport = serde_json::from_str(
+            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13t",
+                "prefix": "/x", "shared": true, "gil_disabled": true, "subinterpreters": true}"#,
+        )
+        .unwrap();
+        let ft = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13t"), "test");
+        let rows = ExternalPython::rows_of(ft);
+        let labels: Vec<String> = rows.iter().map(ExternalPython::label).collect();
+        assert_eq!(labels, ["3.13t PYTHON_GIL=0", "3.13t PYTHON_GIL=1"]);
+        assert!(rows.iter().all(|p| p.gil == GilKind::FreeThreaded));
+        let recorded: ProbeReport = serde_json::from_str(
+            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13",
+                "prefix": "/x", "shared": true, "gil_disabled": false, "subinterpreters": true}"#,
+        )
+        .unwrap();
+        let gil = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13"), "test");
+        let rows = ExternalPython::rows_of(gil);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].label(), "3.13");
     }
 }

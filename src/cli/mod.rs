@@ -12,6 +12,7 @@ use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 use values::*;
 
 #[derive(Debug, Parser)]
@@ -101,7 +102,7 @@ pub struct WarmupArgs {
 pub struct TimeoutArgs {
     /// Kill a trial (its whole process group) after this long
     #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = timeout_seconds)]
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -368,7 +369,7 @@ pub struct SimulateArgs {
     /// With --validate: stop starting new trials after this many seconds (they also stop once
     /// every point is resolved)
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
-    pub budget: f64,
+    pub budget: Duration,
     /// With --validate: how the points are measured
     #[arg(long, value_enum, default_value = "alternating")]
     pub method: ValidationMethod,
@@ -415,7 +416,7 @@ pub struct ConvoyArgs {
     pub validate: bool,
     /// With --validate: stop starting new trials after this many seconds
     #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = budget_seconds)]
-    pub budget: f64,
+    pub budget: Duration,
     /// With --validate: how the cells are measured
     #[arg(long, value_enum, default_value = "alternating")]
     pub method: ValidationMethod,
@@ -602,7 +603,7 @@ pub enum ProfileFormat {
 pub struct RunArgs {
     /// Kill the script and everything it started after this long (exit 124)
     #[arg(long, value_name = "SECONDS", value_parser = timeout_seconds)]
-    pub timeout: Option<f64>,
+    pub timeout: Option<Duration>,
     /// Leave out the measurement footer on stderr
     #[arg(long)]
     pub no_footer: bool,
@@ -702,7 +703,7 @@ mod tests {
         else {
             panic!("not a countdown")
         };
-        let spec = args.spec();
+        let spec = args.spec().unwrap();
         assert_eq!(spec.count, 50_000_000);
         assert_eq!(spec.threads, vec![1, 2]);
         assert_eq!(spec.processes, vec![2]);
@@ -714,16 +715,19 @@ mod tests {
                 Runtime::RustThreads
             ]
         );
-        assert_eq!((spec.repeat, spec.warmup, spec.timeout), (5, 1, 300.0));
+        assert_eq!(
+            (spec.repeat, spec.warmup, spec.timeout),
+            (5, 1, Duration::from_secs(300))
+        );
     }
 
     #[test]
     fn each_command_keeps_its_own_repeat_default() {
         let repeat = |cmd: &str| match try_parse(&["gilsim", cmd]).unwrap().command {
-            Some(Command::Countdown(a)) => a.spec().repeat,
+            Some(Command::Countdown(a)) => a.spec().unwrap().repeat,
             Some(Command::Pool(a)) => a.spec().repeat,
             Some(Command::Queue(a)) => a.spec().repeat,
-            Some(Command::Simulate(a)) => a.spec().repeat,
+            Some(Command::Simulate(a)) => a.spec().unwrap().repeat,
             Some(Command::Calibrate(a)) => a.spec().repeat,
             _ => unreachable!(),
         };

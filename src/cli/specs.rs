@@ -1,14 +1,37 @@
 //! From options to the plain spec structs the scenarios take: every default that depends on
 //! other options is decided here, once.
 use super::*;
+use crate::domain::ExternalPython;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::spec::{
-    CalibrateSpec, ConvoySpec, CountdownSpec, PoolSpec, QueueSpec, ShareSpec, SimulateSpec,
+    CalibrateSpec, ConvoySpec, CountdownSpec, ModelParams, PoolSpec, QueueSpec, ShareSpec,
+    SimulateSpec,
 };
+use anyhow::Result;
+
+/// The interpreters `--python` names (None: the embedded one; no names: only that).
+fn interpreters(names: &[String]) -> Result<Vec<Option<ExternalPython>>> {
+    if names.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut out = Vec::new();
+    for name in crate::scenario::dedup(names) {
+        if name == "embedded" {
+            out.push(None);
+            continue;
+        }
+        let found = crate::interpreters::resolve(&name).map_err(|e| {
+            anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")))
+        })?;
+        out.extend(ExternalPython::rows_of(found).into_iter().map(Some));
+    }
+    Ok(out)
+}
 
 impl CountdownArgs {
-    pub fn spec(&self) -> CountdownSpec {
-        CountdownSpec {
+    /// Fails with a usage error for a `--python` name that names no interpreter.
+    pub fn spec(&self) -> Result<CountdownSpec> {
+        Ok(CountdownSpec {
             count: self.count,
             threads: self.threads.clone(),
             processes: self.processes.clone(),
@@ -25,9 +48,10 @@ impl CountdownArgs {
             sampled_runs: self.sampled_runs,
             probe_interval: self.probe_interval,
             python: self.python.clone(),
+            interpreters: interpreters(&self.python)?,
             cpus: self.cpus.clone(),
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 
@@ -73,15 +97,25 @@ impl ShareArgs {
 }
 
 impl SimulateArgs {
-    pub fn spec(&self) -> SimulateSpec {
-        SimulateSpec {
+    /// Reads the calibration and, to validate the old GIL, finds Python 2.7.
+    pub fn spec(&self) -> Result<SimulateSpec> {
+        let old_gil_python = if self.validate && self.gil == crate::sim::Policy::Old {
+            let found = crate::interpreters::resolve("2.7").map_err(|why| {
+                anyhow::anyhow!("the old GIL is validated against a real Python 2.7: {why}")
+            })?;
+            Some(found)
+        } else {
+            None
+        };
+        Ok(SimulateSpec {
             threads: self.threads.clone(),
             cores: self.cores,
             switch_interval: self.switch_interval.clone(),
             count: self.count,
             io_threads: self.io_threads,
             gil: self.gil,
-            calibration: self.calibration.clone(),
+            model: ModelParams::load(self.calibration.as_deref())?,
+            old_gil_python,
             seed: self.seed,
             duration: self.duration,
             record: self.svg.is_some(),
@@ -89,18 +123,19 @@ impl SimulateArgs {
             repeat: self.repeat.repeat,
             budget: self.budget,
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 
 impl ConvoyArgs {
-    pub fn spec(&self) -> ConvoySpec {
+    /// Reads the calibration.
+    pub fn spec(&self) -> Result<ConvoySpec> {
         let defaults: (&[usize], f64) = if self.validate {
             (&[0, 1, 2, 4], 0.5)
         } else {
             (&[0, 1, 2], 2.0)
         };
-        ConvoySpec {
+        Ok(ConvoySpec {
             cpu_threads: if self.cpu_threads.is_empty() {
                 defaults.0.to_vec()
             } else {
@@ -108,9 +143,9 @@ impl ConvoyArgs {
             },
             switch_interval: self.switch_interval.clone(),
             duration: self.duration.unwrap_or(defaults.1),
-            calibration: self.calibration.clone(),
+            model: ModelParams::load(self.calibration.as_deref())?,
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! The value checks behind the options: each rejects bad input up front with gilsim's own
 //! one-line message (clap exits with code 2).
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// FILE:FUNC, with FILE an existing Python file and FUNC a Python name.
 pub(super) fn scale_target(text: &str) -> Result<(PathBuf, String), String> {
@@ -172,8 +173,8 @@ pub(super) fn start_seconds(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-pub(super) fn timeout_seconds(text: &str) -> Result<f64, String> {
-    positive_seconds(text, "the timeout")
+pub(super) fn timeout_seconds(text: &str) -> Result<Duration, String> {
+    positive_seconds(text, "the timeout").and_then(|s| duration(s, text))
 }
 
 pub(super) fn watch_seconds(text: &str) -> Result<f64, String> {
@@ -186,8 +187,13 @@ pub(super) fn watch_seconds(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-pub(super) fn budget_seconds(text: &str) -> Result<f64, String> {
-    positive_seconds(text, "the budget")
+pub(super) fn budget_seconds(text: &str) -> Result<Duration, String> {
+    positive_seconds(text, "the budget").and_then(|s| duration(s, text))
+}
+
+/// Seconds as a `Duration`, refused where one cannot hold them.
+fn duration(seconds: f64, text: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("'{text}' seconds is too long"))
 }
 
 pub(super) fn window_seconds(text: &str) -> Result<f64, String> {

@@ -9,17 +9,17 @@ pub fn run(args: &ConvoyArgs) -> Result<i32> {
             .duration
             .unwrap_or(crate::scenario::convoy::alternating::SEGMENT_S);
         let doc =
-            crate::scenario::convoy::alternating::validate(&args.spec(), args.budget, segment)?;
+            crate::scenario::convoy::alternating::validate(&args.spec()?, args.budget, segment)?;
         args.output.spec().emit(&doc)?;
         return Ok(0);
     }
     if args.validate {
         let doc =
-            crate::scenario::convoy::validate::validate(&args.spec(), args.budget, args.repeat)?;
+            crate::scenario::convoy::validate::validate(&args.spec()?, args.budget, args.repeat)?;
         args.output.spec().emit(&doc)?;
         return Ok(0);
     }
-    let doc = crate::scenario::convoy::run(&args.spec())?;
+    let doc = crate::scenario::convoy::run(&args.spec()?)?;
     args.output.spec().emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

@@ -9,7 +9,7 @@ pub fn run(args: &CountdownArgs) -> Result<i32> {
     if let Some(plot) = &args.plot {
         crate::files::check_writable(plot, "the chart")?;
     }
-    let doc = countdown::run(&args.spec())?;
+    let doc = countdown::run(&args.spec()?)?;
     if let Some(plot) = &args.plot {
         let chart = countdown::chart::wall_by_workers("", &doc.results);
         crate::files::write_atomically(plot, &chart.svg)?;

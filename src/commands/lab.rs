@@ -234,7 +234,7 @@ fn run_lab(
     predict: &[(String, f64)],
     quick: bool,
     output: Option<&Path>,
-    timeout: f64,
+    timeout: std::time::Duration,
 ) -> Result<i32> {
     for (name, _) in predict {
         if !l.predictions.iter().any(|p| p.name == name) {

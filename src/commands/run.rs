@@ -9,7 +9,6 @@ use crate::scenario::external_script;
 use crate::usage_bail;
 use anyhow::{bail, Result};
 use std::io::IsTerminal;
-use std::time::Duration;
 
 /// Python's own exit code for a script it cannot open.
 const CANNOT_OPEN: i32 = 2;
@@ -47,7 +46,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
         start_method: args.start_method,
     });
     let options = RunOptions {
-        timeout: args.timeout.map(Duration::from_secs_f64),
+        timeout: args.timeout,
         streams: Streams::Inherit,
     };
     // Children that die with a traceback a sibling already printed only count themselves here.
@@ -101,12 +100,7 @@ fn run_with(name: &str, args: &RunArgs) -> Result<i32> {
     }
     let python = crate::interpreters::resolve(name).map_err(crate::usage::UsageError)?;
     let path = args.script.to_string_lossy();
-    match external_script::run(
-        &python.path,
-        &path,
-        &args.args,
-        args.timeout.map(Duration::from_secs_f64),
-    ) {
+    match external_script::run(&python.path, &path, &args.args, args.timeout) {
         Ok(run) => {
             if !args.no_footer {
                 eprintln!("{}", footer(&run.outcome));

@@ -12,7 +12,7 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
     if let Some(svg) = &args.svg {
         check_writable(svg, "the picture")?;
     }
-    let spec = args.spec();
+    let spec = args.spec()?;
     if args.validate
         && args.gil == crate::sim::Policy::Old
         && args.method == ValidationMethod::Alternating

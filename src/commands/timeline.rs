@@ -13,7 +13,6 @@ use crate::runner::{RunOptions, Streams};
 use crate::scenario::timeline;
 use anyhow::Result;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 pub fn run(args: &TimelineArgs) -> Result<i32> {
     if let Some(path) = &args.script {
@@ -38,7 +37,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         switch_interval_s: args.switch_interval,
     };
     let options = RunOptions {
-        timeout: Some(Duration::from_secs_f64(args.timeout.timeout)),
+        timeout: Some(args.timeout.timeout),
         streams: if args.script.is_some() {
             Streams::Inherit
         } else {

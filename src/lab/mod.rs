@@ -150,8 +150,8 @@ pub struct Anchor {
 pub struct Context {
     pub quick: bool,
     pub cpus: usize,
-    /// Per trial, seconds.
-    pub timeout: f64,
+    /// Per trial.
+    pub timeout: std::time::Duration,
     /// The embedded interpreter's version.
     pub python_version: String,
 }

@@ -11,7 +11,7 @@ pub struct LabRunSpec {
     /// (prediction name, value), from `--predict` or the terminal.
     pub predictions: Vec<(String, f64)>,
     pub quick: bool,
-    pub timeout: f64,
+    pub timeout: std::time::Duration,
 }
 
 /// A prediction and how the measurement graded it.
@@ -79,7 +79,7 @@ pub struct LabResults {
 
 /// Runs `lab` and grades the predictions.
 pub fn run(lab: &Lab, spec: &LabRunSpec) -> Result<(LabResults, Vec<Chart>)> {
-    let info = crate::scenario::host::python_info(std::time::Duration::from_secs_f64(spec.timeout))
+    let info = crate::scenario::host::python_info(spec.timeout)
         .context("starting the embedded interpreter")?;
     let ctx = Context {
         quick: spec.quick,

@@ -5,11 +5,11 @@ use anyhow::{bail, Context, Result};
 use std::process::Command;
 use std::time::Duration;
 
-pub fn run(code: &str, args: &[String], timeout: f64) -> Result<serde_json::Value> {
+pub fn run(code: &str, args: &[String], timeout: Duration) -> Result<serde_json::Value> {
     let python = crate::install::python();
     let mut command = Command::new(&python);
     command.args(["-I", "-c", code]).args(args);
-    let out = external::run(command, Duration::from_secs_f64(timeout))
+    let out = external::run(command, timeout)
         .with_context(|| format!("running a lab measurement with {}", python.display()))?;
     if out.exit_code != 0 {
         bail!(

@@ -12,7 +12,6 @@ use crate::scenario::{dedup, host, measure_job};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
-use std::time::Duration;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ShareRow {
@@ -37,7 +36,7 @@ pub struct ShareRow {
 }
 
 pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let mut trials = vec![ShareTrial {
         start_method: None,
         size: spec.size,
@@ -92,7 +91,7 @@ pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
         params: json!({
             "size": spec.size,
             "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
-            "timeout_s": spec.timeout,
+            "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(Some(&python)),
         results,

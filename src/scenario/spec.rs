@@ -2,8 +2,44 @@
 //! these in, and scenarios see nothing else (hyperfine's `Options`, ripgrep's `HiArgs`).
 use crate::domain::{PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, StartMethod};
 use crate::measure::gil::watch::GilSampling;
-use crate::sim::Policy;
-use std::path::PathBuf;
+use crate::sim::{Params, Policy};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The model's parameters, read before a scenario starts: a saved calibration, or the
+/// documented defaults when none is saved.
+#[derive(Clone, Debug)]
+pub struct ModelParams {
+    pub params: Params,
+    /// Where a calibration was looked for.
+    pub path: PathBuf,
+    /// Whether one was found there (else `params` are the defaults).
+    pub calibrated: bool,
+}
+
+impl ModelParams {
+    /// The calibration at `path` (which must then exist), else the saved one, else the
+    /// defaults.
+    pub fn load(path: Option<&Path>) -> Result<ModelParams> {
+        let looked = match path {
+            Some(p) => p.to_path_buf(),
+            None => crate::paths::default_calibration()?,
+        };
+        Ok(match crate::paths::load_calibration(path)? {
+            Some(params) => ModelParams {
+                params,
+                path: looked,
+                calibrated: true,
+            },
+            None => ModelParams {
+                params: Params::default(),
+                path: looked,
+                calibrated: false,
+            },
+        })
+    }
+}
 
 /// The study note's countdown on threads, processes and Rust.
 #[derive(Clone, Debug)]
@@ -24,13 +60,15 @@ pub struct CountdownSpec {
     pub sampled_runs: usize,
     /// Time GIL acquisitions from a host thread at this period (seconds).
     pub probe_interval: Option<f64>,
-    /// Interpreters for the Python rows, by name ("2.7", "3.13", "embedded") or path; empty:
-    /// the embedded one.
+    /// The `--python` names as given ("2.7", "3.13", "embedded" or paths), for the report.
     pub python: Vec<String>,
+    /// Those interpreters, resolved: one row interpreter each (None: the embedded one; a
+    /// free-threaded build gives two, without and with a GIL).
+    pub interpreters: Vec<Option<crate::domain::ExternalPython>>,
     /// Run every row on each of these CPU counts; empty: all CPUs.
     pub cpus: Vec<usize>,
-    /// Per trial, seconds.
-    pub timeout: f64,
+    /// Per trial.
+    pub timeout: Duration,
 }
 
 /// The study note's `Pool.map` under each start method, beside Rust pools.
@@ -46,7 +84,7 @@ pub struct PoolSpec {
     pub runtimes: Vec<PoolRuntime>,
     pub repeat: usize,
     pub warmup: u32,
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 /// The study note's sender/receiver pairs, beside Rust twins.
@@ -59,7 +97,7 @@ pub struct QueueSpec {
     pub start_method: Vec<StartMethod>,
     pub runtimes: Vec<QueueRuntime>,
     pub repeat: usize,
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 /// A list mutated by a thread and by child processes.
@@ -67,7 +105,7 @@ pub struct QueueSpec {
 pub struct ShareSpec {
     pub size: usize,
     pub start_method: Vec<StartMethod>,
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 /// The GIL model, alone or against real runs (`validate`).
@@ -81,8 +119,9 @@ pub struct SimulateSpec {
     pub count: Option<u64>,
     pub io_threads: u32,
     pub gil: Policy,
-    /// None: the saved calibration, else documented defaults.
-    pub calibration: Option<PathBuf>,
+    pub model: ModelParams,
+    /// `--validate --gil old`: the Python 2.7 the old GIL is measured on, resolved.
+    pub old_gil_python: Option<crate::interpreters::Interpreter>,
     pub seed: u64,
     /// Stop after this much simulated time.
     pub duration: Option<f64>,
@@ -91,9 +130,9 @@ pub struct SimulateSpec {
     /// Simulate every event (no steady-state fast-forward).
     pub exact: bool,
     pub repeat: usize,
-    /// `--validate`: stop starting rounds after this many seconds.
-    pub budget: f64,
-    pub timeout: f64,
+    /// `--validate`: stop starting rounds after this long.
+    pub budget: Duration,
+    pub timeout: Duration,
 }
 
 /// An echo server beside CPU-bound threads, measured and modelled.
@@ -103,8 +142,8 @@ pub struct ConvoySpec {
     pub switch_interval: Vec<f64>,
     /// How long the client sends requests in each cell, seconds.
     pub duration: f64,
-    pub calibration: Option<PathBuf>,
-    pub timeout: f64,
+    pub model: ModelParams,
+    pub timeout: Duration,
 }
 
 /// The model's parameters measured with real runs.
@@ -114,7 +153,7 @@ pub struct CalibrateSpec {
     pub output: Option<PathBuf>,
     pub count: u64,
     pub repeat: usize,
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 /// Where `scale` gets its inputs.
@@ -138,7 +177,7 @@ pub struct ScaleSpec {
     pub repeat: usize,
     /// The interpreters, resolved (at least one: the embedded build's by default).
     pub python: Vec<ScalePython>,
-    pub timeout: f64,
+    pub timeout: Duration,
 }
 
 /// One interpreter `scale` runs the function under.
@@ -149,4 +188,26 @@ pub struct ScalePython {
     pub path: String,
     pub version: String,
     pub subinterpreters: bool,
+}
+
+/// The GIL of a running CPython, watched from outside.
+#[derive(Clone, Debug)]
+pub struct WatchSpec {
+    pub pid: i32,
+    /// Report interval.
+    pub every: Duration,
+    /// Stop after this long (None: until Ctrl-C or the process ends).
+    pub duration: Option<Duration>,
+    /// Samples of the GIL's holder per second; 0 counts hand-offs only.
+    pub sample_hz: u32,
+}
+
+/// A running CPython's threads and stacks, sampled from outside.
+#[derive(Clone, Debug)]
+pub struct ProfileSpec {
+    pub pid: i32,
+    /// Stop after this long (None: at Ctrl-C or when the process ends).
+    pub duration: Option<Duration>,
+    /// Samples per second.
+    pub rate_hz: u32,
 }

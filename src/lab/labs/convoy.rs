@@ -112,7 +112,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         cpu_threads: CPU_THREADS.to_vec(),
         switch_interval: intervals.to_vec(),
         duration,
-        calibration: None,
+        model: crate::scenario::spec::ModelParams::load(None)?,
         timeout: ctx.timeout,
     };
     let doc = crate::scenario::convoy::run(&spec)?;

@@ -42,7 +42,7 @@ fn countdown(
     processes: &[usize],
     runtimes: &[Runtime],
     repeat: usize,
-    timeout: f64,
+    timeout: std::time::Duration,
 ) -> CountdownSpec {
     CountdownSpec {
         count,
@@ -57,6 +57,7 @@ fn countdown(
         sampled_runs: 0,
         probe_interval: None,
         python: Vec::new(),
+        interpreters: vec![None],
         cpus: Vec::new(),
         timeout,
     }

@@ -173,6 +173,10 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             ctx.timeout,
         );
         spec.python = vec![python.path.clone()];
+        spec.interpreters = crate::domain::ExternalPython::rows_of(python.clone())
+            .into_iter()
+            .map(Some)
+            .collect();
         let doc = crate::scenario::countdown::run(&spec)?;
         let w = |n: usize| doc.results.iter().find(|r| r.workers == n);
         if let (Some(one), Some(two)) = (w(1), w(2)) {

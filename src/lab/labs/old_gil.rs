@@ -145,8 +145,11 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     );
     spec.cpus = cpus.clone();
     spec.python = vec!["embedded".into()];
+    spec.interpreters = vec![None];
     if let Some(p) = &python27 {
         spec.python.insert(0, p.name.clone());
+        let rows = crate::domain::ExternalPython::rows_of(p.clone());
+        spec.interpreters.splice(0..0, rows.into_iter().map(Some));
     }
     let doc = crate::scenario::countdown::run(&spec)?;
     let rows = &doc.results;

@@ -189,7 +189,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             switch_interval_s: Some(0.001),
         },
         &RunOptions {
-            timeout: Some(std::time::Duration::from_secs_f64(ctx.timeout)),
+            timeout: Some(ctx.timeout),
             streams: Streams::Quiet,
         },
     )?;

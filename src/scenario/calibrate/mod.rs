@@ -26,12 +26,11 @@ use crate::sim::params::{CalibrationPoint, Params};
 use crate::stats::{fast_half, fast_half_mean, median};
 use anyhow::{bail, Result};
 use fit::fit_wall_against_hand_offs;
-use std::time::Duration;
 
 const INTERVALS: [f64; 5] = [0.0001, 0.0005, 0.001, 0.005, 0.02];
 
 pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let pinned_setting = std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2;
     let settings = 1 + INTERVALS.len() + usize::from(pinned_setting);
     let mut progress = Progress::new(settings * spec.repeat + INTERVALS.len());

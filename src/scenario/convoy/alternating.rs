@@ -208,7 +208,7 @@ fn is_resolved(trials: usize, rate: f64, interval: (f64, f64)) -> bool {
 
 pub fn validate(
     spec: &ConvoySpec,
-    budget: f64,
+    budget: Duration,
     segment_s: f64,
 ) -> Result<Document<AlternatingCell>> {
     let mut cpu = dedup(&spec.cpu_threads);
@@ -223,14 +223,14 @@ pub fn validate(
         .flat_map(|&i| cpu.iter().map(move |&k| (k, i)))
         .collect();
     // A budget too small for two full trials of every cell gets shorter trials.
-    let trial_s = TRIAL_S.min(budget / (cells.len() * MIN_TRIALS) as f64);
+    let trial_s = TRIAL_S.min(budget.as_secs_f64() / (cells.len() * MIN_TRIALS) as f64);
     let pairs = ((trial_s / (2.0 * segment_s)).round() as usize).max(MIN_PAIRS);
-    let timeout = Duration::from_secs_f64(spec.timeout + 2.0 * segment_s * (pairs + 1) as f64);
+    let timeout = spec.timeout + Duration::from_secs_f64(2.0 * segment_s * (pairs + 1) as f64);
     let started = Instant::now();
     let mut progress = Progress::new(0);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let base = crate::paths::load_calibration(spec.calibration.as_deref())?.unwrap_or_default();
+    let base = spec.model.params.clone();
     let mut trials: Vec<Vec<Vec<Pair>>> = vec![Vec::new(); cells.len()];
     let (mut rounds, mut last_trial) = (0usize, Duration::ZERO);
     let mut stopped_by = "the budget";
@@ -243,7 +243,7 @@ pub fn validate(
             break;
         }
         for i in shuffled_rounds(open.len(), 1, rounds as u64 + 1) {
-            if rounds > 0 && started.elapsed() + last_trial > Duration::from_secs_f64(budget) {
+            if rounds > 0 && started.elapsed() + last_trial > budget {
                 break 'rounds;
             }
             let k = open[i];
@@ -296,7 +296,7 @@ pub fn validate(
             "segment_s": segment_s,
             "pairs_per_trial": pairs,
             "rounds": rounds,
-            "budget_s": budget,
+            "budget_s": budget.as_secs_f64(),
             "stopped_by": stopped_by,
             "elapsed_s": elapsed,
             "resolution": RESOLUTION,

@@ -22,23 +22,18 @@ use serde_json::json;
 use std::time::Duration;
 
 pub fn run(spec: &ConvoySpec) -> Result<Document<ConvoyRow>> {
-    let timeout = Duration::from_secs_f64(spec.timeout + spec.duration);
+    let timeout = spec.timeout + Duration::from_secs_f64(spec.duration);
     let mut cpu = dedup(&spec.cpu_threads);
     cpu.sort_unstable();
     let intervals = dedup(&spec.switch_interval);
     let mut progress = Progress::new(1 + cpu.len() * intervals.len());
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let (base, note) = match crate::paths::load_calibration(spec.calibration.as_deref())? {
-        Some(p) => {
-            let note = format!("Model parameters: {}.", p.source);
-            (p, note)
-        }
-        None => (
-            Params::default(),
-            "Model parameters: documented defaults (no calibration; run `gilsim calibrate`)."
-                .into(),
-        ),
+    let base = spec.model.params.clone();
+    let note = if spec.model.calibrated {
+        format!("Model parameters: {}.", base.source)
+    } else {
+        "Model parameters: documented defaults (no calibration; run `gilsim calibrate`).".into()
     };
     let mut rows = Vec::new();
     for &interval in &intervals {

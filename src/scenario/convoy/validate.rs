@@ -108,8 +108,12 @@ impl Row for ConvoyCell {
     }
 }
 
-pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Document<ConvoyCell>> {
-    let timeout = Duration::from_secs_f64(spec.timeout + spec.duration);
+pub fn validate(
+    spec: &ConvoySpec,
+    budget: Duration,
+    min_rounds: usize,
+) -> Result<Document<ConvoyCell>> {
+    let timeout = spec.timeout + Duration::from_secs_f64(spec.duration);
     let mut cpu = dedup(&spec.cpu_threads);
     cpu.sort_unstable();
     if !cpu.contains(&0) {
@@ -126,7 +130,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
     let mut progress = Progress::new(0);
     progress.start("starting the embedded interpreter");
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
-    let base = crate::paths::load_calibration(spec.calibration.as_deref())?.unwrap_or_default();
+    let base = spec.model.params.clone();
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); cells.len()];
     let (mut rounds, mut last_round) = (0usize, Duration::ZERO);
     let mut stopped_by = "the budget";
@@ -137,7 +141,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
             stopped_by = "resolution";
             break;
         }
-        if rounds > 0 && started.elapsed() + last_round > Duration::from_secs_f64(budget) {
+        if rounds > 0 && started.elapsed() + last_round > budget {
             break;
         }
         let round_start = Instant::now();
@@ -182,7 +186,7 @@ pub fn validate(spec: &ConvoySpec, budget: f64, min_rounds: usize) -> Result<Doc
             "switch_interval_s": intervals,
             "duration_s": spec.duration,
             "rounds": rounds,
-            "budget_s": budget,
+            "budget_s": budget.as_secs_f64(),
             "stopped_by": stopped_by,
             "resolution": RESOLUTION,
             "factor_target": FACTOR_TARGET,

@@ -59,52 +59,9 @@ pub fn trials(spec: &CountdownSpec, pythons: &[Option<ExternalPython>]) -> Vec<C
     out
 }
 
-/// The interpreters `--python` names (None: the embedded one; no names: only that).
-fn interpreters(names: &[String]) -> Result<Vec<Option<ExternalPython>>> {
-    if names.is_empty() {
-        return Ok(vec![None]);
-    }
-    let mut out = Vec::new();
-    for name in dedup(names) {
-        if name == "embedded" {
-            out.push(None);
-            continue;
-        }
-        let found = crate::interpreters::resolve(&name).map_err(|e| {
-            anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")))
-        })?;
-        out.extend(as_rows(found).into_iter().map(Some));
-    }
-    Ok(out)
-}
-
-/// The row interpreters one Python gives: itself, or for a free-threaded build two, without a
-/// GIL (`PYTHON_GIL=0`) and with one turned on (`PYTHON_GIL=1`).
-fn as_rows(found: crate::interpreters::Interpreter) -> Vec<ExternalPython> {
-    let python = ExternalPython {
-        name: found.name,
-        version: found.version,
-        path: found.path,
-        gil: found.gil,
-        subinterpreters: found.subinterpreters_own_gil,
-        python_gil: None,
-    };
-    if found.gil != crate::interpreters::GilKind::FreeThreaded {
-        return vec![python];
-    }
-    [0, 1]
-        .into_iter()
-        .map(|g| ExternalPython {
-            python_gil: Some(g),
-            ..python.clone()
-        })
-        .collect()
-}
-
 pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
-    let timeout = Duration::from_secs_f64(spec.timeout);
-    let pythons = interpreters(&spec.python)?;
-    let (trials, skipped) = without_unsupported(trials(spec, &pythons))?;
+    let timeout = spec.timeout;
+    let (trials, skipped) = without_unsupported(trials(spec, &spec.interpreters))?;
     let warmup = spec.warmup as usize;
     // With `separate`, each Python row gets up to 3 more runs, untimed, with the sampler: its
     // held shares (medians; one run alone can be unfair at short intervals). They run after the
@@ -175,7 +132,7 @@ pub fn run(spec: &CountdownSpec) -> Result<Document<CountdownRow>> {
             "cpus": spec.cpus,
             "runtimes": runtime_names,
             "start_method": "fork",
-            "timeout_s": spec.timeout,
+            "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(Some(&python)),
         results,
@@ -295,8 +252,9 @@ mod tests {
             sampled_runs: 1,
             probe_interval: None,
             python: Vec::new(),
+            interpreters: vec![None],
             cpus: Vec::new(),
-            timeout: 1.0,
+            timeout: Duration::from_secs(1),
         };
         let got: Vec<(Runtime, usize)> = trials(&spec, &[None])
             .iter()
@@ -321,30 +279,5 @@ mod tests {
         assert!(crate::interpreters::version_at_least("3.13.0rc1", (3, 12)));
         assert!(!crate::interpreters::version_at_least("3.11.7", (3, 12)));
         assert!(!crate::interpreters::version_at_least("2.7.18", (3, 12)));
-    }
-
-    #[test]
-    fn a_free_threaded_build_gives_rows_without_and_with_a_gil() {
-        use crate::interpreters::{probe::ProbeReport, GilKind, Interpreter};
-        // What a 3.13t build's probe reports (sysconfig's Py_GIL_DISABLED = 1).
-        let recorded: ProbeReport = serde_json::from_str(
-            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13t",
-                "prefix": "/x", "shared": true, "gil_disabled": true, "subinterpreters": true}"#,
-        )
-        .unwrap();
-        let ft = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13t"), "test");
-        let rows = as_rows(ft);
-        let labels: Vec<String> = rows.iter().map(ExternalPython::label).collect();
-        assert_eq!(labels, ["3.13t PYTHON_GIL=0", "3.13t PYTHON_GIL=1"]);
-        assert!(rows.iter().all(|p| p.gil == GilKind::FreeThreaded));
-        let recorded: ProbeReport = serde_json::from_str(
-            r#"{"version": "3.13.0", "implementation": "CPython", "executable": "/x/python3.13",
-                "prefix": "/x", "shared": true, "gil_disabled": false, "subinterpreters": true}"#,
-        )
-        .unwrap();
-        let gil = Interpreter::from_report(recorded, std::path::Path::new("/x/python3.13"), "test");
-        let rows = as_rows(gil);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].label(), "3.13");
     }
 }

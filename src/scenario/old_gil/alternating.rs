@@ -143,13 +143,12 @@ fn trial(
 }
 
 pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
-    let found = match crate::interpreters::resolve("2.7") {
-        Ok(found) => found,
-        Err(why) => bail!("the old GIL is validated against a real Python 2.7: {why}"),
+    let Some(found) = &spec.old_gil_python else {
+        bail!("the old GIL is validated against a real Python 2.7, and none was given");
     };
     let python = found.path.clone();
     let count = spec.count.unwrap_or(COUNT);
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let all_cpus = spec
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
@@ -159,7 +158,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
         vec![1]
     };
     let started = Instant::now();
-    let budget = Duration::from_secs_f64(spec.budget);
+    let budget = spec.budget;
     let mut progress = Progress::new(0);
     let mut pooled: Vec<Pairs> = cpu_counts.iter().map(|_| Pairs::default()).collect();
     let resolved = |p: &Pairs, seed: u64| {
@@ -251,7 +250,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
             "count": count,
             "cpus": cpu_counts,
             "pairs_per_trial": PAIRS,
-            "budget_s": spec.budget,
+            "budget_s": spec.budget.as_secs_f64(),
             "stopped_by": stopped_by,
             "python": python,
             "model": params,

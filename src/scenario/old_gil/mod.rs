@@ -21,16 +21,14 @@ use crate::sim::{self, Params, Policy, Scenario};
 use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
-use std::time::Duration;
 
 pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
-    let found = match crate::interpreters::resolve("2.7") {
-        Ok(found) => found,
-        Err(why) => bail!("the old GIL is validated against a real Python 2.7: {why}"),
+    let Some(found) = &spec.old_gil_python else {
+        bail!("the old GIL is validated against a real Python 2.7, and none was given");
     };
     let python = found.path.clone();
     let count = spec.count.unwrap_or(20_000_000);
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let threads = if spec.threads.is_empty() {
         vec![1, 2]
     } else {

@@ -14,7 +14,6 @@ use crate::scenario::spec::PoolSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use anyhow::{Context, Result};
 use serde_json::json;
-use std::time::Duration;
 
 pub fn trials(spec: &PoolSpec) -> Vec<PoolTrial> {
     let mut out = Vec::new();
@@ -53,7 +52,7 @@ pub fn label(t: &PoolTrial) -> String {
 }
 
 pub fn run(spec: &PoolSpec) -> Result<Document<PoolRow>> {
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let trials = trials(spec);
     let warmup = spec.warmup as usize;
     let mut progress = Progress::new(1 + trials.len() * (warmup + spec.repeat));
@@ -86,7 +85,7 @@ pub fn run(spec: &PoolSpec) -> Result<Document<PoolRow>> {
             "runtimes": dedup(&spec.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
             "repeat": spec.repeat,
             "warmup": spec.warmup,
-            "timeout_s": spec.timeout,
+            "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(Some(&python)),
         results,

@@ -14,6 +14,7 @@ use crate::measure::outside::stacks::{PythonThread, Stacks};
 use crate::measure::outside::{memory, OutsideError, OutsideGil};
 use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
+pub use crate::scenario::spec::ProfileSpec;
 pub use classify::GilUse;
 use moment::{look, Holders};
 use rand::{Rng, SeedableRng};
@@ -28,16 +29,6 @@ const KERNEL_EVERY: Duration = Duration::from_millis(250);
 
 /// How long the sampler sleeps before its second look at a thread running without the GIL.
 const SECOND_LOOK_AFTER: Duration = Duration::from_micros(200);
-
-/// What to profile and how.
-#[derive(Clone, Debug)]
-pub struct ProfileSpec {
-    pub pid: i32,
-    /// Stop after this long (None: at Ctrl-C or when the process ends).
-    pub duration: Option<Duration>,
-    /// Samples per second.
-    pub rate_hz: u32,
-}
 
 /// One thread over the whole profile.
 #[derive(Clone, Debug, Serialize)]

@@ -14,7 +14,6 @@ use crate::scenario::spec::QueueSpec;
 use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
 use anyhow::{Context, Result};
 use serde_json::json;
-use std::time::Duration;
 
 pub fn trials(spec: &QueueSpec) -> Vec<QueueTrial> {
     let mut out = Vec::new();
@@ -54,7 +53,7 @@ fn label(t: &QueueTrial) -> String {
 }
 
 pub fn run(spec: &QueueSpec) -> Result<Document<QueueRow>> {
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let trials = trials(spec);
     let mut progress = Progress::new(1 + trials.len() * spec.repeat);
     progress.start("starting the embedded interpreter");
@@ -80,7 +79,7 @@ pub fn run(spec: &QueueSpec) -> Result<Document<QueueRow>> {
             "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
             "runtimes": dedup(&spec.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
             "repeat": spec.repeat,
-            "timeout_s": spec.timeout,
+            "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(Some(&python)),
         results,

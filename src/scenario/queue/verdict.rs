@@ -130,7 +130,7 @@ mod tests {
             start_method: vec![],
             runtimes: vec![],
             repeat: 1,
-            timeout: 300.0,
+            timeout: std::time::Duration::from_secs(300),
         }
     }
 

@@ -19,7 +19,6 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// The trial driver, imported as a module so that spawned workers find its functions.
 const DRIVER: &str = include_str!("../../../python/gilsim/scale_driver.py");
@@ -119,7 +118,7 @@ fn run_trial(
         scratch.reference(setting.python).display().to_string(),
         answer_path.display().to_string(),
     ];
-    let timeout = Duration::from_secs_f64(spec.timeout);
+    let timeout = spec.timeout;
     let script = scratch.main();
     let ran = if setting.runtime == ScaleRuntime::Threads {
         external_script::run_sampled(&python.path, &script, &args, Some(timeout), SAMPLE_HZ)
@@ -279,7 +278,7 @@ pub fn run(spec: &ScaleSpec) -> Result<Document<ScaleRow, ScaleVerdict>> {
             "python": pythons.iter().map(|p| p.version.clone()).collect::<Vec<_>>(),
             "serial_pickle_s": first.pickle_s,
             "serial_pickled_bytes": first.pickled_bytes,
-            "timeout_s": spec.timeout,
+            "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(None),
         results: rows,

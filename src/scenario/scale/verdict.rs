@@ -304,7 +304,7 @@ mod tests {
             start_method: StartMethod::Spawn,
             repeat: 5,
             python: vec![],
-            timeout: 300.0,
+            timeout: std::time::Duration::from_secs(300),
         }
     }
 

@@ -14,31 +14,31 @@ use serde_json::json;
 use std::time::Instant;
 
 /// The parameters to use, and a sentence saying where they come from.
-pub fn parameters(spec: &SimulateSpec) -> Result<(Params, String)> {
-    match crate::paths::load_calibration(spec.calibration.as_deref())? {
-        Some(p) => {
-            let note = format!("Parameters: {}.", p.source);
-            Ok((p, note))
-        }
-        None => Ok((
-            Params::default(),
-            format!(
-                "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} timer lateness, {} per hand-off).",
-                crate::paths::default_calibration()?.display(),
-                Params::default().iteration_s * 1e9,
-                seconds(Params::default().wakeup_s),
-                seconds(Params::default().timeout_latency_s),
-                seconds(Params::default().switch_cost_s)
-            ),
-        )),
+pub fn parameters(spec: &SimulateSpec) -> (Params, String) {
+    let model = &spec.model;
+    if model.calibrated {
+        return (
+            model.params.clone(),
+            format!("Parameters: {}.", model.params.source),
+        );
     }
+    let defaults = Params::default();
+    let note = format!(
+        "No calibration found at {} (run `gilsim calibrate`): using documented defaults ({:.0} ns per iteration, {} wake-up, {} timer lateness, {} per hand-off).",
+        model.path.display(),
+        defaults.iteration_s * 1e9,
+        seconds(defaults.wakeup_s),
+        seconds(defaults.timeout_latency_s),
+        seconds(defaults.switch_cost_s)
+    );
+    (defaults, note)
 }
 
 pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)> {
     if spec.threads.len() > 1 || spec.switch_interval.len() > 1 {
         crate::usage_bail!("lists of --threads or --switch-interval go with --validate");
     }
-    let (params, note) = parameters(spec)?;
+    let (params, note) = parameters(spec);
     let calibrated = params.source != Params::default().source;
     let threads = spec.threads.first().copied().unwrap_or(2);
     let cores = spec

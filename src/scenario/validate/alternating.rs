@@ -296,8 +296,8 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
         .cores
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let points = grid::points(&spec.threads, &spec.switch_interval, cores)?;
-    let timeout = Duration::from_secs_f64(spec.timeout);
-    let budget = Duration::from_secs_f64(spec.budget);
+    let timeout = spec.timeout;
+    let budget = spec.budget;
     let started = Instant::now();
     let mut progress = Progress::new(0);
     progress.start("starting the embedded interpreter");
@@ -328,7 +328,8 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
     // Point 0 is the reference itself: it is in every trial.
     let measured: Vec<usize> = (1..points.len()).collect();
     // A budget too small for two full trials of every point gets shorter trials.
-    let trial_s = TRIAL_S.min(spec.budget / (measured.len() * MIN_TRIALS).max(1) as f64);
+    let trial_s =
+        TRIAL_S.min(spec.budget.as_secs_f64() / (measured.len() * MIN_TRIALS).max(1) as f64);
     let mut pooled: Vec<Pairs> = points.iter().map(|_| Pairs::default()).collect();
     let mut base_count: Option<u64> = spec.count;
     let mut rounds = 0usize;
@@ -487,7 +488,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
             "segment_s": SEGMENT_S,
             "trial_s": TRIAL_S,
             "rounds": rounds,
-            "budget_s": spec.budget,
+            "budget_s": spec.budget.as_secs_f64(),
             "stopped_by": stopped_by,
             "elapsed_s": elapsed,
             "cores": cores,

@@ -56,8 +56,8 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let points = grid::points(&spec.threads, &spec.switch_interval, cores)?;
     let count = spec.count.unwrap_or(20_000_000);
-    let timeout = Duration::from_secs_f64(spec.timeout);
-    let budget = Duration::from_secs_f64(spec.budget);
+    let timeout = spec.timeout;
+    let budget = spec.budget;
     let started = Instant::now();
     let mut progress = Progress::new(0);
     progress.start("starting the embedded interpreter");
@@ -203,7 +203,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
             "points": points.len(),
             "count": count,
             "rounds": rounds,
-            "budget_s": spec.budget,
+            "budget_s": spec.budget.as_secs_f64(),
             "stopped_by": stopped_by,
             "elapsed_s": started.elapsed().as_secs_f64(),
             "cores": cores,

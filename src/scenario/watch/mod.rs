@@ -10,21 +10,10 @@ use crate::measure::outside::sibling::{self, BuildLayout};
 use crate::measure::outside::{OutsideError, OutsideGil, OutsideReading};
 use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
+pub use crate::scenario::spec::WatchSpec;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-/// What to watch and how.
-#[derive(Clone, Debug)]
-pub struct WatchSpec {
-    pub pid: i32,
-    /// Report interval.
-    pub every: Duration,
-    /// Stop after this long (None: until Ctrl-C or the process ends).
-    pub duration: Option<Duration>,
-    /// Samples of the GIL's holder per second; 0 counts hand-offs only.
-    pub sample_hz: u32,
-}
 
 /// One thread over one interval (or the whole watch).
 #[derive(Clone, Debug, Serialize)]

@@ -77,10 +77,12 @@ fn stop(mut child: Child) {
 
 fn check_python(version: &str, python: &str) {
     let _one_at_a_time = serial();
-    // Two CPU-bound threads: one hand-off per 5 ms switch interval plus the hand-off itself.
-    // A host that stalls a holder's vCPU (no steal shows in the guest) only lowers the rate,
-    // so a run below the band gets up to two more tries; none may land above it.
-    let expected = 1.0 / 0.005_15;
+    // Two CPU-bound threads. The 5 ms switch interval caps the rate (a holder is asked to drop
+    // the GIL only after a waiter waited a whole interval); how far below the cap it lands is
+    // the host's (a waiter's timed wait ends late when its vCPU is slow to be woken), so a run
+    // under a tenth of the cap gets up to two more tries. The exact count is checked against
+    // the kernel's context switches, with the same reader, in tests/countdown.rs.
+    let cap = 1.0 / 0.005 + 1.0;
     let mut tries = Vec::new();
     let (lines, summary) = loop {
         let child = start(python, TWO_THREADS);
@@ -88,11 +90,11 @@ fn check_python(version: &str, python: &str) {
         stop(child);
         let rate = summary["switches_per_s"].as_f64().unwrap();
         assert!(
-            rate / expected - 1.0 <= 0.25,
-            "{version}: {rate:.0} hand-offs/s, above ~{expected:.0}: {summary}"
+            rate <= cap,
+            "{version}: {rate:.0} hand-offs/s, above the cap of {cap:.0}: {summary}"
         );
         tries.push(rate.round());
-        if rate / expected - 1.0 >= -0.25 || tries.len() == 3 {
+        if rate >= 0.1 * cap || tries.len() == 3 {
             break (lines, summary);
         }
     };
@@ -110,8 +112,9 @@ fn check_python(version: &str, python: &str) {
     }
     let rate = summary["switches_per_s"].as_f64().unwrap();
     assert!(
-        (rate / expected - 1.0).abs() <= 0.25,
-        "{version}: {rate:.0} hand-offs/s, expected ~{expected:.0} (tries: {tries:?}): {summary}"
+        rate >= 0.1 * cap,
+        "{version}: {rate:.0} hand-offs/s, under a tenth of the cap of {cap:.0} (tries: \
+         {tries:?}): {summary}"
     );
     let holders: Vec<&Value> = summary["threads"]
         .as_array()

@@ -71,19 +71,21 @@ pub(super) fn worker_count(text: &str) -> Result<usize, String> {
     }
 }
 
-pub(super) fn item_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "items")? {
-        0 => Err("items must be at least 1".into()),
-        n if n > 100_000_000 => Err("items must be at most 100,000,000".into()),
+/// A whole number from 1 to `max` (`max_text` as the message writes it).
+fn count_up_to(text: &str, what: &str, max: u64, max_text: &str) -> Result<usize, String> {
+    match whole_number(text, what)? {
+        0 => Err(format!("{what} must be at least 1")),
+        n if n > max => Err(format!("{what} must be at most {max_text}")),
         n => Ok(n as usize),
     }
 }
 
+pub(super) fn item_count(text: &str) -> Result<usize, String> {
+    count_up_to(text, "items", 100_000_000, "100,000,000")
+}
+
 pub(super) fn chunk_size(text: &str) -> Result<usize, String> {
-    match whole_number(text, "chunksize")? {
-        0 => Err("chunksize must be at least 1".into()),
-        n => Ok(n as usize),
-    }
+    count_up_to(text, "chunksize", u64::MAX, "")
 }
 
 pub(super) fn iterations(text: &str) -> Result<u64, String> {
@@ -91,11 +93,7 @@ pub(super) fn iterations(text: &str) -> Result<u64, String> {
 }
 
 pub(super) fn message_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "messages")? {
-        0 => Err("messages must be at least 1".into()),
-        n if n > 10_000_000 => Err("messages must be at most 10,000,000".into()),
-        n => Ok(n as usize),
-    }
+    count_up_to(text, "messages", 10_000_000, "10,000,000")
 }
 
 pub(super) fn interval_seconds(text: &str) -> Result<f64, String> {
@@ -120,11 +118,7 @@ pub(super) fn thread_count_or_zero(text: &str) -> Result<usize, String> {
 }
 
 pub(super) fn repeat_count(text: &str) -> Result<usize, String> {
-    match whole_number(text, "repeat")? {
-        0 => Err("repeat must be at least 1".into()),
-        n if n > 1000 => Err("repeat must be at most 1000".into()),
-        n => Ok(n as usize),
-    }
+    count_up_to(text, "repeat", 1000, "1000")
 }
 
 fn positive_seconds(text: &str, what: &str) -> Result<f64, String> {

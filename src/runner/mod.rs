@@ -1,8 +1,8 @@
 //! The parent side of a trial: start a worker in its own process group, read its record,
 //! enforce the timeout, and kill the whole group on timeout, error or Ctrl-C.
 pub mod external;
-pub mod order;
 pub mod reaper;
+pub mod rounds;
 pub mod signals;
 mod worker_process;
 

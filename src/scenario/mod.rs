@@ -19,6 +19,7 @@ pub mod watch;
 
 use crate::measure::gil::stats::GilStats;
 use crate::protocol::{Job, Measured, Record};
+use crate::runner::rounds;
 use crate::runner::{self, RunError};
 use std::time::Duration;
 
@@ -45,12 +46,16 @@ pub fn run_interleaved<T, R>(
     let mut results: Vec<Vec<R>> = trials.iter().map(|_| Vec::new()).collect();
     // Each round in a fresh order, so that no setting always runs first after a pause (or
     // right after another) and a slow phase of the machine is spread over all of them.
-    let order = crate::runner::order::shuffled_rounds(trials.len(), repeat, ROUND_SEED);
-    for (i, &t) in order.iter().enumerate() {
-        let r = i / trials.len().max(1);
-        progress.start(&format!("{} run {}/{repeat}", label(&trials[t]), r + 1));
+    rounds::fixed(trials.len(), ROUND_SEED, repeat, |turn| {
+        let t = turn.setting;
+        progress.start(&format!(
+            "{} run {}/{repeat}",
+            label(&trials[t]),
+            turn.round + 1
+        ));
         results[t].push(run(&trials[t])?);
-    }
+        Ok(())
+    })?;
     Ok(results)
 }
 

@@ -19,7 +19,7 @@ use crate::domain::Runtime;
 use crate::measure::gil::watch::GilSampling;
 use crate::protocol::{CountdownTrial, TrialMeasurement};
 use crate::report::progress::Progress;
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds;
 use crate::scenario::countdown::measure;
 use crate::scenario::spec::CalibrateSpec;
 use crate::sim::params::{CalibrationPoint, Params};
@@ -44,17 +44,14 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
         python: None,
         cpus: None,
     };
-    // Settings take turns in a fresh random order each round (see `runner::order`): setting
+    // Settings take turns in a fresh random order each round (see `runner::rounds`): setting
     // 0 is one thread, setting 1 + k two threads at INTERVALS[k], and with 2 CPUs or more the
     // last one 2 threads at SLICE_INTERVAL on one CPU.
     let mut single = Vec::new();
     let mut runs: Vec<Vec<TrialMeasurement>> = vec![Vec::new(); INTERVALS.len()];
     let mut pinned: Vec<TrialMeasurement> = Vec::new();
-    for (i, k) in shuffled_rounds(settings, spec.repeat, 1)
-        .into_iter()
-        .enumerate()
-    {
-        let round = i / settings + 1;
+    rounds::fixed(settings, 1, spec.repeat, |turn| {
+        let (k, round) = (turn.setting, turn.round + 1);
         if k == 0 {
             progress.start(&format!("1 thread, run {round}/{}", spec.repeat));
             single.push(measure(&trial(1, 0.005, GilSampling::Counter), timeout)?.wall_s);
@@ -76,7 +73,8 @@ pub fn run(spec: &CalibrateSpec) -> Result<(Params, std::path::PathBuf)> {
             ));
             runs[k - 1].push(measure(&trial(2, interval, GilSampling::Counter), timeout)?);
         }
-    }
+        Ok(())
+    })?;
     // The GIL-free gap at each hand-off needs the sampler, which slows a run: it gets runs of
     // its own whose walls are not used.
     let mut free_per_switch = Vec::new();

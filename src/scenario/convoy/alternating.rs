@@ -16,7 +16,7 @@ use crate::protocol::{Job, SegmentWorkload, SegmentsTrial, Setting};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::ConvoySpec;
 use crate::scenario::validate::interval::relative_half_width;
 use crate::scenario::validate::rows::verdict_word;
@@ -232,51 +232,46 @@ pub fn validate(
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
     let base = spec.model.params.clone();
     let mut trials: Vec<Vec<Vec<Pair>>> = vec![Vec::new(); cells.len()];
-    let (mut rounds, mut last_trial) = (0usize, Duration::ZERO);
-    let mut stopped_by = "the budget";
-    'rounds: loop {
-        let open: Vec<usize> = (0..cells.len())
+    let until = Until::Resolved {
+        deadline: started + budget,
+        min_rounds: 0,
+        whole_rounds: false,
+    };
+    let open = |trials: &Vec<Vec<Vec<Pair>>>, _| {
+        (0..cells.len())
             .filter(|&k| !resolved(&trials[k], k as u64))
-            .collect();
-        if open.is_empty() {
-            stopped_by = "resolution";
-            break;
-        }
-        for i in shuffled_rounds(open.len(), 1, rounds as u64 + 1) {
-            if rounds > 0 && started.elapsed() + last_trial > budget {
-                break 'rounds;
-            }
-            let k = open[i];
-            let (threads, interval) = cells[k];
-            progress.start(&format!(
-                "round {}: {} against none, {pairs} pairs",
-                rounds + 1,
-                cell_name(threads, interval)
-            ));
-            let trial = SegmentsTrial {
-                workload: SegmentWorkload::Convoy {
-                    duration_s: segment_s,
-                },
-                reference: Setting {
-                    threads: 0,
-                    switch_interval_s: interval,
-                },
-                point: Setting {
-                    threads,
-                    switch_interval_s: interval,
-                },
-                pairs,
-                seed: (rounds * cells.len() + k) as u64 + 1,
-                cpus: None,
-            };
-            let t0 = Instant::now();
-            let run = measure_job::<SegmentsOutcome>(&Job::Segments(trial), timeout)?
-                .map_err(|e| anyhow!("a convoy cell failed: {e}"))?;
-            last_trial = last_trial.max(t0.elapsed());
-            trials[k].push(run.data.pairs());
-        }
-        rounds += 1;
-    }
+            .collect()
+    };
+    let driven = drive(&mut trials, cells.len(), 1, until, open, |trials, turn| {
+        let k = turn.setting;
+        let (threads, interval) = cells[k];
+        progress.start(&format!(
+            "round {}: {} against none, {pairs} pairs",
+            turn.round + 1,
+            cell_name(threads, interval)
+        ));
+        let trial = SegmentsTrial {
+            workload: SegmentWorkload::Convoy {
+                duration_s: segment_s,
+            },
+            reference: Setting {
+                threads: 0,
+                switch_interval_s: interval,
+            },
+            point: Setting {
+                threads,
+                switch_interval_s: interval,
+            },
+            pairs,
+            seed: (turn.round * cells.len() + k) as u64 + 1,
+            cpus: None,
+        };
+        let run = measure_job::<SegmentsOutcome>(&Job::Segments(trial), timeout)?
+            .map_err(|e| anyhow!("a convoy cell failed: {e}"))?;
+        trials[k].push(run.data.pairs());
+        Ok(())
+    })?;
+    let (rounds, stopped_by) = (driven.rounds, driven.stopped_by.as_str());
     progress.finish();
     let rows: Vec<AlternatingCell> = cells
         .iter()

@@ -11,7 +11,7 @@ use crate::protocol::{ConvoyTrial, Job};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::ConvoySpec;
 use crate::scenario::validate::interval::{bootstrap, median_at, relative_half_width};
 use crate::scenario::validate::rows::verdict_word;
@@ -132,38 +132,34 @@ pub fn validate(
     let python = host::python_info(timeout).context("describing the embedded interpreter")?;
     let base = spec.model.params.clone();
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); cells.len()];
-    let (mut rounds, mut last_round) = (0usize, Duration::ZERO);
-    let mut stopped_by = "the budget";
-    loop {
-        if rounds >= min_rounds.max(MIN_ROUNDS)
-            && rates.iter().all(|r| is_resolved(r, median_interval(r)))
-        {
-            stopped_by = "resolution";
-            break;
-        }
-        if rounds > 0 && started.elapsed() + last_round > budget {
-            break;
-        }
-        let round_start = Instant::now();
-        for k in shuffled_rounds(cells.len(), 1, rounds as u64 + 1) {
-            let (threads, interval) = cells[k];
-            progress.start(&format!(
-                "round {}: {}",
-                rounds + 1,
-                cell_name(threads, interval)
-            ));
-            let trial = ConvoyTrial {
-                cpu_threads: threads,
-                switch_interval_s: interval,
-                duration_s: spec.duration,
-            };
-            let run = measure_job::<ConvoyOutcome>(&Job::Convoy(trial), timeout)?
-                .map_err(|e| anyhow::anyhow!("a convoy cell failed: {e}"))?;
-            rates[k].push(run.data.requests_per_s);
-        }
-        rounds += 1;
-        last_round = round_start.elapsed();
-    }
+    let until = Until::Resolved {
+        deadline: started + budget,
+        min_rounds: min_rounds.max(MIN_ROUNDS),
+        whole_rounds: true,
+    };
+    let open = |rates: &Vec<Vec<f64>>, _| {
+        (0..cells.len())
+            .filter(|&k| !is_resolved(&rates[k], median_interval(&rates[k])))
+            .collect()
+    };
+    let driven = drive(&mut rates, cells.len(), 1, until, open, |rates, turn| {
+        let (threads, interval) = cells[turn.setting];
+        progress.start(&format!(
+            "round {}: {}",
+            turn.round + 1,
+            cell_name(threads, interval)
+        ));
+        let trial = ConvoyTrial {
+            cpu_threads: threads,
+            switch_interval_s: interval,
+            duration_s: spec.duration,
+        };
+        let run = measure_job::<ConvoyOutcome>(&Job::Convoy(trial), timeout)?
+            .map_err(|e| anyhow::anyhow!("a convoy cell failed: {e}"))?;
+        rates[turn.setting].push(run.data.requests_per_s);
+        Ok(())
+    })?;
+    let (rounds, stopped_by) = (driven.rounds, driven.stopped_by.as_str());
     progress.finish();
     let rows: Vec<ConvoyCell> = cells
         .iter()

@@ -10,6 +10,7 @@ use crate::report::progress::Progress;
 use crate::report::units::thousands;
 use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::external;
+use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::SimulateSpec;
 use crate::scenario::validate::alternating::{intervals, Pairs, MIN_TRIALS, RATIO_TARGET};
 use crate::scenario::validate::interval::relative_half_width;
@@ -158,7 +159,6 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
         vec![1]
     };
     let started = Instant::now();
-    let budget = spec.budget;
     let mut progress = Progress::new(0);
     let mut pooled: Vec<Pairs> = cpu_counts.iter().map(|_| Pairs::default()).collect();
     let resolved = |p: &Pairs, seed: u64| {
@@ -169,36 +169,38 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
         let ratio = crate::scenario::validate::alternating::figures(&all).0;
         relative_half_width(intervals(p, seed).0, ratio) <= RATIO_TARGET / 2.0
     };
-    let mut round = 0u64;
-    let mut last_trial = Duration::ZERO;
-    let mut stopped_by = "the budget";
-    'rounds: loop {
-        let open: Vec<usize> = (0..cpu_counts.len())
+    let until = Until::Resolved {
+        deadline: started + spec.budget,
+        min_rounds: 0,
+        whole_rounds: false,
+    };
+    let open = |pooled: &Vec<Pairs>, _| {
+        (0..cpu_counts.len())
             .filter(|&k| !resolved(&pooled[k], spec.seed))
-            .collect();
-        if open.is_empty() {
-            stopped_by = "resolution";
-            break;
-        }
-        for k in open {
-            if round > 0 && started.elapsed() + last_trial > budget {
-                break 'rounds;
-            }
-            let c = cpu_counts[k];
+            .collect()
+    };
+    let driven = drive(
+        &mut pooled,
+        cpu_counts.len(),
+        spec.seed,
+        until,
+        open,
+        |pooled, turn| {
+            let c = cpu_counts[turn.setting];
             progress.start(&format!(
                 "round {}: Python 2.7, 2 threads against 1 on {c} CPU{}",
-                round + 1,
+                turn.round + 1,
                 if c == 1 { "" } else { "s" }
             ));
             let limit = (c < all_cpus).then_some(c);
-            let t0 = Instant::now();
-            let outcome = trial(&python, count, limit, spec.seed + round, timeout)
-                .context("running Python 2.7")?;
-            last_trial = last_trial.max(t0.elapsed());
-            pooled[k].add(&outcome);
-        }
-        round += 1;
-    }
+            let seed = spec.seed + turn.round as u64;
+            let outcome =
+                trial(&python, count, limit, seed, timeout).context("running Python 2.7")?;
+            pooled[turn.setting].add(&outcome);
+            Ok(())
+        },
+    )?;
+    let stopped_by = driven.stopped_by.as_str();
     progress.finish();
     let reference_wall = median(&pooled[0].all().map(|(r, _)| r.wall_s).collect::<Vec<_>>());
     let params = Params {

@@ -14,7 +14,7 @@ use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{Document, Host};
 use crate::runner::external;
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds;
 use crate::scenario::countdown::external::run_driver;
 use crate::scenario::spec::SimulateSpec;
 use crate::sim::{self, Params, Policy, Scenario};
@@ -51,25 +51,23 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
         .flat_map(|&c| threads.iter().map(move |&n| (n, c)))
         .collect();
     let mut progress = Progress::new(settings.len() * spec.repeat);
-    // Settings take turns in a fresh random order each round (see `runner::order`).
+    // Settings take turns in a fresh random order each round (see `runner::rounds`).
     let mut measured: Vec<Vec<external::External>> = settings.iter().map(|_| Vec::new()).collect();
-    for (i, k) in shuffled_rounds(settings.len(), spec.repeat, spec.seed)
-        .into_iter()
-        .enumerate()
-    {
-        let (n, c) = settings[k];
+    rounds::fixed(settings.len(), spec.seed, spec.repeat, |turn| {
+        let (n, c) = settings[turn.setting];
         progress.start(&format!(
             "Python 2.7, {n} thread{} on {c} CPU{}, run {}/{}",
             if n == 1 { "" } else { "s" },
             if c == 1 { "" } else { "s" },
-            i / settings.len() + 1,
+            turn.round + 1,
             spec.repeat
         ));
         let limit = (c < all_cpus || all_cpus == 1).then_some(c);
         let (_, out) = run_driver(&python, count, n, "threads", limit, timeout)
             .context("running Python 2.7")?;
-        measured[k].push(out);
-    }
+        measured[turn.setting].push(out);
+        Ok(())
+    })?;
     progress.finish();
     // As `calibrate` measures: the fastest half's mean (see `stats::fast_half`).
     let walls: Vec<f64> = measured

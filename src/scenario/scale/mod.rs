@@ -12,6 +12,7 @@ pub use verdict::ScaleVerdict;
 use crate::domain::ScaleRuntime;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::runner::rounds;
 use crate::scenario::external_script;
 pub use crate::scenario::spec::ScalePython;
 use crate::scenario::spec::{ScaleInputs, ScaleSpec};
@@ -223,10 +224,10 @@ pub fn run(spec: &ScaleSpec) -> Result<Document<ScaleRow, ScaleVerdict>> {
     }
     let mut trials: Vec<Vec<Trial>> = settings.iter().map(|_| Vec::new()).collect();
     let mut failed: Vec<Option<String>> = settings.iter().map(|_| None).collect();
-    let order = crate::runner::order::shuffled_rounds(settings.len(), spec.repeat, 7);
-    for (i, &k) in order.iter().enumerate() {
+    rounds::fixed(settings.len(), 7, spec.repeat, |turn| {
+        let k = turn.setting;
         let s = &settings[k];
-        let round = i / settings.len() + 1;
+        let round = turn.round + 1;
         progress.start(&format!(
             "{} ×{}{} run {round}/{}",
             s.runtime.name(),
@@ -236,7 +237,7 @@ pub fn run(spec: &ScaleSpec) -> Result<Document<ScaleRow, ScaleVerdict>> {
         ));
         // A setting that failed once (changed results, could not pickle FUNC) is not run again.
         if failed[k].is_some() {
-            continue;
+            return Ok(());
         }
         let trial = run_trial(spec, &pythons[s.python], s, &scratch)?;
         if let Some(error) = &trial.answer.error {
@@ -245,10 +246,11 @@ pub fn run(spec: &ScaleSpec) -> Result<Document<ScaleRow, ScaleVerdict>> {
                 message += &format!("\n{tb}");
             }
             failed[k] = Some(message);
-            continue;
+            return Ok(());
         }
         trials[k].push(trial);
-    }
+        Ok(())
+    })?;
     progress.finish();
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let rows = rows::build(&settings, &trials, &failed, pythons);

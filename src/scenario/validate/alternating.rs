@@ -26,7 +26,7 @@ use crate::protocol::{CountdownTrial, Job, SegmentWorkload, SegmentsTrial, Setti
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds::{drive, Until};
 use crate::scenario::calibrate::{self, fit_params, free_gap_per_switch};
 use crate::scenario::countdown::measure;
 use crate::scenario::spec::SimulateSpec;
@@ -38,7 +38,7 @@ use crate::stats::{median, percentile};
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Targets at resolved held-out points at 1 ms or more: the ratio to the reference and the
 /// hand-off rate, relative.
@@ -297,7 +297,6 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let points = grid::points(&spec.threads, &spec.switch_interval, cores)?;
     let timeout = spec.timeout;
-    let budget = spec.budget;
     let started = Instant::now();
     let mut progress = Progress::new(0);
     progress.start("starting the embedded interpreter");
@@ -330,35 +329,39 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
     // A budget too small for two full trials of every point gets shorter trials.
     let trial_s =
         TRIAL_S.min(spec.budget.as_secs_f64() / (measured.len() * MIN_TRIALS).max(1) as f64);
-    let mut pooled: Vec<Pairs> = points.iter().map(|_| Pairs::default()).collect();
-    let mut base_count: Option<u64> = spec.count;
-    let mut rounds = 0usize;
-    let mut stopped_by = "the budget";
-    let mut last_trial = Duration::ZERO;
-    'rounds: loop {
-        let open: Vec<usize> = measured
+    let pooled: Vec<Pairs> = points.iter().map(|_| Pairs::default()).collect();
+    let until = Until::Resolved {
+        deadline: started + spec.budget,
+        min_rounds: 0,
+        whole_rounds: false,
+    };
+    // Setting i is point i + 1.
+    let open = |(pooled, _): &(Vec<Pairs>, Option<u64>), _| {
+        measured
             .iter()
-            .copied()
-            .filter(|&k| {
+            .filter(|&&k| {
                 pooled[k].trials.len() < MIN_TRIALS
                     || !estimate(&points[k], &pooled[k], spec.seed).resolved
             })
-            .collect();
-        if open.is_empty() {
-            stopped_by = "resolution";
-            break;
-        }
-        for i in shuffled_rounds(open.len(), 1, spec.seed.wrapping_add(rounds as u64)) {
-            let k = open[i];
-            if rounds > 0 && started.elapsed() + last_trial > budget {
-                break 'rounds;
-            }
+            .map(|k| k - 1)
+            .collect()
+    };
+    let mut state = (pooled, spec.count);
+    let driven = drive(
+        &mut state,
+        measured.len(),
+        spec.seed,
+        until,
+        open,
+        |state, turn| {
+            let (pooled, base_count) = state;
+            let k = measured[turn.setting];
             let p = &points[k];
             let scale = segment_scale(p);
             let pairs = pairs_for(p, p.cpus.unwrap_or(cores), trial_s);
             progress.start(&format!(
                 "round {}: {} against 1 thread, {pairs} pairs",
-                rounds + 1,
+                turn.round + 1,
                 p.describe()
             ));
             let trial = SegmentsTrial {
@@ -372,23 +375,25 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<AlternatingRow>> {
                     switch_interval_s: p.interval,
                 },
                 pairs,
-                seed: spec.seed.wrapping_add((rounds * points.len() + k) as u64),
+                seed: spec
+                    .seed
+                    .wrapping_add((turn.round * points.len() + k) as u64),
                 cpus: p.cpus,
             };
-            let t0 = Instant::now();
             let run = measure_job::<SegmentsOutcome>(&Job::Segments(trial), timeout)?
                 .map_err(|e| anyhow!("an alternating trial of {} failed: {e}", p.describe()))?;
-            last_trial = last_trial.max(t0.elapsed());
             if run.data.segments.iter().any(|s| s.switches.is_none()) {
                 bail!("validation needs exact hand-off counts, and they are unavailable here");
             }
             if base_count.is_none() {
-                base_count = run.data.count.map(|c| (c / scale).max(1));
+                *base_count = run.data.count.map(|c| (c / scale).max(1));
             }
             pooled[k].add(&run.data);
-        }
-        rounds += 1;
-    }
+            Ok(())
+        },
+    )?;
+    let (pooled, base_count) = state;
+    let (rounds, stopped_by) = (driven.rounds, driven.stopped_by.as_str());
     progress.finish();
     let count = base_count.unwrap_or(0);
     let estimates: Vec<Option<Estimate>> = points

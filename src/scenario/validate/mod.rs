@@ -27,7 +27,7 @@ use crate::measure::gil::watch::GilSampling;
 use crate::protocol::CountdownTrial;
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
-use crate::runner::order::shuffled_rounds;
+use crate::runner::rounds::{drive, Until};
 use crate::scenario::calibrate::{self, fit_params, free_gap_per_switch};
 use crate::scenario::countdown::measure;
 use crate::scenario::host;
@@ -38,7 +38,7 @@ use crate::stats::{fastest_quarter_mean, median};
 use anyhow::{bail, Result};
 use interval::{bootstrap, median_at};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Targets at resolved held-out points with an interval of at least 1 ms.
 pub const WALL_TARGET: f64 = 0.05;
@@ -87,37 +87,40 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<ValidateRow>> {
         bail!("validation needs exact GIL figures, and they are unavailable here");
     }
     // walls[p][r], switches[p][r]: point p in round r.
-    let mut walls: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
-    let mut switches: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
-    let mut rounds = 0;
-    let mut last_round = Duration::ZERO;
-    let mut stopped_by = "the budget";
-    loop {
-        if rounds >= spec.repeat.max(MIN_ROUNDS) {
-            let estimates = estimate(&walls, &switches, rounds, spec.seed);
-            if estimates.iter().all(|e| e.resolved) {
-                stopped_by = "resolution";
-                break;
-            }
-        }
-        if rounds > 0 && started.elapsed() + last_round > budget {
-            break;
-        }
-        let round_start = Instant::now();
-        let order = shuffled_rounds(points.len(), 1, spec.seed.wrapping_add(rounds as u64));
-        for k in order {
-            let p = &points[k];
-            progress.start(&format!("round {}: {}", rounds + 1, p.describe()));
-            let m = measure(&trial(p, GilSampling::Counter), timeout)?;
-            walls[k].push(m.wall_s);
-            let Some(s) = m.gil.and_then(|g| g.switches) else {
+    let walls: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
+    let switches: Vec<Vec<f64>> = vec![Vec::new(); points.len()];
+    let until = Until::Resolved {
+        deadline: started + budget,
+        min_rounds: spec.repeat.max(MIN_ROUNDS),
+        whole_rounds: true,
+    };
+    let open = |(walls, switches): &(Vec<Vec<f64>>, Vec<Vec<f64>>), rounds| {
+        let estimates = estimate(walls, switches, rounds, spec.seed);
+        (0..points.len())
+            .filter(|&k| !estimates[k].resolved)
+            .collect()
+    };
+    let mut measured = (walls, switches);
+    let driven = drive(
+        &mut measured,
+        points.len(),
+        spec.seed,
+        until,
+        open,
+        |m, turn| {
+            let (k, p) = (turn.setting, &points[turn.setting]);
+            progress.start(&format!("round {}: {}", turn.round + 1, p.describe()));
+            let run = measure(&trial(p, GilSampling::Counter), timeout)?;
+            m.0[k].push(run.wall_s);
+            let Some(s) = run.gil.and_then(|g| g.switches) else {
                 bail!("validation needs exact hand-off counts, and they are unavailable here");
             };
-            switches[k].push(s as f64);
-        }
-        rounds += 1;
-        last_round = round_start.elapsed();
-    }
+            m.1[k].push(s as f64);
+            Ok(())
+        },
+    )?;
+    let (walls, switches) = measured;
+    let (rounds, stopped_by) = (driven.rounds, driven.stopped_by.as_str());
     progress.finish();
     let estimates = estimate(&walls, &switches, rounds, spec.seed);
     let params = fit(

@@ -4,41 +4,55 @@
 use crate::measure::rusage::Usage;
 use serde::{Deserialize, Serialize};
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum Runtime {
-    /// `threading.Thread` workers in the embedded interpreter
-    PythonThreads,
-    /// `multiprocessing.Process` workers forked from the embedded interpreter
-    PythonProcesses,
-    /// The same loop on Rust `std::thread`s
-    RustThreads,
-    /// Rust threads that must hold a Rust implementation of the new-GIL protocol
-    RustGil,
-    /// Subinterpreters with a GIL of their own (PEP 684, CPython 3.12+), one per thread, in
-    /// one process
-    PythonSubinterpreters,
+/// An enum that the command line, JSON and tables name in one casing (`"kebab-case"`,
+/// `"lowercase"`), with its variants listed and documented for help texts, and `name()`.
+macro_rules! named_enum {
+    ($case:literal, $(#[$meta:meta])* pub enum $name:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            Serialize,
+            Deserialize,
+            strum::VariantArray,
+            strum::EnumMessage,
+            strum::IntoStaticStr,
+        )]
+        #[serde(rename_all = $case)]
+        #[strum(serialize_all = $case)]
+        pub enum $name { $($body)* }
+
+        impl $name {
+            /// The name used on the command line, in JSON and in tables.
+            pub fn name(self) -> &'static str {
+                self.into()
+            }
+        }
+    };
+}
+
+named_enum! {
+    "kebab-case",
+    pub enum Runtime {
+        /// `threading.Thread` workers in the embedded interpreter
+        PythonThreads,
+        /// `multiprocessing.Process` workers forked from the embedded interpreter
+        PythonProcesses,
+        /// The same loop on Rust `std::thread`s
+        RustThreads,
+        /// Rust threads that must hold a Rust implementation of the new-GIL protocol
+        RustGil,
+        /// Subinterpreters with a GIL of their own (PEP 684, CPython 3.12+), one per thread, in
+        /// one process
+        PythonSubinterpreters,
+    }
 }
 
 impl Runtime {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
     pub fn is_python(self) -> bool {
         matches!(
             self,
@@ -51,199 +65,88 @@ impl Runtime {
     }
 }
 
-/// multiprocessing's ways of starting a child process.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum StartMethod {
-    /// A fresh interpreter that imports the main module and unpickles the target
-    Spawn,
-    /// Children forked from a clean single-threaded server process
-    Forkserver,
-    /// A copy of the parent's memory (Linux's default up to 3.13)
-    Fork,
-}
-
-impl StartMethod {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
+named_enum! {
+    "lowercase",
+    /// multiprocessing's ways of starting a child process.
+    pub enum StartMethod {
+        /// A fresh interpreter that imports the main module and unpickles the target
+        Spawn,
+        /// Children forked from a clean single-threaded server process
+        Forkserver,
+        /// A copy of the parent's memory (Linux's default up to 3.13)
+        Fork,
     }
 }
 
-/// How `scale` runs a function over its inputs.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum ScaleRuntime {
-    /// One call after another in one thread: the baseline
-    Serial,
-    /// A ThreadPoolExecutor of N threads
-    Threads,
-    /// N worker processes (--start-method)
-    Processes,
-    /// N subinterpreters with their own GIL (CPython 3.12+)
-    Subinterpreters,
+named_enum! {
+    "lowercase",
+    /// How `scale` runs a function over its inputs.
+    pub enum ScaleRuntime {
+        /// One call after another in one thread: the baseline
+        Serial,
+        /// A ThreadPoolExecutor of N threads
+        Threads,
+        /// N worker processes (--start-method)
+        Processes,
+        /// N subinterpreters with their own GIL (CPython 3.12+)
+        Subinterpreters,
+    }
 }
 
 impl ScaleRuntime {
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
     /// Whether the runtime runs calls on workers of its own (everything but serial).
     pub fn is_parallel(self) -> bool {
         self != ScaleRuntime::Serial
     }
 }
 
-/// Who runs a sender/receiver pair.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum QueueRuntime {
-    /// The study note's Python variants (see --variant)
-    Python,
-    /// std::sync::mpsc between threads, stopped with an AtomicBool
-    RustThreads,
-    /// A child process writing to a pipe, stopped with kill
-    RustProcesses,
-}
-
-impl QueueRuntime {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
+named_enum! {
+    "kebab-case",
+    /// Who runs a sender/receiver pair.
+    pub enum QueueRuntime {
+        /// The study note's Python variants (see --variant)
+        Python,
+        /// std::sync::mpsc between threads, stopped with an AtomicBool
+        RustThreads,
+        /// A child process writing to a pipe, stopped with kill
+        RustProcesses,
     }
 }
 
-/// The study note's three sender/receiver programs.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum QueueVariant {
-    /// multiprocessing.Queue, sender Process stopped with terminate()
-    Process,
-    /// The class-based version (the sender nested in __init__)
-    ProcessClass,
-    /// queue.Queue, sender Thread stopped with an Event and join()
-    Thread,
-}
-
-impl QueueVariant {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
+named_enum! {
+    "kebab-case",
+    /// The study note's three sender/receiver programs.
+    pub enum QueueVariant {
+        /// multiprocessing.Queue, sender Process stopped with terminate()
+        Process,
+        /// The class-based version (the sender nested in __init__)
+        ProcessClass,
+        /// queue.Queue, sender Thread stopped with an Event and join()
+        Thread,
     }
 }
 
-/// Who runs a pool map.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum PoolRuntime {
-    /// The study note's multiprocessing.Pool in the embedded interpreter
-    PythonProcesses,
-    /// A Rust thread pool
-    RustThreads,
-    /// A pool of gilsim child processes fed over pipes
-    RustProcesses,
-}
-
-impl PoolRuntime {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
+named_enum! {
+    "kebab-case",
+    /// Who runs a pool map.
+    pub enum PoolRuntime {
+        /// The study note's multiprocessing.Pool in the embedded interpreter
+        PythonProcesses,
+        /// A Rust thread pool
+        RustThreads,
+        /// A pool of gilsim child processes fed over pipes
+        RustProcesses,
     }
 }
 
-/// The study note's two ways of using a Pool.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::VariantArray,
-    strum::EnumMessage,
-    strum::IntoStaticStr,
-)]
-#[serde(rename_all = "kebab-case")]
-#[strum(serialize_all = "kebab-case")]
-pub enum PoolMethod {
-    /// Method 1: p = Pool(n); p.map(...); p.close(); p.join()
-    CloseJoin,
-    /// Method 2: with Pool(n) as p: p.map(...)
-    With,
-}
-
-impl PoolMethod {
-    /// The name used on the command line, in JSON and in tables.
-    pub fn name(self) -> &'static str {
-        self.into()
+named_enum! {
+    "kebab-case",
+    /// The study note's two ways of using a Pool.
+    pub enum PoolMethod {
+        /// Method 1: p = Pool(n); p.map(...); p.close(); p.join()
+        CloseJoin,
+        /// Method 2: with Pool(n) as p: p.map(...)
+        With,
     }
 }
 

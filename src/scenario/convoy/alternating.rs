@@ -9,17 +9,16 @@
 //! reference is reported too, but it is not what is judged: alone, the server and the client
 //! wake each other on idle virtual CPUs, whose wake-up latency swings the reference's rate
 //! within a second, noise that segments with busy CPU threads do not share.
-use super::validate::{judged, Judged, ANCHORS, FACTOR_TARGET};
+use super::judged::{self, Judged, FACTOR_TARGET};
 use super::{cell_name, predict};
 use crate::domain::{Segment, SegmentsOutcome};
 use crate::protocol::{Job, SegmentWorkload, SegmentsTrial, Setting};
 use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
-use crate::report::{field, Cell, Document, Host, Row};
+use crate::report::{Cell, Document, Host, Row};
 use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::ConvoySpec;
 use crate::scenario::validate::interval::relative_half_width;
-use crate::scenario::validate::rows::verdict_word;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
 use crate::stats::percentile;
@@ -42,95 +41,50 @@ const RESOLUTION: f64 = (FACTOR_TARGET - 1.0) / 2.0;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AlternatingCell {
-    pub cpu_threads: usize,
-    pub switch_interval_s: f64,
+    /// Requests/s of the cell's segments and its 95 % interval, the model and the judgement.
+    #[serde(flatten)]
+    pub judged: Judged,
     /// `alternating`: segments with and without the CPU threads in one worker.
     pub method: &'static str,
     pub trials: usize,
     pub pairs: usize,
-    /// Requests/s of the cell's segments, its 95 % interval, and each trial's own figure.
-    pub requests_per_s: f64,
-    pub requests_interval: (f64, f64),
+    /// Each trial's requests/s.
     pub requests_per_trial: Vec<f64>,
     /// Requests/s of the reference segments (no CPU thread): the model's request times.
     pub reference_requests_per_s: f64,
     /// requests_per_s / reference_requests_per_s and its 95 % interval (reported, not judged).
     pub ratio: f64,
     pub ratio_interval: (f64, f64),
-    pub predicted_requests_per_s: f64,
-    /// model / measured.
-    pub model_factor: f64,
-    pub resolved: bool,
-    /// Resolved cells: the model within ×1.25; null otherwise.
-    pub meets_target: Option<bool>,
-    /// The published figure for this cell, where there is one.
-    pub published_requests_per_s: Option<f64>,
 }
 
 impl Row for AlternatingCell {
     fn cells(&self) -> Vec<Cell> {
-        vec![
-            Cell::new("CPU threads", self.cpu_threads.to_string()),
-            Cell::new("interval", seconds(self.switch_interval_s)),
-            Cell::new("req/s", thousands(self.requests_per_s.round() as u64)),
-            Cell::new(
-                "alone",
-                thousands(self.reference_requests_per_s.round() as u64),
-            ),
-            Cell::new(
-                "CI 95 %",
-                format!(
-                    "±{:.1} %",
-                    relative_half_width(self.requests_interval, self.requests_per_s.max(1e-12))
-                        * 100.0
-                ),
-            ),
-            Cell::wide("ratio", format!("{:.4}", self.ratio)),
-            Cell::new(
-                "model",
-                thousands(self.predicted_requests_per_s.round() as u64),
-            ),
-            Cell::new("model ×", format!("×{:.2}", self.model_factor)),
-            Cell::new("verdict", verdict_word(self.resolved, self.meets_target)),
-            Cell::wide("pairs", self.pairs.to_string()),
-        ]
+        let mut cells = self.judged.measured_cells();
+        cells.push(Cell::new(
+            "alone",
+            thousands(self.reference_requests_per_s.round() as u64),
+        ));
+        cells.push(self.judged.interval_cell());
+        cells.push(Cell::wide("ratio", format!("{:.4}", self.ratio)));
+        cells.extend(self.judged.model_cells());
+        cells.push(Cell::wide("pairs", self.pairs.to_string()));
+        cells
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("cpu_threads", self.cpu_threads.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("method", self.method.to_string()),
-            ("trials", self.trials.to_string()),
-            ("pairs", self.pairs.to_string()),
-            ("requests_per_s", self.requests_per_s.to_string()),
-            (
-                "requests_interval_low",
-                self.requests_interval.0.to_string(),
-            ),
-            (
-                "requests_interval_high",
-                self.requests_interval.1.to_string(),
-            ),
-            (
-                "reference_requests_per_s",
-                self.reference_requests_per_s.to_string(),
-            ),
-            ("ratio", self.ratio.to_string()),
-            ("ratio_interval_low", self.ratio_interval.0.to_string()),
-            ("ratio_interval_high", self.ratio_interval.1.to_string()),
-            (
-                "predicted_requests_per_s",
-                self.predicted_requests_per_s.to_string(),
-            ),
-            ("model_factor", self.model_factor.to_string()),
-            ("resolved", self.resolved.to_string()),
-            ("meets_target", field(self.meets_target)),
-            (
-                "published_requests_per_s",
-                field(self.published_requests_per_s),
-            ),
-        ]
+        let mut fields = self.judged.setting_fields(self.method);
+        fields.push(("trials", self.trials.to_string()));
+        fields.push(("pairs", self.pairs.to_string()));
+        fields.extend(self.judged.measured_fields());
+        fields.push((
+            "reference_requests_per_s",
+            self.reference_requests_per_s.to_string(),
+        ));
+        fields.push(("ratio", self.ratio.to_string()));
+        fields.push(("ratio_interval_low", self.ratio_interval.0.to_string()));
+        fields.push(("ratio_interval_high", self.ratio_interval.1.to_string()));
+        fields.extend(self.judged.model_fields());
+        fields
     }
 }
 
@@ -314,17 +268,18 @@ fn cell(
     let all: Vec<&Pair> = trials.iter().flatten().collect();
     let (reference, point) = rates(&all);
     let predicted = predict(base, Some(reference), threads, interval);
-    let factor = predicted / point.max(1e-12);
     let (requests_interval, ratio_interval) = intervals(trials, seed);
     let resolved = is_resolved(trials.len(), point, requests_interval);
     AlternatingCell {
-        cpu_threads: threads,
-        switch_interval_s: interval,
+        judged: Judged::new(
+            (threads, interval),
+            (point, requests_interval),
+            predicted,
+            resolved,
+        ),
         method: "alternating",
         trials: trials.len(),
         pairs: all.len(),
-        requests_per_s: point,
-        requests_interval,
         requests_per_trial: trials
             .iter()
             .map(|t| rates(&t.iter().collect::<Vec<_>>()).1)
@@ -332,33 +287,12 @@ fn cell(
         reference_requests_per_s: reference,
         ratio: point / reference.max(1e-12),
         ratio_interval,
-        predicted_requests_per_s: predicted,
-        model_factor: factor,
-        resolved,
-        meets_target: resolved.then(|| (1.0 / FACTOR_TARGET..=FACTOR_TARGET).contains(&factor)),
-        published_requests_per_s: ANCHORS
-            .iter()
-            .find(|(t, i, _)| *t == threads && (i - interval).abs() < 1e-12)
-            .map(|a| a.2),
     }
 }
 
 fn verdict(rows: &[AlternatingCell], stopped_by: &str, elapsed_s: f64, segment_s: f64) -> String {
-    let cells: Vec<Judged> = rows
-        .iter()
-        .map(|r| Judged {
-            cpu_threads: r.cpu_threads,
-            switch_interval_s: r.switch_interval_s,
-            requests_per_s: r.requests_per_s,
-            requests_interval: r.requests_interval,
-            predicted_requests_per_s: r.predicted_requests_per_s,
-            model_factor: r.model_factor,
-            resolved: r.resolved,
-            meets_target: r.meets_target,
-            published_requests_per_s: r.published_requests_per_s,
-        })
-        .collect();
-    let text = judged(&cells, RESOLUTION);
+    let cells: Vec<&Judged> = rows.iter().map(|r| &r.judged).collect();
+    let text = judged::text(&cells, RESOLUTION);
     let trials: usize = rows.iter().map(|r| r.trials).sum();
     text + &format!(
         " Each cell alternated with the server alone in {} segments inside one worker (CPU \

@@ -3,6 +3,7 @@
 //! no CPU thread at the same switch interval (split between GIL work and time outside it in
 //! the documented default proportion), so what it predicts is the collapse, not the baseline.
 pub mod alternating;
+mod judged;
 mod rows;
 pub mod validate;
 mod verdict;

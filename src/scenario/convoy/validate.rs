@@ -5,16 +5,15 @@
 //! within ±2.5 % or the budget runs out. The model's per-request times come from the measured
 //! cell with no CPU thread at the same interval; a resolved cell meets the target when the model
 //! is within ×1.25 of the measurement. Published anchors are named beside the cells they match.
+use super::judged::{self, Judged, FACTOR_TARGET};
 use super::{cell_name, predict};
 use crate::domain::ConvoyOutcome;
 use crate::protocol::{ConvoyTrial, Job};
 use crate::report::progress::Progress;
-use crate::report::units::{seconds, thousands};
-use crate::report::{field, Cell, Document, Host, Row};
+use crate::report::{Cell, Document, Host, Row};
 use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::ConvoySpec;
-use crate::scenario::validate::interval::{bootstrap, median_at, relative_half_width};
-use crate::scenario::validate::rows::verdict_word;
+use crate::scenario::validate::interval::{bootstrap, median_at};
 use crate::scenario::validate::RESOLUTION;
 use crate::scenario::{dedup, host, measure_job};
 use crate::sim::Params;
@@ -24,87 +23,35 @@ use serde::Serialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// The model may be this factor away from a resolved cell's measurement.
-pub const FACTOR_TARGET: f64 = 1.25;
 const MIN_ROUNDS: usize = 3;
-
-/// Published figures (Skvortsov 2021: an echo server beside CPU-bound threads), by (CPU
-/// threads, interval).
-pub(crate) const ANCHORS: [(usize, f64, f64); 6] = [
-    (1, 0.005, 100.0),
-    (2, 0.005, 50.0),
-    (4, 0.005, 30.0),
-    (1, 0.000_01, 11_000.0),
-    (2, 0.000_01, 5_500.0),
-    (4, 0.000_01, 2_800.0),
-];
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ConvoyCell {
-    pub cpu_threads: usize,
-    pub switch_interval_s: f64,
+    /// The median over the rounds and its interval, the model and the judgement.
+    #[serde(flatten)]
+    pub judged: Judged,
     /// `rounds`: each cell a worker of its own, every cell once per round.
     pub method: &'static str,
     pub rounds: usize,
-    /// Median requests/s over the rounds, its 95 % interval, and every round's figure.
-    pub requests_per_s: f64,
-    pub requests_interval: (f64, f64),
+    /// Every round's requests/s.
     pub requests_per_round: Vec<f64>,
-    pub predicted_requests_per_s: f64,
-    /// model / measured.
-    pub model_factor: f64,
-    pub resolved: bool,
-    /// Resolved cells with a CPU thread: the model within ×1.25; null otherwise.
-    pub meets_target: Option<bool>,
-    /// The published figure for this cell, where there is one.
-    pub published_requests_per_s: Option<f64>,
 }
 
 impl Row for ConvoyCell {
     fn cells(&self) -> Vec<Cell> {
-        let half = relative_half_width(self.requests_interval, self.requests_per_s.max(1e-9));
-        vec![
-            Cell::new("CPU threads", self.cpu_threads.to_string()),
-            Cell::new("interval", seconds(self.switch_interval_s)),
-            Cell::new("req/s", thousands(self.requests_per_s.round() as u64)),
-            Cell::new("CI 95 %", format!("±{:.1} %", half * 100.0)),
-            Cell::new(
-                "model",
-                thousands(self.predicted_requests_per_s.round() as u64),
-            ),
-            Cell::new("model ×", format!("×{:.2}", self.model_factor)),
-            Cell::new("verdict", verdict_word(self.resolved, self.meets_target)),
-            Cell::wide("rounds", self.rounds.to_string()),
-        ]
+        let mut cells = self.judged.measured_cells();
+        cells.push(self.judged.interval_cell());
+        cells.extend(self.judged.model_cells());
+        cells.push(Cell::wide("rounds", self.rounds.to_string()));
+        cells
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("cpu_threads", self.cpu_threads.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("method", self.method.to_string()),
-            ("rounds", self.rounds.to_string()),
-            ("requests_per_s", self.requests_per_s.to_string()),
-            (
-                "requests_interval_low",
-                self.requests_interval.0.to_string(),
-            ),
-            (
-                "requests_interval_high",
-                self.requests_interval.1.to_string(),
-            ),
-            (
-                "predicted_requests_per_s",
-                self.predicted_requests_per_s.to_string(),
-            ),
-            ("model_factor", self.model_factor.to_string()),
-            ("resolved", self.resolved.to_string()),
-            ("meets_target", field(self.meets_target)),
-            (
-                "published_requests_per_s",
-                field(self.published_requests_per_s),
-            ),
-        ]
+        let mut fields = self.judged.setting_fields(self.method);
+        fields.push(("rounds", self.rounds.to_string()));
+        fields.extend(self.judged.measured_fields());
+        fields.extend(self.judged.model_fields());
+        fields
     }
 }
 
@@ -214,134 +161,28 @@ fn cell(
 ) -> ConvoyCell {
     let measured = median(rates);
     let predicted = predict(base, alone, threads, interval);
-    let factor = predicted / measured.max(1e-9);
     let requests_interval = median_interval(rates);
     let resolved = rates.len() == rounds && is_resolved(rates, requests_interval);
+    let interval_or_none = requests_interval.unwrap_or((f64::NAN, f64::NAN));
     ConvoyCell {
-        cpu_threads: threads,
-        switch_interval_s: interval,
+        judged: Judged::new(
+            (threads, interval),
+            (measured, interval_or_none),
+            predicted,
+            resolved,
+        ),
         method: "rounds",
         rounds,
-        requests_per_s: measured,
-        requests_interval: requests_interval.unwrap_or((f64::NAN, f64::NAN)),
         requests_per_round: rates.to_vec(),
-        predicted_requests_per_s: predicted,
-        model_factor: factor,
-        resolved,
-        meets_target: (resolved && threads > 0)
-            .then(|| (1.0 / FACTOR_TARGET..=FACTOR_TARGET).contains(&factor)),
-        published_requests_per_s: ANCHORS
-            .iter()
-            .find(|(t, i, _)| *t == threads && (i - interval).abs() < 1e-12)
-            .map(|a| a.2),
     }
 }
 
 fn verdict(rows: &[ConvoyCell], stopped_by: &str, rounds: usize, elapsed_s: f64) -> String {
-    let cells: Vec<Judged> = rows
-        .iter()
-        .map(|r| Judged {
-            cpu_threads: r.cpu_threads,
-            switch_interval_s: r.switch_interval_s,
-            requests_per_s: r.requests_per_s,
-            requests_interval: r.requests_interval,
-            predicted_requests_per_s: r.predicted_requests_per_s,
-            model_factor: r.model_factor,
-            resolved: r.resolved,
-            meets_target: r.meets_target,
-            published_requests_per_s: r.published_requests_per_s,
-        })
-        .collect();
-    judged(&cells, RESOLUTION)
+    let cells: Vec<&Judged> = rows.iter().map(|r| &r.judged).collect();
+    judged::text(&cells, RESOLUTION)
         + &format!(
             " {rounds} round{} in {elapsed_s:.0} s, stopped by {stopped_by}; the model's request \
              times come from the measured cell with no CPU thread.",
             if rounds == 1 { "" } else { "s" }
         )
-}
-
-/// What a convoy verdict says of one cell.
-pub(crate) struct Judged {
-    pub cpu_threads: usize,
-    pub switch_interval_s: f64,
-    pub requests_per_s: f64,
-    pub requests_interval: (f64, f64),
-    pub predicted_requests_per_s: f64,
-    pub model_factor: f64,
-    pub resolved: bool,
-    pub meets_target: Option<bool>,
-    pub published_requests_per_s: Option<f64>,
-}
-
-/// "k of n resolved cells with CPU threads have the model within ×1.25 (m unresolved)", the
-/// misses, the unresolved cells with their intervals (resolution: the half-width asked for),
-/// and the published figures beside the measured ones.
-pub(crate) fn judged(cells: &[Judged], resolution: f64) -> String {
-    let judged: Vec<&Judged> = cells.iter().filter(|r| r.cpu_threads > 0).collect();
-    let resolved: Vec<&&Judged> = judged.iter().filter(|r| r.resolved).collect();
-    let met = resolved
-        .iter()
-        .filter(|r| r.meets_target == Some(true))
-        .count();
-    let name = |r: &Judged| cell_name(r.cpu_threads, r.switch_interval_s);
-    let mut text = format!(
-        "{met} of {} resolved cells with CPU threads have the model within ×{FACTOR_TARGET} of \
-         the measurement ({} unresolved).",
-        resolved.len(),
-        judged.len() - resolved.len()
-    );
-    let misses: Vec<String> = resolved
-        .iter()
-        .filter(|r| r.meets_target == Some(false))
-        .map(|r| {
-            format!(
-                "{}: {} req/s, model {} (×{:.2})",
-                name(r),
-                thousands(r.requests_per_s.round() as u64),
-                thousands(r.predicted_requests_per_s.round() as u64),
-                r.model_factor
-            )
-        })
-        .collect();
-    if !misses.is_empty() {
-        text += &format!(" Misses: {}.", misses.join("; "));
-    }
-    let unresolved: Vec<String> = judged
-        .iter()
-        .filter(|r| !r.resolved)
-        .map(|r| {
-            format!(
-                "{} (±{:.1} %)",
-                name(r),
-                relative_half_width(r.requests_interval, r.requests_per_s.max(1e-9)) * 100.0
-            )
-        })
-        .collect();
-    if !unresolved.is_empty() {
-        text += &format!(
-            " Not resolved to ±{:.1} %: {}; they neither pass nor miss.",
-            resolution * 100.0,
-            unresolved.join(", ")
-        );
-    }
-    let published: Vec<String> = cells
-        .iter()
-        .filter_map(|r| {
-            r.published_requests_per_s.map(|p| {
-                format!(
-                    "{}: {} measured here, {} published",
-                    name(r),
-                    thousands(r.requests_per_s.round() as u64),
-                    thousands(p as u64)
-                )
-            })
-        })
-        .collect();
-    if !published.is_empty() {
-        text += &format!(
-            " Beside Victor Skvortsov's published figures (2021): {}.",
-            published.join("; ")
-        );
-    }
-    text
 }

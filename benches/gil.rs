@@ -5,24 +5,14 @@
 //! so the settings alternate run by run (rotating which goes first) and the ratios are
 //! medians of the per-round ratios, printed at the end from this one run.
 mod common;
+use common::words;
 use common::{first_row, median};
 use criterion::{criterion_group, Criterion, SamplingMode};
 use std::sync::Mutex;
 use std::time::Duration;
 
-const BASE: &[&str] = &[
-    "countdown",
-    "--runtimes",
-    "python-threads",
-    "--threads",
-    "2",
-    "--count",
-    "20000000",
-    "--repeat",
-    "1",
-    "--warmup",
-    "0",
-];
+const BASE: &str =
+    "countdown --runtimes python-threads --threads 2 --count 20000000 --repeat 1 --warmup 0";
 
 /// Off first: every ratio is against it. `gil-stats` is the default (`separate`: the timed
 /// runs carry the exact counter, the sampler runs in one more, untimed run).
@@ -37,7 +27,7 @@ const SETTINGS: [(&str, &[&str]); 4] = [
 static ROUNDS: Mutex<Vec<[f64; SETTINGS.len()]>> = Mutex::new(Vec::new());
 
 fn wall(extra: &[&str]) -> f64 {
-    let mut args = BASE.to_vec();
+    let mut args = words(BASE);
     args.extend_from_slice(extra);
     first_row(&args)["wall_s"]["median"].as_f64().unwrap()
 }

@@ -7,6 +7,7 @@
 //!
 //! Ratios between rows are printed at the end, from medians measured in this one run.
 mod common;
+use common::words;
 use common::{bench_figure, median, SAMPLES};
 use criterion::{criterion_group, Criterion};
 
@@ -40,40 +41,14 @@ fn startup(c: &mut Criterion) {
         c,
         "process_startup",
         "rust-process",
-        &[
-            "pool",
-            "--workers",
-            "1",
-            "--items",
-            "1",
-            "--runtimes",
-            "rust-processes",
-            "--repeat",
-            "1",
-            "--warmup",
-            "0",
-        ],
+        &words("pool --workers 1 --items 1 --runtimes rust-processes --repeat 1 --warmup 0"),
         |r| r["startup_s"].as_f64().unwrap(),
     );
 }
 
 fn pool_overhead(c: &mut Criterion) {
     for (name, chunk) in [("chunksize-1", Some("1")), ("chunksize-default", None)] {
-        let mut args = vec![
-            "pool",
-            "--items",
-            "1024",
-            "--method",
-            "with",
-            "--runtimes",
-            "python-processes",
-            "--start-method",
-            "fork",
-            "--repeat",
-            "1",
-            "--warmup",
-            "0",
-        ];
+        let mut args = words("pool --items 1024 --method with --runtimes python-processes --start-method fork --repeat 1 --warmup 0");
         if let Some(c) = chunk {
             args.extend(["--chunksize", c]);
         }
@@ -88,21 +63,21 @@ fn queue_throughput(c: &mut Criterion) {
     let rows: [(&str, &[&str]); 5] = [
         (
             "python-process",
-            &["--runtimes", "python", "--variant", "process"],
+            &words("--runtimes python --variant process"),
         ),
         (
             "python-process-class",
-            &["--runtimes", "python", "--variant", "process-class"],
+            &words("--runtimes python --variant process-class"),
         ),
         (
             "python-thread",
-            &["--runtimes", "python", "--variant", "thread"],
+            &words("--runtimes python --variant thread"),
         ),
         ("rust-threads", &["--runtimes", "rust-threads"]),
         ("rust-processes", &["--runtimes", "rust-processes"]),
     ];
     for (name, extra) in rows {
-        let mut args = vec!["queue", "--messages", "5000", "--interval", "0"];
+        let mut args = words("queue --messages 5000 --interval 0");
         args.extend_from_slice(extra);
         // Seconds per message (criterion shows its inverse as throughput-like figures below).
         bench_figure(c, "queue_seconds_per_message", name, &args, |r| {

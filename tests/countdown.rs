@@ -5,7 +5,7 @@ use common::*;
 use serde_json::Value;
 
 fn countdown_json(args: &[&str]) -> Value {
-    let mut all = vec!["countdown", "--format", "json", "--warmup", "0"];
+    let mut all = words("countdown --format json --warmup 0");
     all.extend_from_slice(args);
     let out = run(&all);
     assert_success(&out);
@@ -34,7 +34,7 @@ fn per_run_parallelism(row: &Value) -> Vec<f64> {
 
 #[test]
 fn json_follows_the_contract() {
-    let doc = countdown_json(&["--count", "2000000", "--repeat", "2"]);
+    let doc = countdown_json(&words("--count 2000000 --repeat 2"));
     assert_eq!(doc["schema"], "gilsim.v1");
     assert_eq!(doc["command"], "countdown");
     for key in ["count", "repeat", "warmup", "switch_interval_s"] {
@@ -97,16 +97,9 @@ fn json_follows_the_contract() {
 #[test]
 fn two_python_threads_cannot_run_in_parallel() {
     let _one_at_a_time = serial();
-    let doc = countdown_json(&[
-        "--count",
-        "10000000",
-        "--repeat",
-        "3",
-        "--runtimes",
-        "python-threads",
-        "--threads",
-        "2",
-    ]);
+    let doc = countdown_json(&words(
+        "--count 10000000 --repeat 3 --runtimes python-threads --threads 2",
+    ));
     for p in per_run_parallelism(row(&doc, "python-threads", 2)) {
         assert!(p < 1.5, "two GIL-bound threads reached CPU/wall {p}");
     }
@@ -121,31 +114,17 @@ fn rust_threads_and_python_processes_do_run_in_parallel() {
         "parallelism needs 2 CPUs, this machine has {}",
         cpus()
     );
-    let doc = countdown_json(&[
-        "--count",
-        "3000000000",
-        "--repeat",
-        "3",
-        "--runtimes",
-        "rust-threads",
-        "--threads",
-        "2",
-    ]);
+    let doc = countdown_json(&words(
+        "--count 3000000000 --repeat 3 --runtimes rust-threads --threads 2",
+    ));
     let rust = per_run_parallelism(row(&doc, "rust-threads", 2));
     assert!(
         rust.iter().copied().fold(0.0, f64::max) > 1.5,
         "rust CPU/wall {rust:?}"
     );
-    let doc = countdown_json(&[
-        "--count",
-        "20000000",
-        "--repeat",
-        "3",
-        "--runtimes",
-        "python-processes",
-        "--processes",
-        "2",
-    ]);
+    let doc = countdown_json(&words(
+        "--count 20000000 --repeat 3 --runtimes python-processes --processes 2",
+    ));
     let procs = per_run_parallelism(row(&doc, "python-processes", 2));
     assert!(
         procs.iter().copied().fold(0.0, f64::max) > 1.5,
@@ -156,35 +135,17 @@ fn rust_threads_and_python_processes_do_run_in_parallel() {
 #[test]
 fn switch_interval_reaches_the_interpreter() {
     let _one_at_a_time = serial();
-    let doc = countdown_json(&[
-        "--count",
-        "2000000",
-        "--repeat",
-        "1",
-        "--runtimes",
-        "python-threads",
-        "--threads",
-        "2",
-        "--switch-interval",
-        "0.0005",
-    ]);
+    let doc = countdown_json(&words(
+        "--count 2000000 --repeat 1 --runtimes python-threads --threads 2 --switch-interval 0.0005",
+    ));
     assert_eq!(doc["params"]["switch_interval_s"], 0.0005);
     // A tenfold shorter slice means many more hand-offs, each a voluntary context switch.
     let short = row(&doc, "python-threads", 2)["ctx_switches"]["voluntary"]
         .as_f64()
         .unwrap();
-    let doc = countdown_json(&[
-        "--count",
-        "2000000",
-        "--repeat",
-        "1",
-        "--runtimes",
-        "python-threads",
-        "--threads",
-        "2",
-        "--switch-interval",
-        "0.05",
-    ]);
+    let doc = countdown_json(&words(
+        "--count 2000000 --repeat 1 --runtimes python-threads --threads 2 --switch-interval 0.05",
+    ));
     let long = row(&doc, "python-threads", 2)["ctx_switches"]["voluntary"]
         .as_f64()
         .unwrap();
@@ -196,40 +157,26 @@ fn switch_interval_reaches_the_interpreter() {
 
 #[test]
 fn bad_values_are_rejected_with_a_message() {
-    for (args, message) in [
+    for (line, message) in [
+        ("countdown --threads 0", "a worker count must be at least 1"),
         (
-            vec!["countdown", "--threads", "0"],
-            "a worker count must be at least 1",
-        ),
-        (
-            vec!["countdown", "--threads", "1,x"],
+            "countdown --threads 1,x",
             "a worker count must be a whole number",
         ),
+        ("countdown --count -1", "count must be a whole number"),
+        ("countdown --count 0", "count must be at least 1"),
         (
-            vec!["countdown", "--count", "-1"],
-            "count must be a whole number",
-        ),
-        (
-            vec!["countdown", "--count", "0"],
-            "count must be at least 1",
-        ),
-        (
-            vec!["countdown", "--switch-interval", "0"],
+            "countdown --switch-interval 0",
             "the switch interval must be greater than 0",
         ),
+        ("countdown --runtimes java", "invalid value 'java'"),
+        ("countdown --repeat 0", "repeat must be at least 1"),
         (
-            vec!["countdown", "--runtimes", "java"],
-            "invalid value 'java'",
-        ),
-        (
-            vec!["countdown", "--repeat", "0"],
-            "repeat must be at least 1",
-        ),
-        (
-            vec!["run", "x.py", "--timeout", "-3"],
+            "run x.py --timeout -3",
             "the timeout must be greater than 0",
         ),
     ] {
+        let args = words(line);
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
@@ -282,21 +229,16 @@ fn output_file_is_written_whole_or_not_at_all() {
 #[test]
 fn csv_and_markdown_have_one_line_per_row() {
     let args = |f: &'static str| {
-        vec![
-            "countdown",
-            "--count",
-            "1000000",
-            "--repeat",
-            "1",
-            "--warmup",
-            "0",
+        let mut args = words("countdown --count 1000000 --repeat 1 --warmup 0");
+        args.extend([
             "--runtimes",
             "rust-threads",
             "--threads",
             "1,2",
             "--format",
             f,
-        ]
+        ]);
+        args
     };
     let csv = stdout(&run(&args("csv")));
     let lines: Vec<&str> = csv.lines().collect();
@@ -310,18 +252,9 @@ fn csv_and_markdown_have_one_line_per_row() {
 #[test]
 fn one_cpu_holds_even_rust_threads_to_one_core() {
     let _one_at_a_time = serial();
-    let doc = countdown_json(&[
-        "--runtimes",
-        "rust-threads",
-        "--threads",
-        "2",
-        "--cpus",
-        "1",
-        "--count",
-        "2000000000",
-        "--repeat",
-        "3",
-    ]);
+    let doc = countdown_json(&words(
+        "--runtimes rust-threads --threads 2 --cpus 1 --count 2000000000 --repeat 3",
+    ));
     let r = &doc["results"][0];
     assert_eq!(r["cpus"], 1);
     // CPU time over wall time cannot exceed the number of CPUs the threads may run on.
@@ -332,7 +265,7 @@ fn one_cpu_holds_even_rust_threads_to_one_core() {
 
 #[test]
 fn an_unknown_python_is_a_usage_error() {
-    let out = run(&["countdown", "--python", "9.9", "--repeat", "1"]);
+    let out = run(&words("countdown --python 9.9 --repeat 1"));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no Python 9.9 found"),
@@ -350,20 +283,7 @@ fn the_old_gil_makes_two_threads_slower_on_two_cpus_than_on_one() {
     // when three runs in a row show none.
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let doc = countdown_json(&[
-            "--python",
-            "2.7",
-            "--runtimes",
-            "python-threads",
-            "--threads",
-            "1,2",
-            "--cpus",
-            "1,2",
-            "--count",
-            "10000000",
-            "--repeat",
-            "3",
-        ]);
+        let doc = countdown_json(&words("--python 2.7 --runtimes python-threads --threads 1,2 --cpus 1,2 --count 10000000 --repeat 3"));
         let wall = |cpus: u64, workers: u64| {
             doc["results"]
                 .as_array()
@@ -464,18 +384,7 @@ fn subinterpreters_with_their_own_gil_run_in_parallel() {
     // check fails only when three runs in a row miss.
     let mut misses = Vec::new();
     for _ in 0..3 {
-        let doc = countdown_json(&[
-            "--python",
-            "3.12,3.13",
-            "--runtimes",
-            "python-subinterpreters",
-            "--threads",
-            "1,2",
-            "--count",
-            "20000000",
-            "--repeat",
-            "5",
-        ]);
+        let doc = countdown_json(&words("--python 3.12,3.13 --runtimes python-subinterpreters --threads 1,2 --count 20000000 --repeat 5"));
         assert!(
             doc["verdict"]
                 .as_str()
@@ -535,21 +444,7 @@ fn subinterpreters_are_refused_where_the_interpreter_has_none() {
         })
         .expect("the embedded Python is listed")["subinterpreters_own_gil"]
         == true;
-    let out = run(&[
-        "countdown",
-        "--runtimes",
-        "python-subinterpreters",
-        "--threads",
-        "2",
-        "--count",
-        "100000",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--format",
-        "json",
-    ]);
+    let out = run(&words("countdown --runtimes python-subinterpreters --threads 2 --count 100000 --repeat 1 --warmup 0 --format json"));
     if has {
         let doc = json(&out);
         assert_eq!(doc["results"][0]["runtime"], "python-subinterpreters");

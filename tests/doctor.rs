@@ -91,17 +91,7 @@ fn another_build_first_on_path_or_as_the_venv_changes_nothing() {
         let countdown = run_with_path_first(
             &dir,
             is_venv,
-            &[
-                "countdown",
-                "--count",
-                "200000",
-                "--repeat",
-                "1",
-                "--warmup",
-                "0",
-                "--format",
-                "json",
-            ],
+            &words("countdown --count 200000 --repeat 1 --warmup 0 --format json"),
         );
         assert_eq!(countdown.status.code(), Some(0), "{}", stderr(&countdown));
         let script_run = run_with_path_first(

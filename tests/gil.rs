@@ -244,22 +244,7 @@ fn sleeping_threads_leave_the_gil_free() {
 fn turned_off_figures_say_unavailable_not_zero() {
     // Its threads would compete for the cores with a measuring test.
     let _one_at_a_time = serial();
-    let out = run(&[
-        "countdown",
-        "--runtimes",
-        "python-threads",
-        "--threads",
-        "1,2",
-        "--count",
-        "1000000",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--no-gil-stats",
-        "--format",
-        "json",
-    ]);
+    let out = run(&words("countdown --runtimes python-threads --threads 1,2 --count 1000000 --repeat 1 --warmup 0 --no-gil-stats --format json"));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let gil = &doc["results"][1]["gil"];
     assert_eq!(gil["source"], "unavailable");
@@ -274,15 +259,7 @@ fn turned_off_figures_say_unavailable_not_zero() {
 
 /// `gilsim timeline --scenario countdown` on 2 threads, 4M iterations, plus `extra`.
 fn two_thread_timeline(extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "timeline",
-        "--scenario",
-        "countdown",
-        "--threads",
-        "2",
-        "--count",
-        "4000000",
-    ];
+    let mut args = words("timeline --scenario countdown --threads 2 --count 4000000");
     args.extend_from_slice(extra);
     run(&args)
 }

@@ -43,7 +43,7 @@ fn the_embedded_python_is_listed_with_its_gil() {
 
 #[test]
 fn something_that_is_not_python_is_named_and_fails() {
-    let out = run(&["interpreters", "--python", "/bin/true", "--format", "json"]);
+    let out = run(&words("interpreters --python /bin/true --format json"));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("/bin/true"), "{}", stderr(&out));
 }

@@ -49,7 +49,7 @@ fn show_prints_the_handout_and_the_instructor_notes() {
         assert!(handout.contains(part), "{part} missing:\n{handout}");
     }
     assert!(!handout.contains("Instructor notes"));
-    let notes = stdout(&run(&["lab", "show", "convoy", "--instructor"]));
+    let notes = stdout(&run(&words("lab show convoy --instructor")));
     for part in [
         "Expected results",
         "Published figures",
@@ -66,24 +66,10 @@ fn show_prints_the_handout_and_the_instructor_notes() {
 fn bad_lab_ids_and_predictions_are_usage_errors() {
     for args in [
         vec!["lab", "show", "no-such-lab"],
-        vec!["lab", "run", "no-such-lab", "--quick"],
-        vec!["lab", "run", "convoy", "--quick", "--predict", "nonsense=3"],
-        vec![
-            "lab",
-            "run",
-            "convoy",
-            "--quick",
-            "--predict",
-            "requests_one_cpu_thread=fast",
-        ],
-        vec![
-            "lab",
-            "run",
-            "convoy",
-            "--quick",
-            "--predict",
-            "requests_one_cpu_thread",
-        ],
+        words("lab run no-such-lab --quick"),
+        words("lab run convoy --quick --predict nonsense=3"),
+        words("lab run convoy --quick --predict requests_one_cpu_thread=fast"),
+        words("lab run convoy --quick --predict requests_one_cpu_thread"),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -575,14 +561,9 @@ fn without_python_2_7_no_old_gil_check_passes_and_no_model_figure_is_graded() {
         .env_remove("PYENV_VERSION")
         .env("HOME", root.path())
         .env("PATH", "/usr/bin:/bin")
-        .args([
-            "lab",
-            "run",
-            "old-gil",
-            "--quick",
-            "--predict",
-            "second_core_ratio=1.8",
-        ])
+        .args(words(
+            "lab run old-gil --quick --predict second_core_ratio=1.8",
+        ))
         .args(["--output", dir.to_str().unwrap()])
         .output()
         .unwrap();

@@ -4,65 +4,14 @@ mod common;
 use common::*;
 
 /// Each command with small inputs, as a user would call it.
-const COMMANDS: &[&[&str]] = &[
-    &[
-        "countdown",
-        "--count",
-        "200000",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--threads",
-        "1,2,4",
-    ],
-    &[
-        "pool",
-        "--items",
-        "16",
-        "--workers",
-        "2",
-        "--start-method",
-        "fork",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-    ],
-    &[
-        "queue",
-        "--messages",
-        "3",
-        "--interval",
-        "0",
-        "--start-method",
-        "fork",
-    ],
-    &["share", "--size", "1000", "--start-method", "fork"],
-    &["simulate", "--threads", "8"],
-    &[
-        "simulate",
-        "--validate",
-        "--threads",
-        "1,2",
-        "--switch-interval",
-        "0.005",
-        "--count",
-        "200000",
-        "--repeat",
-        "1",
-        "--budget",
-        "3",
-    ],
-    &[
-        "convoy",
-        "--cpu-threads",
-        "0,1",
-        "--switch-interval",
-        "0.005",
-        "--duration",
-        "0.2",
-    ],
+const COMMANDS: &[&str] = &[
+    "countdown --count 200000 --repeat 1 --warmup 0 --threads 1,2,4",
+    "pool --items 16 --workers 2 --start-method fork --repeat 1 --warmup 0",
+    "queue --messages 3 --interval 0 --start-method fork",
+    "share --size 1000 --start-method fork",
+    "simulate --threads 8",
+    "simulate --validate --threads 1,2 --switch-interval 0.005 --count 200000 --repeat 1 --budget 3",
+    "convoy --cpu-threads 0,1 --switch-interval 0.005 --duration 0.2",
 ];
 
 /// Runs a command in an empty working directory with an empty cache variable; checks that the
@@ -86,7 +35,8 @@ fn run_in_empty_dir(args: &[&str]) -> std::process::Output {
 #[test]
 fn every_command_renders_consistent_reports() {
     let files = tempfile::tempdir().unwrap();
-    for (i, args) in COMMANDS.iter().enumerate() {
+    for (i, line) in COMMANDS.iter().enumerate() {
+        let args = &words(line)[..];
         // The table on stdout, CSV into a file (by its extension), then Markdown on stdout.
         let csv_path = files.path().join(format!("report{i}.csv"));
         let mut with_csv = args.to_vec();
@@ -160,15 +110,7 @@ fn usage_errors_exit_2_and_missing_directories_are_not_made() {
         vec!["timeline"],
         vec!["simulate", "--threads", "1,2"],
         vec!["countdown", "--threads", "0"],
-        vec![
-            "timeline",
-            "--scenario",
-            "countdown",
-            "--count",
-            "100000",
-            "--at",
-            "1000",
-        ],
+        words("timeline --scenario countdown --count 100000 --at 1000"),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -180,8 +122,8 @@ fn usage_errors_exit_2_and_missing_directories_are_not_made() {
     }
     let target = missing.join("x");
     for args in [
-        vec!["simulate", "--threads", "2", "--svg"],
-        vec!["simulate", "--threads", "2", "--output"],
+        words("simulate --threads 2 --svg"),
+        words("simulate --threads 2 --output"),
         vec!["calibrate", "--output"],
     ] {
         let mut args = args.clone();

@@ -98,19 +98,9 @@ fn a_pool_whose_workers_die_at_start_is_stopped_with_the_cause() {
 
 #[test]
 fn pool_rows_return_the_right_results() {
-    let (out, tag) = run_tagged(&[
-        "pool",
-        "--workers",
-        "2",
-        "--items",
-        "64",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--format",
-        "json",
-    ]);
+    let (out, tag) = run_tagged(&words(
+        "pool --workers 2 --items 64 --repeat 1 --warmup 0 --format json",
+    ));
     let doc = json(&out);
     assert_eq!(doc["schema"], "gilsim.v1");
     assert_eq!(doc["command"], "pool");
@@ -143,27 +133,7 @@ fn pool_rows_return_the_right_results() {
 
 #[test]
 fn pool_work_makes_items_cost_cpu() {
-    let out = run(&[
-        "pool",
-        "--workers",
-        "2",
-        "--items",
-        "16",
-        "--work",
-        "200000",
-        "--start-method",
-        "fork",
-        "--method",
-        "with",
-        "--runtimes",
-        "python-processes",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--format",
-        "json",
-    ]);
+    let out = run(&words("pool --workers 2 --items 16 --work 200000 --start-method fork --method with --runtimes python-processes --repeat 1 --warmup 0 --format json"));
     let doc = json(&out);
     let row = &doc["results"][0];
     assert_eq!(row["results_ok"], true);
@@ -173,15 +143,7 @@ fn pool_work_makes_items_cost_cpu() {
 
 #[test]
 fn queue_receives_0_1_2_in_every_variant() {
-    let (out, tag) = run_tagged(&[
-        "queue",
-        "--messages",
-        "3",
-        "--interval",
-        "0.1",
-        "--format",
-        "json",
-    ]);
+    let (out, tag) = run_tagged(&words("queue --messages 3 --interval 0.1 --format json"));
     let doc = json(&out);
     let rows = doc["results"].as_array().unwrap();
     let variants: Vec<&str> = rows
@@ -227,21 +189,7 @@ fn queue_receives_0_1_2_in_every_variant() {
 
 #[test]
 fn queue_class_variant_under_spawn_is_an_error_row_with_the_reason() {
-    let (out, tag) = run_tagged(&[
-        "queue",
-        "--messages",
-        "2",
-        "--interval",
-        "0",
-        "--variant",
-        "process-class",
-        "--start-method",
-        "spawn",
-        "--runtimes",
-        "python",
-        "--format",
-        "json",
-    ]);
+    let (out, tag) = run_tagged(&words("queue --messages 2 --interval 0 --variant process-class --start-method spawn --runtimes python --format json"));
     assert_eq!(out.status.code(), Some(1));
     let doc = report_json(&out);
     let row = &doc["results"][0];
@@ -257,7 +205,7 @@ fn queue_class_variant_under_spawn_is_an_error_row_with_the_reason() {
 
 #[test]
 fn share_shows_threads_share_and_processes_copy() {
-    let (out, tag) = run_tagged(&["share", "--size", "20000", "--format", "json"]);
+    let (out, tag) = run_tagged(&words("share --size 20000 --format json"));
     let doc = json(&out);
     let rows = doc["results"].as_array().unwrap();
     assert_eq!(rows[0]["variant"], "thread");

@@ -310,14 +310,14 @@ fn bad_targets_get_one_line_each() {
     let err = stderr(&out);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("not a CPython"), "{err}");
-    let out = run(&["profile", "--pid", "999999999", "--duration", "1"]);
+    let out = run(&words("profile --pid 999999999 --duration 1"));
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("999999999"), "{}", stderr(&out));
     let out = run(&["profile", "--duration", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let out = run(&["profile", "--pid", "1", "x.py"]);
+    let out = run(&words("profile --pid 1 x.py"));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let out = run(&["profile", "--rate", "0", "--pid", "1"]);
+    let out = run(&words("profile --rate 0 --pid 1"));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
@@ -341,7 +341,7 @@ fn an_old_python_is_unsupported() {
 fn at_1000_hz_on_16_threads_every_sample_due_is_taken_or_counted_missed() {
     let _serial = serial();
     let child = start(&embedded_executable(), "sixteen_threads", "60");
-    let out = profile_pid(child.id(), "2", &["--rate", "1000", "--format", "json"]);
+    let out = profile_pid(child.id(), "2", &words("--rate 1000 --format json"));
     stop(child);
     assert_success(&out);
     let doc = report_json(&out);
@@ -371,15 +371,7 @@ fn py_spy_held(py_spy: &str, pid: u32, seconds: &str) -> (Vec<(String, u64)>, f6
     let dir = tempfile::tempdir().unwrap();
     let raw = dir.path().join("raw.txt");
     let out = Command::new(py_spy)
-        .args([
-            "record",
-            "--gil",
-            "--nonblocking",
-            "--format",
-            "raw",
-            "-r",
-            "100",
-        ])
+        .args(words("record --gil --nonblocking --format raw -r 100"))
         .args([
             "-d",
             seconds,

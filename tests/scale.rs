@@ -37,7 +37,7 @@ fn each_example_gets_its_verdict_on_two_cpus() {
             doc = json(&scale(
                 &example(target),
                 inputs,
-                &["--workers", "1,2", "--runtimes", "serial,threads,processes"],
+                &words("--workers 1,2 --runtimes serial,threads,processes"),
             ));
             let got = doc["verdict"]["kind"].as_str().unwrap().to_string();
             assert!(
@@ -76,7 +76,7 @@ fn on_one_cpu_processes_cannot_help() {
             "--repeat",
             "3",
         ])
-        .args(["--runtimes", "serial,threads,processes", "--format", "json"])
+        .args(words("--runtimes serial,threads,processes --format json"))
         .output()
         .expect("taskset runs");
     let doc = json(&out);
@@ -92,14 +92,7 @@ fn a_runtime_that_changes_the_results_is_an_error() {
     let out = scale(
         &example("wrong_under_threads.py:next_id"),
         "range(2000)",
-        &[
-            "--workers",
-            "2",
-            "--repeat",
-            "3",
-            "--runtimes",
-            "serial,threads,processes",
-        ],
+        &words("--workers 2 --repeat 3 --runtimes serial,threads,processes"),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let doc = report_json(&out);
@@ -183,8 +176,8 @@ fn bad_targets_and_inputs_are_usage_errors() {
     let s = script("f.py", "def f(x):\n    return x\n");
     let good = format!("{}:f", s.path_str());
     for args in [
-        vec!["scale", "/no/such/file.py:f", "--inputs", "range(3)"],
-        vec!["scale", "nocolon", "--inputs", "range(3)"],
+        words("scale /no/such/file.py:f --inputs range(3)"),
+        words("scale nocolon --inputs range(3)"),
         vec!["scale", &good[..good.len() - 1], "--inputs", "range(3)"],
         vec!["scale", &good],
         vec!["scale", &good, "--inputs", "range(3)", "--workers", "0"],

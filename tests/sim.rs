@@ -9,15 +9,9 @@ fn simulate_without_calibration_says_so_and_predicts() {
     let _one_at_a_time = serial();
     let cache = tempfile::tempdir().unwrap();
     let out = gilsim()
-        .args([
-            "simulate",
-            "--threads",
-            "2",
-            "--switch-interval",
-            "0.005",
-            "--format",
-            "json",
-        ])
+        .args(words(
+            "simulate --threads 2 --switch-interval 0.005 --format json",
+        ))
         .env("XDG_CACHE_HOME", cache.path())
         .output()
         .unwrap();
@@ -124,24 +118,7 @@ fn policies_differ_as_the_mechanisms_do() {
 #[test]
 fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
     let _one_at_a_time = serial();
-    let doc = json(&run(&[
-        "simulate",
-        "--validate",
-        "--method",
-        "rounds",
-        "--threads",
-        "1,2",
-        "--switch-interval",
-        "0.001",
-        "--count",
-        "2000000",
-        "--repeat",
-        "3",
-        "--budget",
-        "10",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&run(&words("simulate --validate --method rounds --threads 1,2 --switch-interval 0.001 --count 2000000 --repeat 3 --budget 10 --format json")));
     let rows = doc["results"].as_array().unwrap();
     let roles: Vec<&str> = rows.iter().map(|r| r["role"].as_str().unwrap()).collect();
     // The training points (1 thread; 2 threads at 0.1 and 5 ms), then the lists' others.
@@ -209,21 +186,7 @@ fn validate_trains_on_some_points_and_predicts_the_others_with_intervals() {
 fn rust_under_a_rust_gil_is_serialised() {
     let _one_at_a_time = serial();
     assert!(cpus() >= 2, "needs 2 CPUs, this machine has {}", cpus());
-    let doc = json(&run(&[
-        "countdown",
-        "--runtimes",
-        "rust-threads,rust-gil",
-        "--threads",
-        "2",
-        "--count",
-        "2000000000",
-        "--repeat",
-        "1",
-        "--warmup",
-        "0",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&run(&words("countdown --runtimes rust-threads,rust-gil --threads 2 --count 2000000000 --repeat 1 --warmup 0 --format json")));
     let row = |rt: &str| {
         doc["results"]
             .as_array()
@@ -248,17 +211,9 @@ fn rust_under_a_rust_gil_is_serialised() {
 const PROMPT_WAKE_REQUESTS_PER_S: f64 = 20_000.0;
 
 fn convoy_rows() -> serde_json::Value {
-    json(&run(&[
-        "convoy",
-        "--cpu-threads",
-        "0,1",
-        "--switch-interval",
-        "0.005",
-        "--duration",
-        "0.5",
-        "--format",
-        "json",
-    ]))
+    json(&run(&words(
+        "convoy --cpu-threads 0,1 --switch-interval 0.005 --duration 0.5 --format json",
+    )))
 }
 
 #[test]
@@ -293,18 +248,26 @@ fn convoy_reports_both_cells_and_predicts_the_collapse() {
 #[ignore = "needs a host whose idle CPUs wake promptly (.ci/run measures it and runs this)"]
 fn convoy_collapses_io_throughput_beside_a_cpu_thread() {
     let _one_at_a_time = serial();
-    let mut slow = Vec::new();
-    loop {
+    let (busy, alone) = where_wakes_are_prompt(|| {
         let doc = convoy_rows();
         let rows = doc["results"].as_array().unwrap();
-        let alone = rows[0]["requests_per_s"].as_f64().unwrap();
-        let busy = rows[1]["requests_per_s"].as_f64().unwrap();
+        let rate = |r: &serde_json::Value| r["requests_per_s"].as_f64().unwrap();
+        (rate(&rows[1]), rate(&rows[0]))
+    });
+    assert!(
+        busy < alone / 5.0,
+        "no convoy: {busy:.0} req/s beside a CPU thread vs {alone:.0} alone"
+    );
+}
+
+/// Measures (req/s beside CPU threads, req/s alone) until a run's alone figure shows prompt
+/// wake-ups; five runs without fail.
+fn where_wakes_are_prompt(mut measure: impl FnMut() -> (f64, f64)) -> (f64, f64) {
+    let mut slow = Vec::new();
+    loop {
+        let (busy, alone) = measure();
         if alone >= PROMPT_WAKE_REQUESTS_PER_S {
-            assert!(
-                busy < alone / 5.0,
-                "no convoy: {busy:.0} req/s beside a CPU thread vs {alone:.0} alone"
-            );
-            return;
+            return (busy, alone);
         }
         slow.push(format!("{alone:.0}"));
         assert!(
@@ -374,22 +337,7 @@ fn old_gil_model_against_a_real_python_2_7() {
 #[test]
 fn convoy_validate_reports_intervals_and_judges_only_resolved_cells() {
     let _one_at_a_time = serial();
-    let doc = json(&run(&[
-        "convoy",
-        "--validate",
-        "--method",
-        "rounds",
-        "--cpu-threads",
-        "0,1",
-        "--switch-interval",
-        "0.005",
-        "--duration",
-        "0.2",
-        "--budget",
-        "3",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&run(&words("convoy --validate --method rounds --cpu-threads 0,1 --switch-interval 0.005 --duration 0.2 --budget 3 --format json")));
     assert_eq!(doc["command"], "convoy-validate");
     let rows = doc["results"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
@@ -413,36 +361,16 @@ fn convoy_validate_reports_intervals_and_judges_only_resolved_cells() {
     // The one-CPU-thread cell at 5 ms has a published figure to stand beside.
     assert_eq!(rows[1]["published_requests_per_s"], 100.0);
     // Without a 0-CPU-thread cell the model has no request times: a usage error.
-    let out = run(&[
-        "convoy",
-        "--validate",
-        "--method",
-        "rounds",
-        "--cpu-threads",
-        "1",
-        "--budget",
-        "3",
-    ]);
+    let out = run(&words(
+        "convoy --validate --method rounds --cpu-threads 1 --budget 3",
+    ));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
 #[test]
 fn alternating_validation_pairs_each_point_with_the_reference_in_one_worker() {
     let _one_at_a_time = serial();
-    let doc = json(&run(&[
-        "simulate",
-        "--validate",
-        "--threads",
-        "2",
-        "--switch-interval",
-        "0.001",
-        "--count",
-        "300000",
-        "--budget",
-        "4",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&run(&words("simulate --validate --threads 2 --switch-interval 0.001 --count 300000 --budget 4 --format json")));
     assert_eq!(doc["command"], "simulate-validate");
     assert_eq!(doc["params"]["method"], "alternating");
     let rows = doc["results"].as_array().unwrap();
@@ -495,20 +423,7 @@ fn alternating_validation_pairs_each_point_with_the_reference_in_one_worker() {
 }
 
 fn alternating_convoy_cell() -> serde_json::Value {
-    let doc = json(&run(&[
-        "convoy",
-        "--validate",
-        "--cpu-threads",
-        "1",
-        "--switch-interval",
-        "0.005",
-        "--duration",
-        "0.05",
-        "--budget",
-        "3",
-        "--format",
-        "json",
-    ]));
+    let doc = json(&run(&words("convoy --validate --cpu-threads 1 --switch-interval 0.005 --duration 0.05 --budget 3 --format json")));
     assert_eq!(doc["command"], "convoy-validate");
     assert_eq!(doc["params"]["method"], "alternating");
     let rows = doc["results"].as_array().unwrap();
@@ -536,14 +451,7 @@ fn alternating_convoy_validation_reports_a_cell_with_its_interval() {
     }
     assert_eq!(r["published_requests_per_s"], 100.0);
     // Only cells with CPU threads are judged: none at all is a usage error.
-    let out = run(&[
-        "convoy",
-        "--validate",
-        "--cpu-threads",
-        "0",
-        "--budget",
-        "3",
-    ]);
+    let out = run(&words("convoy --validate --cpu-threads 0 --budget 3"));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
@@ -553,22 +461,15 @@ fn alternating_convoy_validation_reports_a_cell_with_its_interval() {
 #[ignore = "needs a host whose idle CPUs wake promptly (.ci/run measures it and runs this)"]
 fn alternating_convoy_validation_parks_the_cpu_threads_between_segments() {
     let _one_at_a_time = serial();
-    let mut slow = Vec::new();
-    loop {
+    let (rate, alone) = where_wakes_are_prompt(|| {
         let r = alternating_convoy_cell();
         let rate = r["requests_per_s"].as_f64().unwrap();
-        let alone = r["reference_requests_per_s"].as_f64().unwrap();
-        if alone >= PROMPT_WAKE_REQUESTS_PER_S {
-            assert!(rate > 0.0 && rate < alone / 5.0, "{r}");
-            return;
-        }
-        slow.push(format!("{alone:.0}"));
-        assert!(
-            slow.len() < 5,
-            "the host woke slowly in every run (req/s alone: {})",
-            slow.join(", ")
-        );
-    }
+        (rate, r["reference_requests_per_s"].as_f64().unwrap())
+    });
+    assert!(
+        rate > 0.0 && rate < alone / 5.0,
+        "{rate:.0} req/s beside a CPU thread vs {alone:.0} alone"
+    );
 }
 
 #[test]
@@ -579,16 +480,9 @@ fn old_gil_alternating_validation_against_a_real_python_2_7() {
     // measured again, and the check fails only when two runs in a row show none.
     let mut seen = Vec::new();
     for _ in 0..2 {
-        let doc = json(&run(&[
-            "simulate",
-            "--validate",
-            "--gil",
-            "old",
-            "--budget",
-            "20",
-            "--format",
-            "json",
-        ]));
+        let doc = json(&run(&words(
+            "simulate --validate --gil old --budget 20 --format json",
+        )));
         assert_eq!(doc["params"]["method"], "alternating");
         let rows = doc["results"].as_array().unwrap();
         let cpus = cpus();

@@ -12,6 +12,11 @@ pub const GILSIM: &str = env!("CARGO_BIN_EXE_gilsim");
 
 pub static SAMPLES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
 
+/// A command line's words: `words("countdown --repeat 1")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// Runs a gilsim scenario once (JSON) and returns its first row.
 pub fn first_row(args: &[&str]) -> Value {
     let out = Command::new(GILSIM)

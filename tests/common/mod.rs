@@ -9,6 +9,11 @@ pub fn gilsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gilsim"))
 }
 
+/// A command line's words: `words("countdown --repeat 1")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 pub fn run(args: &[&str]) -> Output {
     gilsim().args(args).output().expect("gilsim runs")
 }

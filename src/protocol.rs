@@ -150,7 +150,6 @@ pub struct ScriptJob {
 #[serde(tag = "outcome", rename_all = "kebab-case")]
 pub enum Record {
     Info(PythonInfo),
-    Trial(TrialMeasurement),
     Script(ScriptOutcome),
     /// A scenario's own result, typed per scenario, with the parent interpreter's GIL figures
     /// where it ran Python.
@@ -166,6 +165,8 @@ pub enum Record {
     },
 }
 
+/// A countdown trial as the parent reads it: the worker's `Record::Measured` with its
+/// `CountdownOutcome`, and the machine's other load measured around it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrialMeasurement {
     pub wall_s: f64,
@@ -181,6 +182,49 @@ pub struct TrialMeasurement {
     pub other_load: Option<crate::measure::load::OtherLoad>,
 }
 
+impl TrialMeasurement {
+    /// The record a worker sends back for it.
+    pub fn into_record(self) -> Record {
+        Record::Measured {
+            wall_s: self.wall_s,
+            usage: self.usage,
+            gil: self.gil,
+            data: Measured::Countdown(CountdownOutcome {
+                threads: self.threads,
+                probe: self.probe,
+            }),
+        }
+    }
+
+    /// The measurement in a worker's record, if it holds a countdown's (else the record back).
+    pub fn from_record(record: Record) -> Result<TrialMeasurement, Box<Record>> {
+        match record {
+            Record::Measured {
+                wall_s,
+                usage,
+                gil,
+                data: Measured::Countdown(outcome),
+            } => Ok(TrialMeasurement {
+                wall_s,
+                usage,
+                threads: outcome.threads,
+                gil,
+                probe: outcome.probe,
+                other_load: None,
+            }),
+            other => Err(Box::new(other)),
+        }
+    }
+}
+
+/// A countdown's own figures: each worker thread's CPU time and what the probe saw.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CountdownOutcome {
+    pub threads: Vec<ThreadUsage>,
+    /// With --probe-interval: what the gilknocker-style probe saw.
+    pub probe: Option<ProbeStats>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScriptOutcome {
     pub exit_code: i32,
@@ -193,39 +237,39 @@ pub struct ScriptOutcome {
     pub gil_switches: Option<u64>,
 }
 
-/// What one scenario's worker measured. Each worker fills in its own variant and the parent
-/// reads it as that type, so every field it reads is checked by the compiler.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "scenario", rename_all = "kebab-case")]
-pub enum Measured {
-    Pool(PoolOutcome),
-    Queue(QueueOutcome),
-    Share(ShareOutcome),
-    Convoy(ConvoyOutcome),
-    Timeline(TimelineOutcome),
-    Segments(SegmentsOutcome),
-}
-
-/// `Measured` → the variant a scenario expects (the other variants come back as the error).
-macro_rules! measured_variant {
-    ($($variant:ident($ty:ty)),*) => {$(
-        impl TryFrom<Measured> for $ty {
-            type Error = Measured;
-            fn try_from(m: Measured) -> Result<$ty, Measured> {
-                match m {
-                    Measured::$variant(v) => Ok(v),
-                    other => Err(other),
+/// `Measured`, with a `TryFrom<Measured>` for each variant's type: the variant a scenario
+/// expects (the other variants come back as the error).
+macro_rules! measured {
+    ($(#[$meta:meta])* pub enum Measured { $($variant:ident($ty:ty)),* $(,)? }) => {
+        $(#[$meta])*
+        pub enum Measured { $($variant($ty)),* }
+        $(
+            impl TryFrom<Measured> for $ty {
+                type Error = Measured;
+                fn try_from(m: Measured) -> Result<$ty, Measured> {
+                    match m {
+                        Measured::$variant(v) => Ok(v),
+                        other => Err(other),
+                    }
                 }
             }
-        }
-    )*};
+        )*
+    };
 }
-measured_variant!(
-    Pool(PoolOutcome),
-    Queue(QueueOutcome),
-    Share(ShareOutcome),
-    Convoy(ConvoyOutcome),
-    Timeline(TimelineOutcome),
-    Segments(SegmentsOutcome)
-);
+
+measured! {
+    /// What one scenario's worker measured. Each worker fills in its own variant and the parent
+    /// reads it as that type, so every field it reads is checked by the compiler.
+    #[allow(clippy::large_enum_variant)]
+    #[derive(Clone, Debug, Serialize, Deserialize)]
+    #[serde(tag = "scenario", rename_all = "kebab-case")]
+    pub enum Measured {
+        Countdown(CountdownOutcome),
+        Pool(PoolOutcome),
+        Queue(QueueOutcome),
+        Share(ShareOutcome),
+        Convoy(ConvoyOutcome),
+        Timeline(TimelineOutcome),
+        Segments(SegmentsOutcome),
+    }
+}

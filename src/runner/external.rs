@@ -13,6 +13,40 @@ pub struct External {
     pub stdout: String,
 }
 
+/// Restricts the command's process (and what it starts) to `cpus` CPUs, where given.
+pub fn limit_cpus(command: &mut Command, cpus: Option<usize>) {
+    if let Some(n) = cpus {
+        // SAFETY: sched_setaffinity is async-signal-safe.
+        unsafe {
+            command.pre_exec(move || crate::measure::affinity::limit_to(n));
+        }
+    }
+}
+
+/// `python -c program args…` run to its end on `cpus` CPUs (None: all); an error names the
+/// interpreter and what it was `running`, also when it exits with another code than 0.
+pub fn run_python(
+    python: &str,
+    program: &str,
+    args: &[String],
+    cpus: Option<usize>,
+    timeout: Duration,
+    running: &str,
+) -> anyhow::Result<External> {
+    use anyhow::Context;
+    let mut command = Command::new(python);
+    command.arg("-c").arg(program).args(args);
+    limit_cpus(&mut command, cpus);
+    let out = run(command, timeout).with_context(|| format!("running {python}"))?;
+    if out.exit_code != 0 {
+        anyhow::bail!(
+            "{python} exited with code {} running {running}",
+            out.exit_code
+        );
+    }
+    Ok(out)
+}
+
 pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError> {
     let _supervising = signals::Supervising::start();
     command

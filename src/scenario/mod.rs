@@ -82,12 +82,24 @@ pub fn other_load<T>(runs: &[&Run<T>]) -> Option<f64> {
 /// One trial's run, or the error that stopped it.
 pub type Outcome<T> = Result<Run<T>, String>;
 
-/// Every run of a trial, or the first error (a row reports one error, not a mix).
-pub fn all_runs<T>(outcomes: &[Outcome<T>]) -> Result<Vec<&Run<T>>, String> {
-    outcomes
+/// Every run of a trial; None where there is none or one failed, whose error (the first: a
+/// row reports one error, not a mix) goes into `error`.
+pub fn all_runs<'a, T>(
+    outcomes: &'a [Outcome<T>],
+    error: &mut Option<String>,
+) -> Option<Vec<&'a Run<T>>> {
+    let runs: Result<Vec<&Run<T>>, String> = outcomes
         .iter()
         .map(|o| o.as_ref().map_err(Clone::clone))
-        .collect()
+        .collect();
+    match runs {
+        Ok(runs) if !runs.is_empty() => Some(runs),
+        Ok(_) => None,
+        Err(message) => {
+            *error = Some(message);
+            None
+        }
+    }
 }
 
 /// Runs one trial whose worker answers with `Record::Measured`. A trial that fails (a broken

@@ -13,10 +13,29 @@ pub mod share;
 pub mod timeline;
 
 use crate::embed::{error::PythonError, interpreter, script};
-use crate::protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use crate::measure::gil::stats::GilStats;
+use crate::measure::rusage::Usage;
+use crate::protocol::{Job, Measured, Record, JOB_ENV, RECORD_FD};
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::FromRawFd;
+
+/// Runs `measure` as a trial's timed region and records its wall time and the process tree's
+/// usage around it, with what it returns: the scenario's figures and, where Python ran, the
+/// GIL's.
+fn timed(
+    measure: impl FnOnce() -> anyhow::Result<(Measured, Option<GilStats>)>,
+) -> anyhow::Result<Record> {
+    let before = Usage::process_tree();
+    let start = std::time::Instant::now();
+    let (data, gil) = measure()?;
+    Ok(Record::Measured {
+        wall_s: start.elapsed().as_secs_f64(),
+        usage: Usage::process_tree().since(&before),
+        gil,
+        data,
+    })
+}
 
 /// Runs the job named in the environment and exits.
 pub fn main() -> ! {
@@ -48,7 +67,7 @@ fn execute(job: &Job) -> (Record, i32) {
         Job::Info => interpreter::start()
             .and_then(|_| interpreter::describe())
             .map(|info| (Record::Info(info), 0)),
-        Job::Countdown(trial) => countdown::run(trial).map(|m| (Record::Trial(m), 0)),
+        Job::Countdown(trial) => countdown::run(trial).map(|m| (m.into_record(), 0)),
         Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
         Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),
         Job::Share(trial) => share::run(trial).map(|r| (r, 0)),

@@ -4,35 +4,28 @@ use crate::embed::json_result::typed;
 use crate::embed::{interpreter, modules};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
-use crate::measure::rusage::Usage;
 use crate::native::pool;
 use crate::protocol::{Measured, PoolTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
-use std::time::Instant;
 
 pub fn run(trial: &PoolTrial) -> Result<Record> {
-    let before = Usage::process_tree();
-    let start = Instant::now();
-    let (outcome, gil) = match trial.runtime {
-        PoolRuntime::RustThreads => (
-            pool::thread_map(trial.workers, trial.items, trial.chunksize, trial.work),
-            None,
-        ),
-        PoolRuntime::RustProcesses => (
-            pool::process_map(trial.workers, trial.items, trial.chunksize, trial.work)?,
-            None,
-        ),
-        PoolRuntime::PythonProcesses => {
-            let (outcome, gil) = python(trial)?;
-            (outcome, Some(gil))
-        }
-    };
-    Ok(Record::Measured {
-        wall_s: start.elapsed().as_secs_f64(),
-        usage: Usage::process_tree().since(&before),
-        gil,
-        data: Measured::Pool(outcome),
+    super::timed(|| {
+        let (outcome, gil) = match trial.runtime {
+            PoolRuntime::RustThreads => (
+                pool::thread_map(trial.workers, trial.items, trial.chunksize, trial.work),
+                None,
+            ),
+            PoolRuntime::RustProcesses => (
+                pool::process_map(trial.workers, trial.items, trial.chunksize, trial.work)?,
+                None,
+            ),
+            PoolRuntime::PythonProcesses => {
+                let (outcome, gil) = python(trial)?;
+                (outcome, Some(gil))
+            }
+        };
+        Ok((Measured::Pool(outcome), gil))
     })
 }
 

@@ -3,29 +3,24 @@ use crate::domain::{QueueOutcome, QueueRuntime, StartMethod};
 use crate::embed::{error::python_error, interpreter, json_result::typed, modules};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
-use crate::measure::rusage::Usage;
 use crate::native::queue;
 use crate::protocol::{Measured, QueueTrial, Record};
 use anyhow::Result;
 use pyo3::prelude::*;
-use std::time::Instant;
 
 pub fn run(trial: &QueueTrial) -> Result<Record> {
-    let before = Usage::process_tree();
-    let start = Instant::now();
-    let (outcome, gil) = match trial.runtime {
-        QueueRuntime::RustThreads => (queue::threads(trial.messages, trial.interval_s), None),
-        QueueRuntime::RustProcesses => (queue::process(trial.messages, trial.interval_s)?, None),
-        QueueRuntime::Python => {
-            let (outcome, gil) = python(trial)?;
-            (outcome, Some(gil))
-        }
-    };
-    Ok(Record::Measured {
-        wall_s: start.elapsed().as_secs_f64(),
-        usage: Usage::process_tree().since(&before),
-        gil,
-        data: Measured::Queue(outcome),
+    super::timed(|| {
+        let (outcome, gil) = match trial.runtime {
+            QueueRuntime::RustThreads => (queue::threads(trial.messages, trial.interval_s), None),
+            QueueRuntime::RustProcesses => {
+                (queue::process(trial.messages, trial.interval_s)?, None)
+            }
+            QueueRuntime::Python => {
+                let (outcome, gil) = python(trial)?;
+                (outcome, Some(gil))
+            }
+        };
+        Ok((Measured::Queue(outcome), gil))
     })
 }
 

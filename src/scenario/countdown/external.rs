@@ -4,7 +4,6 @@
 //! (`measure::outside`) just before and just after the timed region, while the driver waits.
 use crate::domain::{ExternalPython, Runtime, ThreadUsage};
 use crate::interpreters::GilKind;
-use crate::measure::affinity;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::outside::{OutsideError, OutsideGil};
 use crate::measure::tasks;
@@ -30,21 +29,8 @@ pub fn run_driver(
     cpus: Option<usize>,
     timeout: Duration,
 ) -> Result<(f64, external::External)> {
-    let mut command = Command::new(python);
-    command.args(["-c", DRIVER, &count.to_string(), &workers.to_string(), mode]);
-    if let Some(n) = cpus {
-        // SAFETY: sched_setaffinity is async-signal-safe.
-        unsafe {
-            command.pre_exec(move || affinity::limit_to(n));
-        }
-    }
-    let out = external::run(command, timeout).with_context(|| format!("running {python}"))?;
-    if out.exit_code != 0 {
-        bail!(
-            "{python} exited with code {} running the countdown",
-            out.exit_code
-        );
-    }
+    let args = [count.to_string(), workers.to_string(), mode.to_string()];
+    let out = external::run_python(python, DRIVER, &args, cpus, timeout, "the countdown")?;
     let wall = out
         .stdout
         .trim()
@@ -86,12 +72,7 @@ pub fn measure(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0);
-    if let Some(n) = trial.cpus {
-        // SAFETY: sched_setaffinity is async-signal-safe.
-        unsafe {
-            command.pre_exec(move || affinity::limit_to(n));
-        }
-    }
+    external::limit_cpus(&mut command, trial.cpus);
     let _supervising = signals::Supervising::start();
     let deadline = Instant::now() + timeout;
     let mut child = command

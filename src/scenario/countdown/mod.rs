@@ -8,7 +8,7 @@ pub use rows::CountdownRow;
 
 use crate::domain::{ExternalPython, Runtime};
 use crate::measure::gil::watch::GilSampling;
-use crate::protocol::{CountdownTrial, Job, Record, TrialMeasurement};
+use crate::protocol::{CountdownTrial, Job, TrialMeasurement};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
 use crate::runner::{self, RunError};
@@ -216,9 +216,9 @@ fn measure_alone(trial: &CountdownTrial, timeout: Duration) -> Result<TrialMeasu
             .with_context(|| format!("countdown trial {} failed", label(trial)));
     }
     let outcome = runner::run_quiet(&Job::Countdown(trial.clone()), timeout);
-    match outcome {
-        Ok(Record::Trial(m)) => Ok(m),
-        Ok(other) => Err(RunError::Crashed {
+    match outcome.map(TrialMeasurement::from_record) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(other)) => Err(RunError::Crashed {
             detail: format!("answered a countdown trial with {other:?}"),
         }
         .into()),

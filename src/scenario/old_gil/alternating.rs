@@ -5,7 +5,6 @@
 //! per iteration comes from the 1-thread segments; its other old-GIL figures are documented
 //! defaults.
 use crate::domain::{Segment, SegmentsOutcome};
-use crate::measure::affinity;
 use crate::report::progress::Progress;
 use crate::report::units::thousands;
 use crate::report::{field, Cell, Document, Host, Row};
@@ -20,8 +19,6 @@ use crate::stats::median;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use serde_json::json;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNNER: &str = include_str!("../../../python/scenarios/segments.py");
@@ -108,29 +105,8 @@ fn trial(
     seed: u64,
     timeout: Duration,
 ) -> Result<SegmentsOutcome> {
-    let mut command = Command::new(python);
-    command.args([
-        "-c",
-        RUNNER,
-        "1",
-        "2",
-        &count.to_string(),
-        &PAIRS.to_string(),
-        &seed.to_string(),
-    ]);
-    if let Some(n) = cpus {
-        // SAFETY: sched_setaffinity is async-signal-safe.
-        unsafe {
-            command.pre_exec(move || affinity::limit_to(n));
-        }
-    }
-    let out = external::run(command, timeout).with_context(|| format!("running {python}"))?;
-    if out.exit_code != 0 {
-        bail!(
-            "{python} exited with code {} running the segments",
-            out.exit_code
-        );
-    }
+    let args = [1, 2, count, PAIRS as u64, seed].map(|n| n.to_string());
+    let out = external::run_python(python, RUNNER, &args, cpus, timeout, "the segments")?;
     let segments = out
         .stdout
         .lines()
@@ -150,14 +126,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldAlternatingRow>> {
     let python = found.path.clone();
     let count = spec.count.unwrap_or(COUNT);
     let timeout = spec.timeout;
-    let all_cpus = spec
-        .cores
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
-    let cpu_counts: Vec<usize> = if all_cpus > 1 {
-        vec![all_cpus, 1]
-    } else {
-        vec![1]
-    };
+    let (all_cpus, cpu_counts) = super::cpu_counts(spec.cores);
     let started = Instant::now();
     let mut progress = Progress::new(0);
     let mut pooled: Vec<Pairs> = cpu_counts.iter().map(|_| Pairs::default()).collect();

@@ -22,6 +22,13 @@ use crate::stats::{fast_half_mean, median};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
+/// All the CPUs (`cores`, else the machine's) and Beazley's comparison: the runs on all of
+/// them and on one (sched_setaffinity for the trial); just one where there is one.
+pub(crate) fn cpu_counts(cores: Option<usize>) -> (usize, Vec<usize>) {
+    let all = cores.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
+    (all, if all > 1 { vec![all, 1] } else { vec![1] })
+}
+
 pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
     let Some(found) = &spec.old_gil_python else {
         bail!("the old GIL is validated against a real Python 2.7, and none was given");
@@ -37,15 +44,7 @@ pub fn validate(spec: &SimulateSpec) -> Result<Document<OldRow>> {
     if !threads.contains(&1) {
         crate::usage_bail!("--threads must include 1: the 1-thread run calibrates the model");
     }
-    let all_cpus = spec
-        .cores
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
-    // Beazley's comparison: on all CPUs and on one (sched_setaffinity for the trial).
-    let cpu_counts: Vec<usize> = if all_cpus > 1 {
-        vec![all_cpus, 1]
-    } else {
-        vec![1]
-    };
+    let (all_cpus, cpu_counts) = cpu_counts(spec.cores);
     let settings: Vec<(usize, usize)> = cpu_counts
         .iter()
         .flat_map(|&c| threads.iter().map(move |&n| (n, c)))

@@ -61,16 +61,10 @@ pub fn build(trial: &PoolTrial, outcomes: &[Outcome<PoolOutcome>]) -> PoolRow {
         error: None,
         other_load: None,
     };
-    let runs = match all_runs(outcomes) {
-        Ok(runs) => runs,
-        Err(message) => {
-            row.error = Some(message);
-            return row;
-        }
-    };
-    let Some(first) = runs.first() else {
+    let Some(runs) = all_runs(outcomes, &mut row.error) else {
         return row;
     };
+    let first = runs[0];
     let of =
         |f: fn(&PoolOutcome) -> f64| median(&runs.iter().map(|r| f(&r.data)).collect::<Vec<_>>());
     let totals: Vec<f64> = runs.iter().map(|r| r.data.total_s).collect();

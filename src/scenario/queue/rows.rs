@@ -72,16 +72,10 @@ pub fn build(trial: &QueueTrial, outcomes: &[Outcome<QueueOutcome>]) -> QueueRow
         error: None,
         other_load: None,
     };
-    let runs = match all_runs(outcomes) {
-        Ok(runs) => runs,
-        Err(message) => {
-            row.error = Some(message);
-            return row;
-        }
-    };
-    let Some(first) = runs.first() else {
+    let Some(runs) = all_runs(outcomes, &mut row.error) else {
         return row;
     };
+    let first = runs[0];
     let med = |f: fn(&QueueOutcome) -> Option<f64>| {
         let v: Vec<f64> = runs.iter().filter_map(|r| f(&r.data)).collect();
         (!v.is_empty()).then(|| median(&v))

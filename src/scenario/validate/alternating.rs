@@ -27,7 +27,7 @@ use crate::report::progress::Progress;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Document, Host, Row};
 use crate::runner::rounds::{drive, Until};
-use crate::scenario::calibrate::{self, fit_params, free_gap_per_switch};
+use crate::scenario::calibrate::free_gap_per_switch;
 use crate::scenario::countdown::measure;
 use crate::scenario::spec::SimulateSpec;
 use crate::scenario::validate::rows::verdict_word;
@@ -567,30 +567,16 @@ fn fit(
     let trials: usize = pooled.iter().map(|p| p.trials.len()).sum();
     let source =
         format!("fitted on this validation's training points ({trials} alternating trials)");
-    let mut params = fit_params(
-        count,
-        measured,
-        &beyond,
-        free_per_switch,
-        false,
-        source,
-        crate::sim::FieldSource::Fitted,
-    );
-    if let Some(k) = points
+    let one_cpu = points
         .iter()
         .position(|p| p.role == Role::Train && p.cpus == Some(1))
-    {
-        let (walls, switches): (Vec<f64>, Vec<f64>) = pooled[k]
-            .all()
-            .map(|(_, s)| (s.wall_s, gil_switches(s)))
-            .unzip();
-        params.single_core_slice_s =
-            calibrate::single_core_slice(&walls, &switches, params.wakeup_s);
-        if params.single_core_slice_s > 0.0 {
-            params.mark(&["single_core_slice_s"], crate::sim::FieldSource::Fitted);
-        }
-    }
-    params
+        .map(|k| {
+            pooled[k]
+                .all()
+                .map(|(_, s)| (s.wall_s, gil_switches(s)))
+                .unzip()
+        });
+    super::fit_validation(count, measured, &beyond, free_per_switch, source, one_cpu)
 }
 
 fn name(r: &AlternatingRow) -> String {

@@ -298,37 +298,42 @@ fn fit(
         }
     }
     let source = format!("fitted on this validation's training points ({rounds} rounds)");
-    // No floor: fitted to what these rounds measured, even where two threads ran faster than
-    // one (on a virtual machine with CPUs of unequal speed a lone thread can stay on the slow
-    // one, while two threads share both).
+    let one_cpu = points
+        .iter()
+        .position(|p| p.role == Role::Train && p.cpus == Some(1))
+        .map(|k| (walls[k].clone(), switches[k].clone()));
+    fit_validation(count, measured, &beyond, free_per_switch, source, one_cpu)
+}
+
+/// The model fitted to a validation's training points, and the holder's time slice on one CPU
+/// from the 1-CPU training point's walls and hand-offs where there is one (see
+/// `calibrate::single_core_slice`). No floor: fitted to what was measured, even where two
+/// threads ran faster than one (on a virtual machine with CPUs of unequal speed a lone thread
+/// can stay on the slow one, while two threads share both).
+pub(crate) fn fit_validation(
+    count: u64,
+    measured: Vec<CalibrationPoint>,
+    beyond: &[f64],
+    free_per_switch: &[f64],
+    source: String,
+    one_cpu: Option<(Vec<f64>, Vec<f64>)>,
+) -> Params {
+    let fitted = crate::sim::FieldSource::Fitted;
     let mut params = fit_params(
         count,
         measured,
-        &beyond,
+        beyond,
         free_per_switch,
         false,
         source,
-        crate::sim::FieldSource::Fitted,
+        fitted,
     );
-    params.single_core_slice_s = single_core_slice(points, walls, switches, &params);
-    if params.single_core_slice_s > 0.0 {
-        params.mark(&["single_core_slice_s"], crate::sim::FieldSource::Fitted);
+    if let Some((walls, switches)) = one_cpu {
+        params.single_core_slice_s =
+            calibrate::single_core_slice(&walls, &switches, params.wakeup_s);
+        if params.single_core_slice_s > 0.0 {
+            params.mark(&["single_core_slice_s"], fitted);
+        }
     }
     params
-}
-
-/// The holder's time slice on one CPU, from the 1-CPU training point (see
-/// `calibrate::single_core_slice`); 0 without one.
-fn single_core_slice(
-    points: &[Point],
-    walls: &[Vec<f64>],
-    switches: &[Vec<f64>],
-    params: &Params,
-) -> f64 {
-    points
-        .iter()
-        .position(|p| p.role == Role::Train && p.cpus == Some(1))
-        .map_or(0.0, |k| {
-            calibrate::single_core_slice(&walls[k], &switches[k], params.wakeup_s)
-        })
 }

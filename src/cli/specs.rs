@@ -5,7 +5,7 @@ use crate::domain::ExternalPython;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::spec::{
     CalibrateSpec, ConvoySpec, CountdownSpec, ModelParams, PoolSpec, QueueSpec, ShareSpec,
-    SimulateSpec,
+    SimulateSpec, TimelineSpec,
 };
 use anyhow::Result;
 
@@ -166,6 +166,20 @@ impl OutputArgs {
             format: self.format,
             path: self.output.clone(),
             wide: self.wide,
+        }
+    }
+}
+
+impl TimelineArgs {
+    pub fn spec(&self) -> TimelineSpec {
+        TimelineSpec {
+            script: self.script.clone().map(|path| (path, self.args.clone())),
+            threads: self.threads,
+            count: self.count,
+            switch_interval: self.switch_interval,
+            timeout: self.timeout.timeout,
+            window: self.window,
+            at: self.at,
         }
     }
 }

@@ -5,11 +5,9 @@ use crate::commands::run::check_script;
 use crate::domain::TimelineOutcome;
 use crate::files::{check_writable, write_atomically};
 use crate::measure::gil::stats::GilStats;
-use crate::protocol::{ScriptJob, TimelineJob};
 use crate::report::render::{wrap, WIDTH};
 use crate::report::timeline_svg::Change;
 use crate::report::units::{seconds, thousands};
-use crate::runner::{RunOptions, Streams};
 use crate::scenario::timeline;
 use anyhow::Result;
 use serde_json::{json, Value};
@@ -25,26 +23,8 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
     if let Some(svg) = &args.svg {
         check_writable(svg, "the picture")?;
     }
-    let job = TimelineJob {
-        script: args.script.as_ref().map(|p| ScriptJob {
-            path: p.to_string_lossy().into_owned(),
-            args: args.args.clone(),
-            interactive: false,
-            start_method: None,
-        }),
-        threads: args.threads,
-        count: args.count,
-        switch_interval_s: args.switch_interval,
-    };
-    let options = RunOptions {
-        timeout: Some(args.timeout.timeout),
-        streams: if args.script.is_some() {
-            Streams::Inherit
-        } else {
-            Streams::Quiet
-        },
-    };
-    let recorded = timeline::record(job, &options)?;
+    let spec = args.spec();
+    let recorded = timeline::run(&spec)?;
     let run_s = recorded.run_s();
     let TimelineOutcome {
         gil,
@@ -54,17 +34,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
         exit_code,
     } = &recorded.outcome;
     let (interval, exit_code) = (*interval, *exit_code);
-    let window = args.window.min(run_s.max(1e-6));
-    if let Some(at) = args.at.filter(|at| *at >= run_s) {
-        crate::usage_bail!(
-            "--at {at} is past the end of the run, which lasted {}: give a time below that",
-            seconds(run_s)
-        );
-    }
-    let from = args
-        .at
-        .unwrap_or(((run_s - window) / 2.0).max(0.0))
-        .min((run_s - window).max(0.0));
+    let (from, window) = timeline::window(&spec, run_s)?;
     let title = match &args.script {
         Some(p) => format!("gilsim timeline · {}", p.display()),
         None => format!(

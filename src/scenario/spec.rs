@@ -202,6 +202,21 @@ pub struct WatchSpec {
     pub sample_hz: u32,
 }
 
+/// A run with every GIL state change recorded, and the part of it a picture shows.
+#[derive(Clone, Debug)]
+pub struct TimelineSpec {
+    /// The script to run and its arguments; None runs the countdown.
+    pub script: Option<(PathBuf, Vec<String>)>,
+    /// The countdown's threads and iterations.
+    pub threads: usize,
+    pub count: u64,
+    pub switch_interval: Option<f64>,
+    pub timeout: Duration,
+    /// How much of the run the picture shows, and where that starts (None: the middle).
+    pub window: f64,
+    pub at: Option<f64>,
+}
+
 /// A running CPython's threads and stacks, sampled from outside.
 #[derive(Clone, Debug)]
 pub struct ProfileSpec {

@@ -5,9 +5,8 @@ use crate::lab::{
     Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, PredictionDef, QuantityDef,
     Tolerance,
 };
-use crate::protocol::TimelineJob;
 use crate::report::chart::{self, Axes, Chart, Series};
-use crate::runner::{RunOptions, Streams};
+use crate::scenario::spec::TimelineSpec;
 use anyhow::Result;
 
 pub fn lab() -> Lab {
@@ -181,20 +180,17 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         ],
     ));
     // Who held the GIL when: 20 ms from the middle of a 2-thread run at 1 ms.
-    let recorded = crate::scenario::timeline::record(
-        TimelineJob {
-            script: None,
-            threads: 2,
-            count: 3_000_000,
-            switch_interval_s: Some(0.001),
-        },
-        &RunOptions {
-            timeout: Some(ctx.timeout),
-            streams: Streams::Quiet,
-        },
-    )?;
-    let window = 0.02_f64.min(recorded.run_s());
-    let from = ((recorded.run_s() - window) / 2.0).max(0.0);
+    let spec = TimelineSpec {
+        script: None,
+        threads: 2,
+        count: 3_000_000,
+        switch_interval: Some(0.001),
+        timeout: ctx.timeout,
+        window: 0.02,
+        at: None,
+    };
+    let recorded = crate::scenario::timeline::run(&spec)?;
+    let (from, window) = crate::scenario::timeline::window(&spec, recorded.run_s())?;
     let title = "Who held the GIL: 2 threads, 1 ms switch interval";
     m.charts.push(Chart {
         file: "timeline-1ms.svg".into(),

@@ -68,6 +68,46 @@ impl RunError {
     }
 }
 
+/// Where scenarios' trials run: `Workers` (fresh worker processes) everywhere but in unit
+/// tests, which hand scenarios records given in advance so that rows and verdicts are tested
+/// without Python.
+pub trait Runner {
+    /// One job's record (see `run_quiet`).
+    fn run_quiet(&self, job: &Job, timeout: Duration) -> Result<Record, RunError>;
+
+    /// The window over which the machine's other load is measured around a trial.
+    fn load_window(&self) -> Option<crate::measure::load::LoadWindow> {
+        crate::measure::load::LoadWindow::open()
+    }
+}
+
+/// Each job in a fresh worker process.
+pub struct Workers;
+
+impl Runner for Workers {
+    fn run_quiet(&self, job: &Job, timeout: Duration) -> Result<Record, RunError> {
+        run_quiet(job, timeout)
+    }
+}
+
+/// Records given in advance, one answer per job, with no load measured.
+#[cfg(test)]
+pub struct Canned<F: Fn(&Job) -> Record>(pub F);
+
+#[cfg(test)]
+impl<F: Fn(&Job) -> Record> Runner for Canned<F> {
+    fn run_quiet(&self, job: &Job, _timeout: Duration) -> Result<Record, RunError> {
+        match (self.0)(job) {
+            Record::Error { message, traceback } => Err(RunError::Python { message, traceback }),
+            record => Ok(record),
+        }
+    }
+
+    fn load_window(&self) -> Option<crate::measure::load::LoadWindow> {
+        None
+    }
+}
+
 /// Runs `job` quietly and returns its record, turning a worker-side error into `RunError`.
 pub fn run_quiet(job: &Job, timeout: Duration) -> Result<Record, RunError> {
     let finished = run(

@@ -109,8 +109,17 @@ pub fn measure_job<T: TryFrom<Measured, Error = Measured>>(
     job: &Job,
     timeout: Duration,
 ) -> anyhow::Result<Outcome<T>> {
-    let window = crate::measure::load::LoadWindow::open();
-    let answer = runner::run_quiet(job, timeout);
+    measure_job_on(&runner::Workers, job, timeout)
+}
+
+/// `measure_job` on `runner`'s workers.
+pub fn measure_job_on<T: TryFrom<Measured, Error = Measured>>(
+    runner: &dyn runner::Runner,
+    job: &Job,
+    timeout: Duration,
+) -> anyhow::Result<Outcome<T>> {
+    let window = runner.load_window();
+    let answer = runner.run_quiet(job, timeout);
     let other_load = window.and_then(|w| w.close());
     match answer {
         Ok(Record::Measured {

@@ -10,8 +10,9 @@ use crate::domain::PoolRuntime;
 use crate::protocol::{Job, PoolTrial};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::runner::Runner;
 use crate::scenario::spec::PoolSpec;
-use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
+use crate::scenario::{dedup, host, measure_job_on, run_interleaved, Outcome};
 use anyhow::{Context, Result};
 use serde_json::json;
 
@@ -52,17 +53,23 @@ pub fn label(t: &PoolTrial) -> String {
 }
 
 pub fn run(spec: &PoolSpec) -> Result<Document<PoolRow>> {
+    run_on(spec, &crate::runner::Workers)
+}
+
+/// `run` with the trials on `runner`.
+pub fn run_on(spec: &PoolSpec, runner: &dyn Runner) -> Result<Document<PoolRow>> {
     let timeout = spec.timeout;
     let trials = trials(spec);
     let warmup = spec.warmup as usize;
     let mut progress = Progress::new(1 + trials.len() * (warmup + spec.repeat));
     progress.start("starting the embedded interpreter");
-    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+    let python =
+        host::python_info_on(runner, timeout).context("describing the embedded interpreter")?;
 
     // A trial that fails becomes an error row (a failing warm-up fails again when measured).
     let outcomes: Vec<Vec<Outcome<PoolOutcome>>> =
         run_interleaved(&trials, warmup, spec.repeat, &mut progress, label, |t| {
-            measure_job(&Job::Pool(t.clone()), timeout)
+            measure_job_on(runner, &Job::Pool(t.clone()), timeout)
         })?;
     progress.finish();
 
@@ -91,4 +98,78 @@ pub fn run(spec: &PoolSpec) -> Result<Document<PoolRow>> {
         results,
         verdict,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PoolMethod, PythonInfo, StartMethod};
+    use crate::measure::gil::stats::GilStats;
+    use crate::protocol::{Measured, Record};
+    use crate::report::{render, Format};
+    use crate::runner::Canned;
+    use std::time::Duration;
+
+    /// Figures a worker could have sent: spawn starts slowly, fork quickly, the Rust process
+    /// pool fails, and the Rust thread pool maps fastest.
+    fn answer(job: &Job) -> Record {
+        let trial = match job {
+            Job::Info => return Record::Info(PythonInfo::default()),
+            Job::Pool(trial) => trial,
+            other => panic!("a pool run asked for {other:?}"),
+        };
+        let (startup, map) = match (trial.runtime, trial.start_method) {
+            (PoolRuntime::RustProcesses, _) => {
+                return Record::Error {
+                    message: "could not start a child".into(),
+                    traceback: None,
+                }
+            }
+            (PoolRuntime::RustThreads, _) => (None, 0.01),
+            (_, Some(StartMethod::Spawn)) => (Some(0.4), 0.1),
+            _ => (Some(0.02), 0.1),
+        };
+        let total = startup.unwrap_or(0.0) + map;
+        let python = trial.runtime == PoolRuntime::PythonProcesses;
+        Record::Measured {
+            wall_s: total,
+            usage: Default::default(),
+            gil: python.then(|| GilStats::counted("calibrated", 12, total)),
+            data: Measured::Pool(PoolOutcome {
+                startup_s: startup,
+                workers_ready: trial.workers,
+                map_s: map,
+                total_s: total,
+                sequential_s: 0.08,
+                chunksize: 4,
+                results_ok: true,
+            }),
+        }
+    }
+
+    #[test]
+    fn canned_records_make_rows_and_a_verdict() {
+        let spec = PoolSpec {
+            workers: 2,
+            items: 64,
+            start_method: vec![StartMethod::Spawn, StartMethod::Fork],
+            method: vec![PoolMethod::CloseJoin],
+            chunksize: None,
+            work: 1000,
+            runtimes: vec![
+                PoolRuntime::PythonProcesses,
+                PoolRuntime::RustThreads,
+                PoolRuntime::RustProcesses,
+            ],
+            repeat: 3,
+            warmup: 0,
+            timeout: Duration::from_secs(5),
+        };
+        let doc = run_on(&spec, &Canned(answer)).unwrap();
+        insta::assert_snapshot!(format!(
+            "{}\n{}",
+            render::render(&doc, Format::Csv, true),
+            doc.verdict
+        ));
+    }
 }

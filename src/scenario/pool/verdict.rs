@@ -124,13 +124,10 @@ pub fn write(rows: &[PoolRow]) -> String {
         .iter()
         .filter(|r| r.status != "ok")
         .map(|r| {
-            format!(
-                "{} {} {}: {}",
-                r.runtime.name(),
-                r.start_method.unwrap_or(""),
-                r.method.unwrap_or(""),
-                r.error.as_deref().unwrap_or("failed")
-            )
+            let name = [Some(r.runtime.name()), r.start_method, r.method];
+            let name: Vec<&str> = name.into_iter().flatten().collect();
+            let error = r.error.as_deref().unwrap_or("failed");
+            format!("{}: {error}", name.join(" "))
         })
         .collect();
     if !failed.is_empty() {

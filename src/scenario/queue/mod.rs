@@ -10,8 +10,9 @@ use crate::domain::{QueueRuntime, QueueVariant};
 use crate::protocol::{Job, QueueTrial};
 use crate::report::progress::Progress;
 use crate::report::{Document, Host};
+use crate::runner::Runner;
 use crate::scenario::spec::QueueSpec;
-use crate::scenario::{dedup, host, measure_job, run_interleaved, Outcome};
+use crate::scenario::{dedup, host, measure_job_on, run_interleaved, Outcome};
 use anyhow::{Context, Result};
 use serde_json::json;
 
@@ -53,14 +54,20 @@ fn label(t: &QueueTrial) -> String {
 }
 
 pub fn run(spec: &QueueSpec) -> Result<Document<QueueRow>> {
+    run_on(spec, &crate::runner::Workers)
+}
+
+/// `run` with the trials on `runner`.
+pub fn run_on(spec: &QueueSpec, runner: &dyn Runner) -> Result<Document<QueueRow>> {
     let timeout = spec.timeout;
     let trials = trials(spec);
     let mut progress = Progress::new(1 + trials.len() * spec.repeat);
     progress.start("starting the embedded interpreter");
-    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+    let python =
+        host::python_info_on(runner, timeout).context("describing the embedded interpreter")?;
     let outcomes: Vec<Vec<Outcome<QueueOutcome>>> =
         run_interleaved(&trials, 0, spec.repeat, &mut progress, label, |t| {
-            measure_job(&Job::Queue(t.clone()), timeout)
+            measure_job_on(runner, &Job::Queue(t.clone()), timeout)
         })?;
     progress.finish();
     let results: Vec<QueueRow> = trials
@@ -85,4 +92,75 @@ pub fn run(spec: &QueueSpec) -> Result<Document<QueueRow>> {
         results,
         verdict,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{PythonInfo, QueueRuntime, QueueVariant, StartMethod};
+    use crate::measure::gil::stats::GilStats;
+    use crate::protocol::{Measured, Record};
+    use crate::report::{render, Format};
+    use crate::runner::Canned;
+    use std::time::Duration;
+
+    /// Figures a worker could have sent: every message arrives except, for the thread
+    /// variant, the last one; processes take longer to start.
+    fn answer(job: &Job) -> Record {
+        let trial = match job {
+            Job::Info => return Record::Info(PythonInfo::default()),
+            Job::Queue(trial) => trial,
+            other => panic!("a queue run asked for {other:?}"),
+        };
+        let n = trial.messages as u64;
+        let received: Vec<u64> = match trial.variant {
+            QueueVariant::Thread if trial.runtime == QueueRuntime::Python => (0..n - 1).collect(),
+            _ => (0..n).collect(),
+        };
+        let first = if trial.start_method.is_some() {
+            0.05
+        } else {
+            0.001
+        };
+        let latencies: Vec<f64> = received.iter().map(|i| 1e-4 * (1 + i % 3) as f64).collect();
+        let stream = trial.interval_s * (received.len().max(1) - 1) as f64;
+        let total = first + stream + 0.01;
+        Record::Measured {
+            wall_s: total,
+            usage: Default::default(),
+            gil: (trial.runtime == QueueRuntime::Python)
+                .then(|| GilStats::counted("calibrated", 7, total)),
+            data: Measured::Queue(QueueOutcome {
+                received,
+                latencies_s: latencies,
+                first_message_s: Some(first),
+                stream_s: Some(stream),
+                shutdown_s: 0.01,
+                total_s: total,
+            }),
+        }
+    }
+
+    #[test]
+    fn canned_records_make_rows_and_a_verdict() {
+        let spec = QueueSpec {
+            variant: vec![QueueVariant::Process, QueueVariant::Thread],
+            messages: 5,
+            interval: 0.01,
+            start_method: vec![StartMethod::Fork],
+            runtimes: vec![
+                QueueRuntime::Python,
+                QueueRuntime::RustThreads,
+                QueueRuntime::RustProcesses,
+            ],
+            repeat: 2,
+            timeout: Duration::from_secs(5),
+        };
+        let doc = run_on(&spec, &Canned(answer)).unwrap();
+        insta::assert_snapshot!(format!(
+            "{}\n{}",
+            render::render(&doc, Format::Csv, true),
+            doc.verdict
+        ));
+    }
 }

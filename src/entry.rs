@@ -26,7 +26,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
     // Output piped into `head` ends gilsim quietly, as it ends `cat`, instead of a panic on
     // the first write after the reader left (Rust and Python both ignore SIGPIPE).
     // SAFETY: restores a signal's default disposition; no handler runs.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    unsafe {
+        let _ = nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        );
+    }
     let cli = crate::cli::parse_from(args);
     signals::install();
     match dispatch(cli) {

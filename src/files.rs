@@ -59,13 +59,10 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<()> {
 
 /// The process's umask, read without changing it (`/proc/self/status`), 022 if unreadable.
 fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
+    procfs::process::Process::myself()
+        .and_then(|me| me.status())
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Umask:"))
-                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-        })
+        .and_then(|status| status.umask)
         .unwrap_or(0o022)
 }
 

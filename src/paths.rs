@@ -29,8 +29,7 @@ fn is_writable(dir: &std::path::Path) -> bool {
 
 /// `/tmp/gilsim-<uid>`, mode 0700, refused unless this user owns it.
 fn private_temp_dir() -> Result<PathBuf> {
-    // SAFETY: getuid has no failure mode.
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid().as_raw();
     let dir = std::env::temp_dir().join(format!("gilsim-{uid}"));
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}

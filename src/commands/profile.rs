@@ -143,8 +143,7 @@ fn start_script(args: &ProfileArgs) -> Result<Child> {
 
 /// Ends the script: SIGTERM lets `gilsim run` kill everything it started, then reaps it.
 fn stop_script(child: &mut Child) {
-    // SAFETY: kill on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    crate::runner::signals::send(child.id() as i32, crate::runner::signals::Signal::SIGTERM);
     let _ = child.wait();
 }
 
@@ -154,12 +153,11 @@ fn stop_script(child: &mut Child) {
 fn find_python(child: &mut Child, script: &std::path::Path) -> Result<i32> {
     let started = Instant::now();
     let root = child.id() as i32;
-    let script = script.as_os_str().as_encoded_bytes();
+    let script = script.to_string_lossy();
     let runs_script = |pid: i32| {
-        std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|line| {
-            line.split(|b| *b == 0)
-                .any(|arg| arg == b"__worker" || arg == script)
-        })
+        procfs::process::Process::new(pid)
+            .and_then(|p| p.cmdline())
+            .is_ok_and(|args| args.iter().any(|a| a == "__worker" || *a == script))
     };
     loop {
         let mut pending = vec![root];

@@ -1,58 +1,45 @@
 //! Running a trial on fewer CPUs: `sched_setaffinity` to the first N CPUs this process may use.
 //! Children inherit the mask, so setting it in a worker (or before exec) covers the whole trial.
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+use nix::unistd::Pid;
+
+/// The calling thread (pid 0 to the kernel).
+const THIS_THREAD: Pid = Pid::from_raw(0);
 
 /// Restricts the calling thread (and what it starts from now on) to `n` of the allowed CPUs.
+/// Async-signal-safe (a `pre_exec` hook may call it): two system calls, no allocation.
 pub fn limit_to(n: usize) -> std::io::Result<()> {
-    // SAFETY: plain syscalls on a local, zero-initialised cpu_set_t.
-    unsafe {
-        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut allowed) != 0 {
-            return Err(std::io::Error::last_os_error());
+    let allowed = sched_getaffinity(THIS_THREAD)?;
+    let mut wanted = CpuSet::new();
+    let mut taken = 0;
+    for cpu in 0..CpuSet::count() {
+        if taken == n {
+            break;
         }
-        let mut wanted: libc::cpu_set_t = std::mem::zeroed();
-        let mut taken = 0;
-        for cpu in 0..libc::CPU_SETSIZE as usize {
-            if taken == n {
-                break;
-            }
-            if libc::CPU_ISSET(cpu, &allowed) {
-                libc::CPU_SET(cpu, &mut wanted);
-                taken += 1;
-            }
-        }
-        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &wanted) != 0 {
-            return Err(std::io::Error::last_os_error());
+        if allowed.is_set(cpu)? {
+            wanted.set(cpu)?;
+            taken += 1;
         }
     }
+    sched_setaffinity(THIS_THREAD, &wanted)?;
     Ok(())
 }
 
 /// The CPUs the calling thread may run on.
 pub fn allowed() -> std::io::Result<Vec<usize>> {
-    // SAFETY: sched_getaffinity writes only into the zeroed cpu_set_t we own.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok((0..libc::CPU_SETSIZE as usize)
-            .filter(|&cpu| libc::CPU_ISSET(cpu, &set))
-            .collect())
-    }
+    let set = sched_getaffinity(THIS_THREAD)?;
+    Ok((0..CpuSet::count())
+        .filter(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .collect())
 }
 
 /// Restricts the calling thread to exactly `cpus`.
 pub fn pin(cpus: &[usize]) -> std::io::Result<()> {
-    // SAFETY: CPU_SET on a zeroed cpu_set_t we own, then a plain syscall reading it.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        for &cpu in cpus {
-            libc::CPU_SET(cpu, &mut set);
-        }
-        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+    let mut set = CpuSet::new();
+    for &cpu in cpus {
+        set.set(cpu)?;
     }
+    sched_setaffinity(THIS_THREAD, &set)?;
     Ok(())
 }
 
@@ -67,9 +54,8 @@ mod tests {
             assert!(!cpus.is_empty());
             for &cpu in &cpus {
                 pin(&[cpu]).unwrap();
-                // SAFETY: sched_getcpu only reads the calling thread's CPU.
-                let now = unsafe { libc::sched_getcpu() };
-                assert_eq!(now, cpu as i32, "pinned to {cpu}");
+                let now = nix::sched::sched_getcpu().unwrap();
+                assert_eq!(now, cpu, "pinned to {cpu}");
                 assert_eq!(allowed().unwrap(), vec![cpu]);
             }
         })

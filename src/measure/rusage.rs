@@ -27,23 +27,20 @@ impl Usage {
     }
 
     pub fn of(who: Who) -> Usage {
+        use nix::sys::resource::{getrusage, UsageWho};
         let which = match who {
-            Who::Process => libc::RUSAGE_SELF,
-            Who::Children => libc::RUSAGE_CHILDREN,
-            Who::Thread => libc::RUSAGE_THREAD,
+            Who::Process => UsageWho::RUSAGE_SELF,
+            Who::Children => UsageWho::RUSAGE_CHILDREN,
+            Who::Thread => UsageWho::RUSAGE_THREAD,
         };
-        // SAFETY: getrusage only writes into the zeroed struct we own.
-        let ru = unsafe {
-            let mut ru: libc::rusage = std::mem::zeroed();
-            libc::getrusage(which, &mut ru);
-            ru
-        };
-        let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+        // getrusage fails only for an unknown `who`.
+        let ru = getrusage(which).expect("getrusage of a known `who`");
+        let secs = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 * 1e-6;
         Usage {
-            user_s: secs(ru.ru_utime),
-            sys_s: secs(ru.ru_stime),
-            voluntary: ru.ru_nvcsw,
-            involuntary: ru.ru_nivcsw,
+            user_s: secs(ru.user_time()),
+            sys_s: secs(ru.system_time()),
+            voluntary: ru.voluntary_context_switches(),
+            involuntary: ru.involuntary_context_switches(),
         }
     }
 

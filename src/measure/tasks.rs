@@ -19,51 +19,42 @@ pub struct TaskTimes {
     pub involuntary: i64,
 }
 
+/// The threads of `pid` (none once the process is gone).
+fn tasks(pid: i32) -> Vec<procfs::process::Task> {
+    procfs::process::Process::new(pid)
+        .and_then(|p| p.tasks())
+        .map(|tasks| tasks.flatten().collect())
+        .unwrap_or_default()
+}
+
 /// The thread ids of `pid` (empty once the process is gone).
 pub fn ids(pid: i32) -> std::collections::BTreeSet<u64> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .map(|dir| {
-            dir.flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
+    tasks(pid).iter().map(|t| t.tid as u64).collect()
 }
 
 /// Every thread of `pid` by thread id (empty once the process is gone).
 pub fn read(pid: i32) -> BTreeMap<u64, TaskTimes> {
-    let mut tasks = BTreeMap::new();
-    for tid in ids(pid) {
-        let path = std::path::PathBuf::from(format!("/proc/{pid}/task/{tid}"));
-        let Some((cpu_ns, runqueue_ns)) = std::fs::read_to_string(path.join("schedstat"))
-            .ok()
-            .and_then(|s| parse_schedstat(&s))
-        else {
+    let mut times = BTreeMap::new();
+    for task in tasks(pid) {
+        let Ok(sched) = task.schedstat() else {
             continue;
         };
-        let name = std::fs::read_to_string(path.join("comm"))
-            .map(|n| n.trim_end().to_string())
-            .unwrap_or_default();
-        let status = std::fs::read_to_string(path.join("status")).unwrap_or_default();
-        let switches = |key: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0)
+        let status = task.status().ok();
+        let switches = |of: fn(&procfs::process::Status) -> Option<u64>| {
+            status.as_ref().and_then(of).unwrap_or(0) as i64
         };
-        tasks.insert(
-            tid,
+        times.insert(
+            task.tid as u64,
             TaskTimes {
-                name,
-                cpu_ns,
-                runqueue_ns,
-                voluntary: switches("voluntary_ctxt_switches:"),
-                involuntary: switches("nonvoluntary_ctxt_switches:"),
+                name: status.as_ref().map_or(String::new(), |s| s.name.clone()),
+                cpu_ns: sched.sum_exec_runtime,
+                runqueue_ns: sched.run_delay,
+                voluntary: switches(|s| s.voluntary_ctxt_switches),
+                involuntary: switches(|s| s.nonvoluntary_ctxt_switches),
             },
         );
     }
-    tasks
+    times
 }
 
 /// Each thread's counters over a stretch of time, polled (a thread's counters vanish with it,
@@ -113,21 +104,9 @@ impl Poller {
     }
 }
 
-/// "on-CPU ns, run-queue ns, time slices".
-fn parse_schedstat(text: &str) -> Option<(u64, u64)> {
-    let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
-    Some((fields.next()??, fields.next()??))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schedstat_gives_cpu_and_runqueue_time() {
-        assert_eq!(parse_schedstat("12345 678 9\n"), Some((12345, 678)));
-        assert_eq!(parse_schedstat("garbage"), None);
-    }
 
     #[test]
     fn this_process_has_its_threads_listed_with_cpu_time() {

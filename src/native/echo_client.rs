@@ -1,7 +1,7 @@
 //! The convoy's client: a host thread that never holds the GIL, sending small requests to the
 //! Python echo server over a socket and timing each round trip.
 use std::io::{Read, Write};
-use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 pub struct ClientResult {
@@ -16,9 +16,7 @@ const MAX_KEPT: usize = 1_000_000;
 /// Sends requests on `fd` (borrowed: the caller keeps owning it) for `duration`.
 pub fn run(fd: BorrowedFd<'_>, duration: Duration) -> std::io::Result<ClientResult> {
     let owned: OwnedFd = fd.try_clone_to_owned()?;
-    // SAFETY: `owned` is a fresh duplicate we own; File closes it when dropped.
-    let mut sock =
-        unsafe { std::fs::File::from_raw_fd(std::os::fd::IntoRawFd::into_raw_fd(owned)) };
+    let mut sock = std::fs::File::from(owned);
     let request = [b'x'; 16];
     let mut reply = [0u8; 16];
     let mut latencies = Vec::new();

@@ -74,8 +74,7 @@ pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError
         }
         let interrupted = signals::received();
         if interrupted.is_some() || start.elapsed() >= timeout {
-            // SAFETY: our child's own group.
-            unsafe { libc::killpg(pid, libc::SIGKILL) };
+            signals::kill_group(pid);
             let _ = child.wait();
             return Err(match interrupted {
                 Some(signal) => RunError::Interrupted { signal },
@@ -92,6 +91,7 @@ pub fn run(mut command: Command, timeout: Duration) -> Result<External, RunError
 /// code (128+N after signal N) and its process tree's usage from `wait4`.
 pub fn try_reap(pid: libc::pid_t) -> Option<(i32, Usage)> {
     let mut status = 0;
+    // wait4 is the one call that returns a reaped child's rusage (nix wraps waitpid only).
     // SAFETY: wait4 on our own child, writing into locals we own.
     let (r, ru) = unsafe {
         let mut ru: libc::rusage = std::mem::zeroed();
@@ -105,8 +105,8 @@ pub fn try_reap(pid: libc::pid_t) -> Option<(i32, Usage)> {
     if r != pid {
         return None;
     }
-    // SAFETY: the group may hold leftovers; ESRCH is fine.
-    unsafe { libc::killpg(pid, libc::SIGKILL) };
+    // The group may hold leftovers.
+    signals::kill_group(pid);
     let secs = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)

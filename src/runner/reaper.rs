@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 /// Orphaned descendants are re-parented to this process instead of init (idempotent).
 pub fn become_subreaper() {
-    // SAFETY: plain prctl on the calling process.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) };
+    let _ = nix::sys::prctl::set_child_subreaper(true);
 }
 
 /// Kills and reaps every remaining child of this process. Called after a worker has ended,
@@ -16,20 +15,16 @@ pub fn kill_and_reap_children() {
     let me = std::process::id() as i32;
     loop {
         for pid in children_of(me) {
-            // SAFETY: plain syscall on a pid we just saw as our child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            super::signals::send(pid, super::signals::Signal::SIGKILL);
         }
         // Reap whatever has died; ECHILD means nothing is left.
         loop {
-            // SAFETY: non-blocking wait for any child.
-            let pid = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
-            if pid > 0 {
-                continue;
+            use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+            match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(_) => continue,
+                Err(_) => return,
             }
-            if pid < 0 {
-                return;
-            }
-            break;
         }
         if Instant::now() >= deadline {
             return;
@@ -40,20 +35,19 @@ pub fn kill_and_reap_children() {
 
 /// Pids whose parent is `parent`, from /proc/<pid>/stat.
 pub fn children_of(parent: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
+    let Ok(processes) = procfs::process::all_processes() else {
         return Vec::new();
     };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| parent_of(*pid) == Some(parent))
+    processes
+        .flatten()
+        .filter(|p| p.stat().is_ok_and(|s| s.ppid == parent))
+        .map(|p| p.pid())
         .collect()
 }
 
+#[cfg(test)]
 fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may contain spaces and parentheses; fields resume after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split_whitespace().nth(1)?.parse().ok()
+    Some(procfs::process::Process::new(pid).ok()?.stat().ok()?.ppid)
 }
 
 #[cfg(test)]
@@ -63,7 +57,7 @@ mod tests {
     #[test]
     fn reads_parent_pid() {
         let me = std::process::id() as i32;
-        let parent = unsafe { libc::getppid() };
+        let parent = std::os::unix::process::parent_id() as i32;
         assert_eq!(parent_of(me), Some(parent));
     }
 }

@@ -1,5 +1,7 @@
 //! Ctrl-C, SIGTERM and SIGHUP in the parent: remembered, so the supervising loop can kill its
 //! workers' process groups and exit instead of dying with children left running.
+pub use nix::sys::signal::Signal;
+use nix::unistd::Pid;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -33,12 +35,24 @@ impl Drop for Supervising {
 
 /// Installs the handlers; call once at start-up of a supervising command.
 pub fn install() {
-    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    use nix::sys::signal::{signal, SigHandler};
+    for which in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        // SAFETY: the handler only stores into an atomic or calls _exit, both
+        // async-signal-safe.
         unsafe {
-            libc::signal(signal, remember as *const () as libc::sighandler_t);
+            let _ = signal(which, SigHandler::Handler(remember));
         }
     }
+}
+
+/// Sends SIGKILL to process group `pgid`; a group already gone (ESRCH) is fine.
+pub fn kill_group(pgid: i32) {
+    let _ = nix::sys::signal::killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+}
+
+/// Sends `signal` to process `pid`; a process already gone (ESRCH) is fine.
+pub fn send(pid: i32, signal: Signal) {
+    let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);
 }
 
 /// The last terminating signal received, if any.

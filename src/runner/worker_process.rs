@@ -1,9 +1,10 @@
 //! Starting `gilsim __worker` and supervising it until it ends, times out or is interrupted.
 use super::{reaper, signals, Finished, RunError, RunOptions, Streams};
 use crate::protocol::{Job, Record, JOB_ENV, RECORD_FD};
+use nix::unistd::Pid;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -60,7 +61,7 @@ pub fn run(job: &Job, options: &RunOptions) -> Result<Finished, RunError> {
     drop(write_end);
     let pgid = child.id() as libc::pid_t;
     // Also from the parent, so the group exists before we might signal it (no race).
-    unsafe { libc::setpgid(pgid, pgid) };
+    let _ = nix::unistd::setpgid(Pid::from_raw(pgid), Pid::from_raw(pgid));
     let terminal = (options.streams == Streams::Inherit)
         .then(|| Terminal::hand_to(pgid))
         .flatten();
@@ -139,29 +140,21 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 
 /// Sleeps until `fd` is readable, a signal arrives or `limit` passes.
 fn wait_readable(fd: &OwnedFd, limit: Duration) {
-    let mut entry = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let millis = limit.as_millis().clamp(1, i32::MAX as u128) as i32;
-    // SAFETY: one pollfd that lives across the call; EINTR and timeouts just return.
-    unsafe { libc::poll(&mut entry, 1, millis) };
+    let timeout = PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX);
+    // EINTR and timeouts just return.
+    let _ = poll(&mut [PollFd::new(fd.as_fd(), PollFlags::POLLIN)], timeout);
 }
 
 fn kill_group(pgid: libc::pid_t) {
-    // SAFETY: plain syscall; ESRCH (group already gone) is fine.
-    unsafe { libc::killpg(pgid, libc::SIGKILL) };
+    super::signals::kill_group(pgid);
 }
 
+/// Close-on-exec keeps both ends out of other children (the worker gets its end through dup2
+/// onto fd 3).
 fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: pipe2 fills both descriptors on success; close-on-exec keeps them out of other
-    // children (the worker gets its end through dup2 onto fd 3).
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    Ok(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?)
 }
 
 /// The worker's record arrives as one line. Read in a thread: a forked grandchild may hold
@@ -212,27 +205,37 @@ struct Terminal {
 
 impl Terminal {
     fn hand_to(pgid: libc::pid_t) -> Option<Terminal> {
-        // SAFETY: plain terminal syscalls on fd 0.
-        unsafe {
-            if libc::isatty(0) != 1 || libc::tcgetpgrp(0) != libc::getpgrp() {
-                return None;
-            }
-            let own_group = libc::getpgrp();
-            with_sigttou_ignored(|| libc::tcsetpgrp(0, pgid));
-            Some(Terminal { own_group })
+        use nix::unistd::{getpgrp, isatty, tcgetpgrp};
+        let stdin = std::io::stdin();
+        if !isatty(&stdin).unwrap_or(false) || tcgetpgrp(&stdin).ok() != Some(getpgrp()) {
+            return None;
         }
+        let own_group = getpgrp().as_raw();
+        with_sigttou_ignored(|| set_foreground(pgid));
+        Some(Terminal { own_group })
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
-        // SAFETY: as above; a background group taking the terminal back must ignore SIGTTOU.
-        unsafe { with_sigttou_ignored(|| libc::tcsetpgrp(0, self.own_group)) };
+        // A background group taking the terminal back must ignore SIGTTOU.
+        with_sigttou_ignored(|| set_foreground(self.own_group));
     }
 }
 
-unsafe fn with_sigttou_ignored(f: impl FnOnce() -> libc::c_int) {
-    let previous = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+fn set_foreground(pgid: libc::pid_t) {
+    let _ = nix::unistd::tcsetpgrp(std::io::stdin(), Pid::from_raw(pgid));
+}
+
+fn with_sigttou_ignored(f: impl FnOnce()) {
+    use nix::sys::signal::{signal, SigHandler, Signal};
+    // SAFETY: SIG_IGN and the handler it replaced, put back at once; no handler code runs.
+    let previous = unsafe { signal(Signal::SIGTTOU, SigHandler::SigIgn) };
     f();
-    libc::signal(libc::SIGTTOU, previous);
+    if let Ok(previous) = previous {
+        // SAFETY: as above.
+        unsafe {
+            let _ = signal(Signal::SIGTTOU, previous);
+        }
+    }
 }

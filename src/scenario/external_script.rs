@@ -105,13 +105,10 @@ fn run_with(
         deadline,
     };
     let kill = |pid: i32| {
-        // SAFETY: our child (and its own group when it has one).
-        unsafe {
-            if own_group {
-                libc::killpg(pid, libc::SIGKILL);
-            }
-            libc::kill(pid, libc::SIGKILL);
+        if own_group {
+            signals::kill_group(pid);
         }
+        signals::send(pid, signals::Signal::SIGKILL);
     };
     let run = (|| -> Result<Option<Handshaken>, RunError> {
         if sync.expect(b'r')?.is_none() {

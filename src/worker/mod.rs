@@ -39,12 +39,14 @@ fn timed(
 
 /// Runs the job named in the environment and exits.
 pub fn main() -> ! {
-    // SAFETY: fd 3 was set up by the parent; mark it close-on-exec so that processes the job
-    // execs (spawned Python children) do not hold the record pipe open.
-    let mut record_out = unsafe {
-        libc::fcntl(RECORD_FD, libc::F_SETFD, libc::FD_CLOEXEC);
-        File::from_raw_fd(RECORD_FD)
-    };
+    // SAFETY: fd 3 was set up by the parent for this process alone, which takes it over here.
+    let mut record_out = unsafe { File::from_raw_fd(RECORD_FD) };
+    // Close-on-exec, so that processes the job execs (spawned Python children) do not hold the
+    // record pipe open.
+    let _ = nix::fcntl::fcntl(
+        &record_out,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    );
     let job = std::env::var(JOB_ENV)
         .map_err(anyhow::Error::from)
         .and_then(|text| Ok(serde_json::from_str::<Job>(&text)?));

@@ -215,20 +215,20 @@ fn runtime_address() -> Result<usize, String> {
 /// belong to the same file or to no file (libpython's .bss). Never into another file's
 /// mapping: reading past the end of a mapped file raises SIGBUS.
 fn readable_range(address: usize) -> Option<(usize, usize)> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    use procfs::process::{MMPermissions, MMapPath, Process};
+    let maps = Process::myself().and_then(|me| me.maps()).ok()?;
+    // (start, end, readable, what backs it: a file's path, "" for none, else its kind).
     let regions: Vec<(usize, usize, bool, String)> = maps
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let (range, perms) = (parts.next()?, parts.next()?);
-            let path = parts.nth(3).unwrap_or("").to_string();
-            let (lo, hi) = range.split_once('-')?;
-            Some((
-                usize::from_str_radix(lo, 16).ok()?,
-                usize::from_str_radix(hi, 16).ok()?,
-                perms.starts_with('r'),
-                path,
-            ))
+        .into_iter()
+        .map(|map| {
+            let backing = match map.pathname {
+                MMapPath::Path(path) => path.display().to_string(),
+                MMapPath::Anonymous => String::new(),
+                other => format!("{other:?}"),
+            };
+            let (lo, hi) = map.address;
+            let readable = map.perms.contains(MMPermissions::READ);
+            (lo as usize, hi as usize, readable, backing)
         })
         .collect();
     let index = regions

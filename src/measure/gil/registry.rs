@@ -33,22 +33,18 @@ pub struct SchedStat {
 
 impl SchedStat {
     pub fn of_this_thread() -> SchedStat {
-        Self::read("/proc/thread-self/schedstat")
+        Self::of(gettid())
     }
 
+    /// Thread `tid` of this process (zeros where it cannot be read).
     pub fn of(tid: i32) -> SchedStat {
-        Self::read(&format!("/proc/self/task/{tid}/schedstat"))
-    }
-
-    fn read(path: &str) -> SchedStat {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let mut fields = text
-            .split_whitespace()
-            .map(|f| f.parse::<u64>().unwrap_or(0));
-        SchedStat {
-            on_cpu_ns: fields.next().unwrap_or(0),
-            run_queue_ns: fields.next().unwrap_or(0),
-        }
+        procfs::process::Process::myself()
+            .and_then(|me| me.task_from_tid(tid))
+            .and_then(|task| task.schedstat())
+            .map_or(SchedStat::default(), |s| SchedStat {
+                on_cpu_ns: s.sum_exec_runtime,
+                run_queue_ns: s.run_delay,
+            })
     }
 }
 
@@ -63,8 +59,7 @@ pub fn epoch() -> u64 {
 }
 
 fn gettid() -> i32 {
-    // SAFETY: plain syscall.
-    unsafe { libc::gettid() }
+    nix::unistd::gettid().as_raw()
 }
 
 /// Called by a Python thread as it starts (attached, so it has a thread state).
@@ -122,6 +117,8 @@ pub fn running_mask() -> u64 {
     mask
 }
 
+/// Read at every sample of a timeline: the one state letter, found without parsing the rest of
+/// the line as procfs would.
 fn thread_state(tid: i32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
     stat.get(stat.rfind(')')? + 2..)?.chars().next()

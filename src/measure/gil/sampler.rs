@@ -162,8 +162,8 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
             // priority and sleeping on purpose: at nice 19 or SCHED_IDLE the sampler waited for
             // a free core and so woke mostly at hand-offs (biased shares, ~6 kHz); a sampler
             // spinning at SCHED_IDLE cost as much and slowed the GIL's hand-offs by 15-30 %.
-            // SAFETY: affects only this thread.
-            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1) };
+            // It affects only this thread.
+            let _ = nix::sys::prctl::set_timerslack(1);
             // Absolute deadlines keep the rate at 1/period however long each sample takes;
             // after a gap it skips ahead instead of bursting to catch up.
             let step = period.as_nanos() as i64;
@@ -194,20 +194,16 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
     }
 }
 
+/// An absolute sleep on the monotonic clock; an early return (EINTR) only samples sooner.
 fn sleep_until(deadline_ns: i64) {
-    let ts = libc::timespec {
-        tv_sec: deadline_ns / 1_000_000_000,
-        tv_nsec: deadline_ns % 1_000_000_000,
-    };
-    // SAFETY: absolute sleep on the monotonic clock; an early return (EINTR) only samples sooner.
-    unsafe {
-        libc::clock_nanosleep(
-            libc::CLOCK_MONOTONIC,
-            libc::TIMER_ABSTIME,
-            &ts,
-            std::ptr::null_mut(),
-        )
-    };
+    use nix::time::{clock_nanosleep, ClockId, ClockNanosleepFlags};
+    let deadline =
+        nix::sys::time::TimeSpec::new(deadline_ns / 1_000_000_000, deadline_ns % 1_000_000_000);
+    let _ = clock_nanosleep(
+        ClockId::CLOCK_MONOTONIC,
+        ClockNanosleepFlags::TIMER_ABSTIME,
+        &deadline,
+    );
 }
 
 /// Starts sampling (replacing any earlier run). `record` keeps state changes for a timeline.

@@ -15,6 +15,8 @@ pub enum KernelWait {
 }
 
 /// The state of thread `tid` of process `pid`; None once the thread is gone or unreadable.
+/// Read for every thread at every sample: one small file by path, with no directory handles
+/// as procfs's `Task` keeps.
 pub fn read(pid: i32, tid: u64) -> Option<KernelWait> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/syscall")).ok()?;
     parse(&text)
@@ -61,7 +63,7 @@ mod tests {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{mpsc, Arc, Condvar, Mutex};
         // SAFETY: gettid has no preconditions.
-        let tid = || unsafe { libc::gettid() } as u64;
+        let tid = || nix::unistd::gettid().as_raw() as u64;
         let pair = Arc::new((Mutex::new(false), Condvar::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (sent, ids) = mpsc::channel();

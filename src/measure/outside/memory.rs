@@ -33,26 +33,27 @@ pub fn read(pid: i32, address: usize, len: usize) -> Result<Vec<u8>, OutsideErro
 }
 
 fn read_into(pid: i32, address: usize, buf: &mut [u8]) -> Result<(), OutsideError> {
+    use nix::errno::Errno;
+    use nix::sys::uio::{process_vm_readv, RemoteIoVec};
     let len = buf.len();
-    let local = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: len,
-    };
-    let remote = libc::iovec {
-        iov_base: address as *mut libc::c_void,
-        iov_len: len,
-    };
-    // SAFETY: one local buffer of `len` bytes that we own; the remote range is only read.
-    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
-    if n == len as isize {
-        return Ok(());
+    let remote = [RemoteIoVec { base: address, len }];
+    let read = process_vm_readv(
+        nix::unistd::Pid::from_raw(pid),
+        &mut [std::io::IoSliceMut::new(buf)],
+        &remote,
+    );
+    match read {
+        Ok(n) if n == len => Ok(()),
+        Ok(n) => Err(OutsideError::Read(format!(
+            "reading process {pid}'s memory gave {n} of {len} bytes"
+        ))),
+        Err(Errno::ESRCH) => Err(OutsideError::Ended(pid)),
+        Err(Errno::EPERM) => Err(OutsideError::PermissionDenied(pid)),
+        Err(e) => Err(OutsideError::Read(format!(
+            "reading process {pid}'s memory failed: {}",
+            std::io::Error::from(e)
+        ))),
     }
-    let error = std::io::Error::last_os_error();
-    Err(match error.raw_os_error() {
-        Some(libc::ESRCH) => OutsideError::Ended(pid),
-        Some(libc::EPERM) => OutsideError::PermissionDenied(pid),
-        _ => OutsideError::Read(format!("reading process {pid}'s memory failed: {error}")),
-    })
 }
 
 pub fn read_u64(pid: i32, address: usize) -> Result<u64, OutsideError> {
@@ -61,47 +62,47 @@ pub fn read_u64(pid: i32, address: usize) -> Result<u64, OutsideError> {
 
 /// Whether process `pid` exists (a zombie counts as ended).
 pub fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            let state = stat.rsplit(')').next().unwrap_or("").trim_start();
-            !state.starts_with('Z') && !state.starts_with('X')
-        })
-        .unwrap_or(false)
+    procfs::process::Process::new(pid)
+        .and_then(|p| p.stat())
+        .is_ok_and(|stat| !matches!(stat.state, 'Z' | 'X'))
 }
 
 /// Where `_PyRuntime` is in process `pid`: the symbol's address in the mapped libpython (or
 /// executable) plus the file's load bias.
 pub fn runtime(pid: i32) -> Result<Runtime, OutsideError> {
-    let maps =
-        std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => OutsideError::NoProcess(pid),
-            std::io::ErrorKind::PermissionDenied => OutsideError::PermissionDenied(pid),
-            _ => OutsideError::Read(format!("cannot read /proc/{pid}/maps: {e}")),
-        })?;
-    if maps.is_empty() {
+    use procfs::process::{MMapPath, Process};
+    use procfs::ProcError;
+    let error = |e: ProcError| match e {
+        ProcError::NotFound(_) => OutsideError::NoProcess(pid),
+        ProcError::PermissionDenied(_) => OutsideError::PermissionDenied(pid),
+        e => OutsideError::Read(format!("cannot read /proc/{pid}/maps: {e}")),
+    };
+    let process = Process::new(pid).map_err(error)?;
+    let maps = process.maps().map_err(error)?;
+    if maps.0.is_empty() {
         // A kernel thread or a zombie has no memory to read.
         return Err(OutsideError::NotCPython(pid));
     }
     // (start, file offset, path) of each file-backed mapping.
     let mappings: Vec<(usize, u64, String)> = maps
-        .lines()
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            let range = parts.next()?;
-            let offset = u64::from_str_radix(parts.nth(1)?, 16).ok()?;
-            let path = parts.nth(2)?.to_string();
-            let start = usize::from_str_radix(range.split('-').next()?, 16).ok()?;
-            path.starts_with('/').then_some((start, offset, path))
+        .into_iter()
+        .filter_map(|map| match map.pathname {
+            MMapPath::Path(path) => Some((
+                map.address.0 as usize,
+                map.offset,
+                path.display().to_string(),
+            )),
+            _ => None,
         })
         .collect();
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+    let exe = process.exe().ok();
     let mut files: Vec<PathBuf> = mappings
         .iter()
         .filter(|(_, _, p)| p.contains("libpython"))
         .map(|(_, _, p)| PathBuf::from(p))
         .collect();
     files.dedup();
-    files.extend(exe);
+    files.extend(exe.clone());
     for file in files {
         let Ok(data) = std::fs::read(&file) else {
             continue;
@@ -134,7 +135,7 @@ pub fn runtime(pid: i32) -> Result<Runtime, OutsideError> {
         });
     }
     let python2 = mappings.iter().any(|(_, _, p)| p.contains("libpython2."))
-        || std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| {
+        || exe.as_ref().is_some_and(|exe| {
             exe.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("python2"))
         });

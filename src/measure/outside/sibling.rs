@@ -54,7 +54,8 @@ const TSTATE_SCAN: usize = 1024;
 
 /// The layout of the build that process `pid` runs, from the cache or a sibling.
 pub fn layout(pid: i32, target: &Runtime) -> Result<BuildLayout, OutsideError> {
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+    let exe = procfs::process::Process::new(pid)
+        .and_then(|p| p.exe())
         .map_err(|e| OutsideError::Read(format!("cannot read /proc/{pid}/exe: {e}")))?;
     let cache = target.build_id.as_ref().and_then(|id| {
         crate::paths::cache_dir()

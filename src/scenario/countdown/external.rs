@@ -83,10 +83,8 @@ pub fn measure(
     // Whatever happened, the child and anything it started end here.
     drop(child.stdin.take());
     // Its group is killed at the deadline or on a signal.
-    let (status, usage, _) = external::wait_or_kill(pid, Some(deadline), || {
-        // SAFETY: our child's own group.
-        unsafe { libc::killpg(pid, libc::SIGKILL) };
-    });
+    let (status, usage, _) =
+        external::wait_or_kill(pid, Some(deadline), || signals::kill_group(pid));
     let (wall_s, gil, threads) = result?;
     if status != 0 {
         bail!(

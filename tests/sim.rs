@@ -511,3 +511,51 @@ fn old_gil_alternating_validation_against_a_real_python_2_7() {
     }
     panic!("no battle in two runs: {}", seen.join("; "));
 }
+
+#[test]
+fn ctrl_c_during_a_validation_reports_the_trials_that_ended() {
+    use std::io::{BufRead, Read};
+    let _one_at_a_time = serial();
+    let mut child = gilsim()
+        .args(words(
+            "convoy --validate --cpu-threads 1 --switch-interval 0.005 --budget 60 --format json",
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Progress goes to stderr a line a step: the second round starts once a trial has ended.
+    let mut progress = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(progress.read_line(&mut line).unwrap() > 0, "{seen}");
+        seen += &line;
+        if line.contains("round 2") {
+            break;
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 2), "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["params"]["stopped_by"], "an interrupt", "{doc}");
+    let rows = doc["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{doc}");
+    assert!(rows[0]["trials"].as_u64().unwrap() >= 1, "{doc}");
+    assert!(doc["verdict"]
+        .as_str()
+        .unwrap()
+        .contains("stopped by an interrupt"));
+}

@@ -11,7 +11,8 @@ pub fn run(args: &ConvoyArgs) -> Result<i32> {
         let doc =
             crate::scenario::convoy::alternating::validate(&args.spec()?, args.budget, segment)?;
         args.output.spec().emit(&doc)?;
-        return Ok(0);
+        // Interrupted: what was measured is reported, and the exit code says it was cut short.
+        return Ok(crate::runner::signals::exit_code());
     }
     if args.validate {
         let doc =

@@ -18,7 +18,7 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
         && args.method == ValidationMethod::Alternating
     {
         output.emit(&crate::scenario::old_gil::alternating::validate(&spec)?)?;
-        return Ok(0);
+        return Ok(crate::runner::signals::exit_code());
     }
     if args.validate && args.gil == crate::sim::Policy::Old {
         output.emit(&crate::scenario::old_gil::validate(&spec)?)?;
@@ -26,7 +26,7 @@ pub fn run(args: &SimulateArgs) -> Result<i32> {
     }
     if args.validate && args.method == ValidationMethod::Alternating {
         output.emit(&crate::scenario::validate::alternating::validate(&spec)?)?;
-        return Ok(0);
+        return Ok(crate::runner::signals::exit_code());
     }
     if args.validate {
         output.emit(&crate::scenario::validate::validate(&spec)?)?;

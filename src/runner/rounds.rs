@@ -19,7 +19,8 @@ pub enum Until {
     /// more turn as long as the longest so far would end after `deadline`. With
     /// `whole_rounds`, every round runs every setting and the budget is checked between rounds
     /// (each setting keeps as many measurements as there are rounds); otherwise only the open
-    /// settings run, and the budget is checked before each trial.
+    /// settings run, and the budget is checked before each trial; then Ctrl-C (or SIGTERM,
+    /// SIGHUP) ends the rounds as the budget does, keeping every trial that ended before it.
     Resolved {
         deadline: Instant,
         min_rounds: usize,
@@ -33,15 +34,19 @@ pub enum StoppedBy {
     Rounds,
     Resolution,
     Budget,
+    /// A terminating signal (see `signals::received`).
+    Interrupted,
 }
 
 impl StoppedBy {
-    /// The words reports use: "resolution", "the budget", "the rounds asked for".
+    /// The words reports use: "resolution", "the budget", "the rounds asked for", "an
+    /// interrupt".
     pub fn as_str(self) -> &'static str {
         match self {
             StoppedBy::Rounds => "the rounds asked for",
             StoppedBy::Resolution => "resolution",
             StoppedBy::Budget => "the budget",
+            StoppedBy::Interrupted => "an interrupt",
         }
     }
 }
@@ -92,6 +97,19 @@ pub fn drive<S>(
 ) -> anyhow::Result<Driven> {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let (mut longest_trial, mut longest_round) = (Duration::ZERO, Duration::ZERO);
+    // Trial by trial: a signal is handled here (between trials too) rather than ending gilsim.
+    let keeps_trials = matches!(
+        until,
+        Until::Resolved {
+            whole_rounds: false,
+            ..
+        }
+    );
+    let _deferred = keeps_trials.then(super::signals::Supervising::start);
+    let interrupted = |round| Driven {
+        rounds: round,
+        stopped_by: StoppedBy::Interrupted,
+    };
     let mut round = 0;
     loop {
         let mut turns: Vec<usize> = match until {
@@ -147,13 +165,27 @@ pub fn drive<S>(
                     });
                 }
             }
+            if keeps_trials && super::signals::received().is_some() {
+                return Ok(interrupted(round));
+            }
             let t0 = Instant::now();
-            trial(state, Turn { round, setting })?;
+            match trial(state, Turn { round, setting }) {
+                Err(e) if keeps_trials && is_interruption(&e) => return Ok(interrupted(round)),
+                result => result?,
+            }
             longest_trial = longest_trial.max(t0.elapsed());
         }
         longest_round = longest_round.max(round_start.elapsed());
         round += 1;
     }
+}
+
+/// Whether a trial ended because gilsim was told to stop.
+fn is_interruption(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<super::RunError>(),
+        Some(super::RunError::Interrupted { .. })
+    )
 }
 
 /// `repeat` rounds, each a fresh permutation of the indices `0..settings`, concatenated: the

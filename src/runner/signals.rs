@@ -55,6 +55,11 @@ pub fn send(pid: i32, signal: Signal) {
     let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);
 }
 
+/// The exit code after a run that a terminating signal ended early (128 + N), else 0.
+pub fn exit_code() -> i32 {
+    received().map_or(0, |signal| 128 + signal)
+}
+
 /// The last terminating signal received, if any.
 pub fn received() -> Option<i32> {
     match RECEIVED.load(Ordering::SeqCst) {

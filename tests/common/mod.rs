@@ -194,8 +194,11 @@ pub fn start_ready(command: &mut Command) -> std::process::Child {
 }
 
 /// Checks a row's exact hand-off count against the kernel's count of its threads' voluntary
-/// context switches: each hand-off blocks the old holder once or twice (it waits for the new
-/// one to take the GIL, then for its turn). `slack` covers the threads' other waits.
+/// context switches. Each hand-off blocks a thread at least once (the old holder waits for its
+/// turn) and at most five times: the old holder waits for the new one to take the GIL, then on
+/// the condition variable; the new holder's timed wait ran out once before it asked for the
+/// drop and it waited again; either may block once on the GIL's mutex. `slack` covers the
+/// threads' other waits.
 pub fn assert_hand_offs_match_context_switches(row: &serde_json::Value, slack: f64) {
     let switches = row["gil"]["switches"].as_f64().unwrap();
     let voluntary: f64 = row["threads"]
@@ -205,7 +208,7 @@ pub fn assert_hand_offs_match_context_switches(row: &serde_json::Value, slack: f
         .map(|t| t["voluntary"].as_f64().unwrap())
         .sum();
     assert!(
-        (0.95 * switches..=3.5 * switches + slack).contains(&voluntary),
+        (0.95 * switches..=5.0 * switches + slack).contains(&voluntary),
         "{voluntary} voluntary context switches for {switches} hand-offs: {row}"
     );
 }

@@ -1,6 +1,7 @@
 //! `gilsim interpreters`: every Python on the machine, what it is, and which GIL it has.
 use crate::cli::InterpretersArgs;
 use crate::interpreters::{discover, GilKind, Interpreter};
+use crate::report::render::csv_fields;
 use crate::report::{Cell, Document, Host, Row};
 use anyhow::Result;
 use serde_json::json;
@@ -96,21 +97,11 @@ impl Row for Interpreter {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("name", self.name.clone()),
-            ("version", self.version.clone()),
-            ("implementation", self.implementation.clone()),
-            ("gil", gil_name(self.gil).into()),
-            ("shared", self.shared.to_string()),
-            (
-                "subinterpreters_own_gil",
-                self.subinterpreters_own_gil.to_string(),
-            ),
-            ("gil_state_by", self.gil_state_by.unwrap_or("").into()),
-            ("found_in", self.found_in.clone()),
-            ("path", self.path.clone()),
-            ("real_path", self.real_path.clone()),
-        ]
+        csv_fields!(self;
+            name, version, implementation,
+            "gil" = gil_name(self.gil).into(),
+            shared, subinterpreters_own_gil, ?gil_state_by, found_in, path, real_path,
+        )
     }
 }
 

@@ -3,6 +3,7 @@ use crate::cli::{LabAction, LabArgs};
 use crate::lab::report::{self as lab_report, number};
 use crate::lab::run::{LabResults, LabRunSpec};
 use crate::lab::{self, collect, CheckOutcome, Lab};
+use crate::report::render::csv_fields;
 use crate::report::render::{wrap, WIDTH};
 use crate::report::{render, Cell, Document, Format, Host, Row};
 use anyhow::Result;
@@ -72,13 +73,10 @@ impl Row for ListRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("id", self.id.into()),
-            ("title", self.title.into()),
-            ("seconds", self.seconds.to_string()),
-            ("quick_seconds", self.quick_seconds.to_string()),
-            ("needs", self.needs.join("; ")),
-        ]
+        csv_fields!(self;
+            id, title, seconds, quick_seconds,
+            "needs" = self.needs.join("; "),
+        )
     }
 }
 

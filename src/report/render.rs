@@ -70,6 +70,41 @@ pub trait Row: Serialize {
     fn fields(&self) -> Vec<(&'static str, String)>;
 }
 
+/// A row's CSV fields named after its own fields, in order: `name` (its `to_string()`),
+/// `?name` (an `Option`: empty for none), `name..` (a pair: `name_low` and `name_high`), or
+/// `"header" = value` for anything else. Used as `csv_fields!(self; threads, ?cpus, ...)`.
+macro_rules! csv_fields {
+    (@items $v:ident $row:ident;) => {};
+    (@items $v:ident $row:ident; ? $name:ident $(, $($rest:tt)*)?) => {
+        $v.push((stringify!($name), $crate::report::field($row.$name.as_ref())));
+        $crate::report::render::csv_fields!(@items $v $row; $($($rest)*)?);
+    };
+    (@items $v:ident $row:ident; $name:ident .. $(, $($rest:tt)*)?) => {
+        $v.push((concat!(stringify!($name), "_low"), $row.$name.0.to_string()));
+        $v.push((concat!(stringify!($name), "_high"), $row.$name.1.to_string()));
+        $crate::report::render::csv_fields!(@items $v $row; $($($rest)*)?);
+    };
+    (@items $v:ident $row:ident; $header:literal = $value:expr $(, $($rest:tt)*)?) => {
+        $v.push(($header, $value));
+        $crate::report::render::csv_fields!(@items $v $row; $($($rest)*)?);
+    };
+    (@items $v:ident $row:ident; $name:ident $(, $($rest:tt)*)?) => {
+        $v.push((stringify!($name), $row.$name.to_string()));
+        $crate::report::render::csv_fields!(@items $v $row; $($($rest)*)?);
+    };
+    ($row:ident; $($items:tt)*) => {{
+        // One push per item: the items are not all expressions, so no `vec![]` is written.
+        #[allow(clippy::vec_init_then_push)]
+        let fields = {
+            let mut fields: Vec<(&'static str, String)> = Vec::new();
+            $crate::report::render::csv_fields!(@items fields $row; $($items)*);
+            fields
+        };
+        fields
+    }};
+}
+pub(crate) use csv_fields;
+
 /// `Some(x)` as text, "" for none: a CSV field.
 pub fn field<T: ToString>(value: Option<T>) -> String {
     value.map_or(String::new(), |v| v.to_string())
@@ -179,6 +214,12 @@ fn grid(rows: &[Vec<(&'static str, String)>], markdown: bool) -> String {
         table.with(Style::rounded());
     }
     table.to_string()
+}
+
+/// A document's rows as CSV and its verdict: what a snapshot of a scenario's output holds.
+#[cfg(test)]
+pub fn csv_and_verdict<R: Row, V: VerdictText>(doc: &Document<R, V>) -> String {
+    format!("{}\n{}", csv(doc), doc.verdict.text())
 }
 
 /// Rows as a bare rounded table (no header line, no verdict), for sections under a report.

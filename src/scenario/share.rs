@@ -5,8 +5,9 @@ use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::protocol::{Job, ShareTrial};
 use crate::report::progress::Progress;
+use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
-use crate::report::{field, Cell, Document, Host, Row};
+use crate::report::{Cell, Document, Host, Row};
 use crate::scenario::spec::ShareSpec;
 use crate::scenario::{dedup, host, measure_job};
 use anyhow::{Context, Result};
@@ -172,17 +173,9 @@ impl Row for ShareRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("variant", self.variant.into()),
-            ("start_method", self.start_method.unwrap_or("").into()),
-            ("size", self.size.to_string()),
-            ("visible_in_parent", field(self.visible_in_parent)),
-            ("object_bytes", field(self.object_bytes)),
-            ("pickled_bytes", field(self.pickled_bytes)),
-            ("child_copied_bytes", field(self.child_copied_bytes)),
-            ("wall_s", field(self.wall_s)),
-            ("status", self.status.into()),
-            ("error", self.error.clone().unwrap_or_default()),
-        ]
+        csv_fields!(self;
+            variant, ?start_method, size, ?visible_in_parent, ?object_bytes, ?pickled_bytes,
+            ?child_copied_bytes, ?wall_s, status, ?error,
+        )
     }
 }

@@ -1,5 +1,6 @@
 //! One convoy cell as a table row.
 use crate::domain::Percentiles;
+use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use serde::Serialize;
@@ -39,17 +40,11 @@ impl Row for ConvoyRow {
 
     fn fields(&self) -> Vec<(&'static str, String)> {
         let lat = |f: fn(&Percentiles) -> f64| field(self.latency_s.as_ref().map(f));
-        vec![
-            ("cpu_threads", self.cpu_threads.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("requests_per_s", field(self.requests_per_s)),
-            ("latency_p50_s", lat(|l| l.p50)),
-            ("latency_p99_s", lat(|l| l.p99)),
-            (
-                "predicted_requests_per_s",
-                field(self.predicted_requests_per_s),
-            ),
-            ("status", self.status.into()),
-        ]
+        csv_fields!(self;
+            cpu_threads, switch_interval_s, ?requests_per_s,
+            "latency_p50_s" = lat(|l| l.p50),
+            "latency_p99_s" = lat(|l| l.p99),
+            ?predicted_requests_per_s, status,
+        )
     }
 }

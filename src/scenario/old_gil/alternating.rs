@@ -6,8 +6,9 @@
 //! defaults.
 use crate::domain::{Segment, SegmentsOutcome};
 use crate::report::progress::Progress;
+use crate::report::render::csv_fields;
 use crate::report::units::thousands;
-use crate::report::{field, Cell, Document, Host, Row};
+use crate::report::{Cell, Document, Host, Row};
 use crate::runner::external;
 use crate::runner::rounds::{drive, Until};
 use crate::scenario::spec::SimulateSpec;
@@ -73,27 +74,11 @@ impl Row for OldAlternatingRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("python", self.python.clone()),
-            ("threads", self.threads.to_string()),
-            ("cpus", self.cpus.to_string()),
-            ("role", self.role.to_string()),
-            ("method", self.method.to_string()),
-            ("trials", self.trials.to_string()),
-            ("pairs", self.pairs.to_string()),
-            ("count", self.count.to_string()),
-            ("measured_ratio", self.measured_ratio.to_string()),
-            ("ratio_interval_low", self.ratio_interval.0.to_string()),
-            ("ratio_interval_high", self.ratio_interval.1.to_string()),
-            ("predicted_ratio", self.predicted_ratio.to_string()),
-            ("ratio_error", self.ratio_error.to_string()),
-            (
-                "measured_parallelism",
-                self.measured_parallelism.to_string(),
-            ),
-            ("resolved", self.resolved.to_string()),
-            ("meets_target", field(self.meets_target)),
-        ]
+        csv_fields!(self;
+            python, threads, cpus, role, method, trials, pairs, count, measured_ratio,
+            ratio_interval.., predicted_ratio, ratio_error, measured_parallelism, resolved,
+            ?meets_target,
+        )
     }
 }
 

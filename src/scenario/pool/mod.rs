@@ -103,10 +103,10 @@ pub fn run_on(spec: &PoolSpec, runner: &dyn Runner) -> Result<Document<PoolRow>>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{PoolMethod, PythonInfo, StartMethod};
+    use crate::domain::{PoolMethod, StartMethod};
     use crate::measure::gil::stats::GilStats;
     use crate::protocol::{Measured, Record};
-    use crate::report::{render, Format};
+    use crate::report::render;
     use crate::runner::Canned;
     use std::time::Duration;
 
@@ -114,7 +114,6 @@ mod tests {
     /// pool fails, and the Rust thread pool maps fastest.
     fn answer(job: &Job) -> Record {
         let trial = match job {
-            Job::Info => return Record::Info(PythonInfo::default()),
             Job::Pool(trial) => trial,
             other => panic!("a pool run asked for {other:?}"),
         };
@@ -166,10 +165,6 @@ mod tests {
             timeout: Duration::from_secs(5),
         };
         let doc = run_on(&spec, &Canned(answer)).unwrap();
-        insta::assert_snapshot!(format!(
-            "{}\n{}",
-            render::render(&doc, Format::Csv, true),
-            doc.verdict
-        ));
+        insta::assert_snapshot!(render::csv_and_verdict(&doc));
     }
 }

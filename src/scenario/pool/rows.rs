@@ -4,6 +4,7 @@ use crate::domain::PoolRuntime;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::protocol::PoolTrial;
+use crate::report::render::csv_fields;
 use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::{all_runs, Outcome};
@@ -128,25 +129,13 @@ impl Row for PoolRow {
 
     fn fields(&self) -> Vec<(&'static str, String)> {
         let total = self.total_s.as_ref();
-        vec![
-            ("runtime", self.runtime.name().into()),
-            ("method", self.method.unwrap_or("").into()),
-            ("start_method", self.start_method.unwrap_or("").into()),
-            ("workers", self.workers.to_string()),
-            ("items", self.items.to_string()),
-            ("chunksize", field(self.chunksize)),
-            ("work", self.work.to_string()),
-            ("startup_s", field(self.startup_s)),
-            ("map_s", field(self.map_s)),
-            ("total_median_s", field(total.map(|t| t.median))),
-            ("total_min_s", field(total.map(|t| t.min))),
-            ("total_max_s", field(total.map(|t| t.max))),
-            ("items_per_s", field(self.items_per_s)),
-            ("sequential_s", field(self.sequential_s)),
-            ("results_ok", self.results_ok.to_string()),
-            ("status", self.status.into()),
-            ("error", self.error.clone().unwrap_or_default()),
-            ("other_load", field(self.other_load)),
-        ]
+        csv_fields!(self;
+            "runtime" = self.runtime.name().into(),
+            ?method, ?start_method, workers, items, ?chunksize, work, ?startup_s, ?map_s,
+            "total_median_s" = field(total.map(|t| t.median)),
+            "total_min_s" = field(total.map(|t| t.min)),
+            "total_max_s" = field(total.map(|t| t.max)),
+            ?items_per_s, ?sequential_s, results_ok, status, ?error, ?other_load,
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! The profile's tables: one row per thread, and the functions that hold, wait and release.
 use super::{GilUse, Profile, ThreadProfile};
-use crate::report::{field, Cell, Row};
+use crate::report::render::csv_fields;
+use crate::report::{Cell, Row};
 use crate::scenario::watch::rows::percent;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,17 +22,10 @@ impl Row for ThreadProfile {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("tid", field(self.tid)),
-            ("name", self.name.clone()),
-            ("samples", self.samples.to_string()),
-            ("held_fraction", self.held_fraction.to_string()),
-            ("waiting_fraction", self.waiting_fraction.to_string()),
-            ("released_fraction", self.released_fraction.to_string()),
-            ("idle_fraction", self.idle_fraction.to_string()),
-            ("cpu_fraction", field(self.cpu_fraction)),
-            ("runqueue_fraction", field(self.runqueue_fraction)),
-        ]
+        csv_fields!(self;
+            ?tid, name, samples, held_fraction, waiting_fraction, released_fraction, idle_fraction,
+            ?cpu_fraction, ?runqueue_fraction,
+        )
     }
 }
 
@@ -82,11 +76,9 @@ impl Row for FunctionRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("function", self.function.clone()),
-            ("samples", self.samples.to_string()),
-            ("share", self.share.to_string()),
-        ]
+        csv_fields!(self;
+            function, samples, share,
+        )
     }
 }
 
@@ -135,10 +127,8 @@ impl Row for BehindRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("waiter", self.waiter.clone()),
-            ("holder", self.holder.clone()),
-            ("samples", self.samples.to_string()),
-        ]
+        csv_fields!(self;
+            waiter, holder, samples,
+        )
     }
 }

@@ -97,10 +97,10 @@ pub fn run_on(spec: &QueueSpec, runner: &dyn Runner) -> Result<Document<QueueRow
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{PythonInfo, QueueRuntime, QueueVariant, StartMethod};
+    use crate::domain::{QueueRuntime, QueueVariant, StartMethod};
     use crate::measure::gil::stats::GilStats;
     use crate::protocol::{Measured, Record};
-    use crate::report::{render, Format};
+    use crate::report::render;
     use crate::runner::Canned;
     use std::time::Duration;
 
@@ -108,7 +108,6 @@ mod tests {
     /// variant, the last one; processes take longer to start.
     fn answer(job: &Job) -> Record {
         let trial = match job {
-            Job::Info => return Record::Info(PythonInfo::default()),
             Job::Queue(trial) => trial,
             other => panic!("a queue run asked for {other:?}"),
         };
@@ -157,10 +156,6 @@ mod tests {
             timeout: Duration::from_secs(5),
         };
         let doc = run_on(&spec, &Canned(answer)).unwrap();
-        insta::assert_snapshot!(format!(
-            "{}\n{}",
-            render::render(&doc, Format::Csv, true),
-            doc.verdict
-        ));
+        insta::assert_snapshot!(render::csv_and_verdict(&doc));
     }
 }

@@ -4,6 +4,7 @@ use crate::domain::{QueueRuntime, QueueVariant};
 use crate::measure::gil::stats::GilStats;
 use crate::measure::gil::watch;
 use crate::protocol::QueueTrial;
+use crate::report::render::csv_fields;
 use crate::report::units::{opt_seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::scenario::{all_runs, Outcome};
@@ -155,22 +156,13 @@ impl Row for QueueRow {
 
     fn fields(&self) -> Vec<(&'static str, String)> {
         let latency = self.latency_s.as_ref();
-        vec![
-            ("runtime", self.runtime.name().into()),
-            ("variant", self.variant.name().into()),
-            ("start_method", self.start_method.unwrap_or("").into()),
-            ("messages", self.messages.to_string()),
-            ("interval_s", self.interval_s.to_string()),
-            ("messages_received", field(self.messages_received)),
-            ("messages_per_s", field(self.messages_per_s)),
-            ("latency_p50_s", field(latency.map(|l| l.p50))),
-            ("latency_p99_s", field(latency.map(|l| l.p99))),
-            ("first_message_s", field(self.first_message_s)),
-            ("shutdown_s", field(self.shutdown_s)),
-            ("total_s", field(self.total_s)),
-            ("status", self.status.into()),
-            ("error", self.error.clone().unwrap_or_default()),
-            ("other_load", field(self.other_load)),
-        ]
+        csv_fields!(self;
+            "runtime" = self.runtime.name().into(),
+            "variant" = self.variant.name().into(),
+            ?start_method, messages, interval_s, ?messages_received, ?messages_per_s,
+            "latency_p50_s" = field(latency.map(|l| l.p50)),
+            "latency_p99_s" = field(latency.map(|l| l.p99)),
+            ?first_message_s, ?shutdown_s, ?total_s, status, ?error, ?other_load,
+        )
     }
 }

@@ -2,6 +2,7 @@
 //! its range, CPU/wall, start-up and, for threads, the GIL's exact hand-offs.
 use super::{ScalePython, Setting, Trial};
 use crate::domain::ScaleRuntime;
+use crate::report::render::csv_fields;
 use crate::report::units::{opt_seconds, seconds, status_cell, thousands};
 use crate::report::{field, Cell, Row};
 use crate::stats::{fastest_ratio, median, Summary};
@@ -181,27 +182,18 @@ impl Row for ScaleRow {
 
     fn fields(&self) -> Vec<(&'static str, String)> {
         let wall = self.wall_s.as_ref();
-        vec![
-            ("runtime", self.runtime.name().into()),
-            ("workers", self.workers.to_string()),
-            ("python", self.python.clone().unwrap_or_default()),
-            ("wall_min_s", field(wall.map(|w| w.min))),
-            ("wall_median_s", field(wall.map(|w| w.median))),
-            ("speedup", field(self.speedup)),
-            ("speedup_low", field(self.speedup_interval.map(|i| i[0]))),
-            ("speedup_high", field(self.speedup_interval.map(|i| i[1]))),
-            ("cpu_per_wall", field(self.cpu_per_wall)),
-            ("startup_s", field(self.startup_s)),
-            (
-                "gil_switches",
-                field(self.gil.as_ref().and_then(|g| g.switches)),
-            ),
-            (
-                "gil_held_fraction",
-                field(self.gil.as_ref().and_then(|g| g.held_fraction)),
-            ),
-            ("status", self.status.into()),
-            ("error", self.error.clone().unwrap_or_default()),
-        ]
+        csv_fields!(self;
+            "runtime" = self.runtime.name().into(),
+            workers, ?python,
+            "wall_min_s" = field(wall.map(|w| w.min)),
+            "wall_median_s" = field(wall.map(|w| w.median)),
+            ?speedup,
+            "speedup_low" = field(self.speedup_interval.map(|i| i[0])),
+            "speedup_high" = field(self.speedup_interval.map(|i| i[1])),
+            ?cpu_per_wall, ?startup_s,
+            "gil_switches" = field(self.gil.as_ref().and_then(|g| g.switches)),
+            "gil_held_fraction" = field(self.gil.as_ref().and_then(|g| g.held_fraction)),
+            status, ?error,
+        )
     }
 }

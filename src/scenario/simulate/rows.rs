@@ -1,4 +1,5 @@
 //! One simulated run as a table row.
+use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
 use crate::report::{field, Cell, Row};
 use crate::sim::{Extrapolation, Outcome, Params, Policy, Scenario};
@@ -113,27 +114,13 @@ impl Row for SimRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("gil", format!("{:?}", self.policy).to_lowercase()),
-            ("threads", self.threads.to_string()),
-            ("io_threads", self.io_threads.to_string()),
-            ("cores", self.cores.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("count", self.count.to_string()),
-            ("predicted_wall_s", self.predicted_wall_s.to_string()),
-            ("predicted_switches", self.predicted_switches.to_string()),
-            ("gil_held_fraction", field(self.gil_held_fraction)),
-            ("requests_per_s", field(self.requests_per_s)),
-            ("complete", self.complete.to_string()),
-            (
-                "extrapolated_s",
-                field(self.extrapolated.as_ref().map(|x| x.skipped_s)),
-            ),
-            (
-                "wall_bound_s",
-                field(self.extrapolated.as_ref().map(|x| x.wall_bound_s)),
-            ),
-        ]
+        csv_fields!(self;
+            "gil" = format!("{:?}", self.policy).to_lowercase(),
+            threads, io_threads, cores, switch_interval_s, count, predicted_wall_s,
+            predicted_switches, ?gil_held_fraction, ?requests_per_s, complete,
+            "extrapolated_s" = field(self.extrapolated.as_ref().map(|x| x.skipped_s)),
+            "wall_bound_s" = field(self.extrapolated.as_ref().map(|x| x.wall_bound_s)),
+        )
     }
 }
 

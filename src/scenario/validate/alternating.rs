@@ -24,8 +24,9 @@ use crate::domain::{Runtime, Segment, SegmentsOutcome};
 use crate::measure::gil::watch::GilSampling;
 use crate::protocol::{CountdownTrial, Job, SegmentWorkload, SegmentsTrial, Setting};
 use crate::report::progress::Progress;
+use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
-use crate::report::{field, Cell, Document, Host, Row};
+use crate::report::{Cell, Document, Host, Row};
 use crate::runner::rounds::{drive, Until};
 use crate::scenario::calibrate::free_gap_per_switch;
 use crate::scenario::countdown::measure;
@@ -145,44 +146,12 @@ impl Row for AlternatingRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("threads", self.threads.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("cpus", field(self.cpus)),
-            ("role", self.role.to_string()),
-            ("method", self.method.to_string()),
-            ("trials", self.trials.to_string()),
-            ("pairs", self.pairs.to_string()),
-            ("count", self.count.to_string()),
-            ("measured_ratio", self.measured_ratio.to_string()),
-            ("ratio_interval_low", self.ratio_interval.0.to_string()),
-            ("ratio_interval_high", self.ratio_interval.1.to_string()),
-            ("predicted_ratio", self.predicted_ratio.to_string()),
-            ("ratio_error", self.ratio_error.to_string()),
-            (
-                "measured_switch_rate",
-                self.measured_switch_rate.to_string(),
-            ),
-            (
-                "switch_rate_interval_low",
-                self.switch_rate_interval.0.to_string(),
-            ),
-            (
-                "switch_rate_interval_high",
-                self.switch_rate_interval.1.to_string(),
-            ),
-            (
-                "predicted_switch_rate",
-                self.predicted_switch_rate.to_string(),
-            ),
-            ("switch_rate_error", self.switch_rate_error.to_string()),
-            (
-                "measured_parallelism",
-                self.measured_parallelism.to_string(),
-            ),
-            ("resolved", self.resolved.to_string()),
-            ("meets_target", field(self.meets_target)),
-        ]
+        csv_fields!(self;
+            threads, switch_interval_s, ?cpus, role, method, trials, pairs, count, measured_ratio,
+            ratio_interval.., predicted_ratio, ratio_error, measured_switch_rate,
+            switch_rate_interval.., predicted_switch_rate, switch_rate_error, measured_parallelism,
+            resolved, ?meets_target,
+        )
     }
 }
 

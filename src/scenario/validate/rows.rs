@@ -1,7 +1,8 @@
 //! One validation point as a table row.
 use super::interval::relative_half_width;
+use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
-use crate::report::{field, Cell, Row};
+use crate::report::{Cell, Row};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -85,31 +86,12 @@ impl Row for ValidateRow {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("threads", self.threads.to_string()),
-            ("switch_interval_s", self.switch_interval_s.to_string()),
-            ("cpus", field(self.cpus)),
-            ("role", self.role.to_string()),
-            ("method", self.method.to_string()),
-            ("rounds", self.rounds.to_string()),
-            ("measured_wall_s", self.measured_wall_s.to_string()),
-            ("wall_interval_low_s", self.wall_interval_s.0.to_string()),
-            ("wall_interval_high_s", self.wall_interval_s.1.to_string()),
-            ("predicted_wall_s", self.predicted_wall_s.to_string()),
-            ("wall_error", self.wall_error.to_string()),
-            ("measured_switches", self.measured_switches.to_string()),
-            (
-                "switches_interval_low",
-                self.switches_interval.0.to_string(),
-            ),
-            (
-                "switches_interval_high",
-                self.switches_interval.1.to_string(),
-            ),
-            ("predicted_switches", self.predicted_switches.to_string()),
-            ("switch_error", self.switch_error.to_string()),
-            ("resolved", self.resolved.to_string()),
-            ("meets_target", field(self.meets_target)),
-        ]
+        csv_fields!(self;
+            threads, switch_interval_s, ?cpus, role, method, rounds, measured_wall_s,
+            "wall_interval_low_s" = self.wall_interval_s.0.to_string(),
+            "wall_interval_high_s" = self.wall_interval_s.1.to_string(),
+            predicted_wall_s, wall_error, measured_switches, switches_interval..,
+            predicted_switches, switch_error, resolved, ?meets_target,
+        )
     }
 }

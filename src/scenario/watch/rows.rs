@@ -1,6 +1,7 @@
 //! One watched thread as a table row.
 use super::ThreadFigures;
-use crate::report::{field, Cell, Row};
+use crate::report::render::csv_fields;
+use crate::report::{Cell, Row};
 
 /// A share as "49.9 %", "–" when unknown.
 pub fn percent(f: Option<f64>) -> String {
@@ -21,14 +22,9 @@ impl Row for ThreadFigures {
     }
 
     fn fields(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("tid", field(self.tid)),
-            ("name", self.name.clone()),
-            ("held_fraction", field(self.held_fraction)),
-            ("waiting_fraction", field(self.waiting_fraction)),
-            ("cpu_fraction", field(self.cpu_fraction)),
-            ("runqueue_fraction", field(self.runqueue_fraction)),
-            ("off_cpu_fraction", field(self.off_cpu_fraction)),
-        ]
+        csv_fields!(self;
+            ?tid, name, ?held_fraction, ?waiting_fraction, ?cpu_fraction, ?runqueue_fraction,
+            ?off_cpu_fraction,
+        )
     }
 }

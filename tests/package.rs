@@ -5,7 +5,7 @@
 //! python3 installs from the checkout). These tests read the virtual environments from
 //! `GILSIM_PACKAGE_VENVS` (colon-separated); without it they are skipped, never passed.
 mod common;
-use common::{json, stderr, stdout};
+use common::{json, stderr, stdout, words};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -33,11 +33,6 @@ fn binary(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("gilsim runs")
-}
-
-/// A command line written as one string (no argument holds a space).
-fn words(line: &str) -> Vec<&str> {
-    line.split(' ').collect()
 }
 
 /// `platform.python_version()` of the venv's interpreter.

@@ -46,18 +46,20 @@ pub fn children_of(parent: i32) -> Vec<i32> {
 }
 
 #[cfg(test)]
-fn parent_of(pid: i32) -> Option<i32> {
-    Some(procfs::process::Process::new(pid).ok()?.stat().ok()?.ppid)
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn reads_parent_pid() {
+    fn a_child_is_listed_under_its_parent_until_reaped() {
         let me = std::process::id() as i32;
-        let parent = std::os::unix::process::parent_id() as i32;
-        assert_eq!(parent_of(me), Some(parent));
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        assert!(children_of(me).contains(&pid));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!children_of(me).contains(&pid));
     }
 }

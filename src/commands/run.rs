@@ -2,6 +2,8 @@
 //! parent can time out and clean up, then a measurement footer on stderr.
 use crate::cli::RunArgs;
 use crate::embed::python_mode::TRACEBACKS_ENV;
+use crate::interpreters::GilKind;
+use crate::measure::outside::GilEnabled;
 use crate::protocol::{Job, Record, ScriptJob, ScriptOutcome};
 use crate::report::units::{seconds, thousands};
 use crate::runner::{self, RunError, RunOptions, Streams};
@@ -104,9 +106,16 @@ fn run_with(name: &str, args: &RunArgs) -> Result<i32> {
         Ok(run) => {
             if !args.no_footer {
                 eprintln!("{}", footer(&run.outcome));
-                let gil = run.gil_note.map_or(String::new(), |note| {
-                    format!(" · GIL hand-offs unavailable: {note}")
-                });
+                let gil = match (&run.gil_note, run.gil_enabled) {
+                    _ if run.ran_without_gil() => {
+                        free_threaded_gil(GilEnabled::Disabled, GilEnabled::Disabled)
+                    }
+                    (Some(note), _) => format!(" · GIL hand-offs unavailable: {note}"),
+                    (None, Some([before, after])) if python.gil == GilKind::FreeThreaded => {
+                        free_threaded_gil(before, after)
+                    }
+                    _ => String::new(),
+                };
                 eprintln!("── Python {} ({}){gil}", python.version, python.path);
             }
             Ok(run.outcome.exit_code)
@@ -121,6 +130,16 @@ fn run_with(name: &str, args: &RunArgs) -> Result<i32> {
             }
             _ => Err(err),
         },
+    }
+}
+
+/// A free-threaded build's GIL as read before and after the script.
+fn free_threaded_gil(before: GilEnabled, after: GilEnabled) -> String {
+    match (before.in_use(), after.in_use()) {
+        (false, false) => " · free-threaded, no GIL: it stayed disabled (read from the process)".into(),
+        (true, true) => " · free-threaded with its GIL enabled throughout (PYTHON_GIL=1 or a module without Py_mod_gil): hand-offs counted as on a GIL build".into(),
+        (false, true) => " · free-threaded: its GIL was turned on during the script (a module imported without Py_mod_gil); hand-offs counted from then on".into(),
+        (true, false) => " · free-threaded: its GIL was turned off during the script".into(),
     }
 }
 

@@ -14,6 +14,7 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
             path: crate::install::python().to_string_lossy().into_owned(),
             subinterpreters: version_at_least(&version, (3, 12)),
             version,
+            free_threaded: false,
         }]);
     }
     let mut out = Vec::new();
@@ -33,6 +34,7 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
             path: found.path.clone(),
             version: found.version.clone(),
             subinterpreters: found.subinterpreters_own_gil,
+            free_threaded: found.gil == crate::interpreters::GilKind::FreeThreaded,
         });
     }
     Ok(out)

@@ -1,7 +1,9 @@
 //! Where gilsim looks for Pythons: every `python`, `python3`, `python3.X` and `python2.7` on
 //! PATH, pyenv's versions (`$PYENV_ROOT`, default `~/.pyenv`), uv's managed Pythons
-//! (`$UV_PYTHON_INSTALL_DIR`, default `~/.local/share/uv/python`), and any given by path.
-//! The same file found twice is listed once, under the first place it was found.
+//! (`$UV_PYTHON_INSTALL_DIR`, default `~/.local/share/uv/python`), the interpreters
+//! `tools/build-cpython.sh` builds (`~/.cache/gilsim/cpython`), and any given by path.
+//! The same file found twice (by symlink or hard link) is listed once, under the first place
+//! it was found.
 use super::probe::{probe, Interpreter};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -43,6 +45,9 @@ fn candidates(given: &[PathBuf]) -> Vec<(PathBuf, String)> {
         .map(PathBuf::from)
         .unwrap_or_else(|| home.join(".local/share/uv/python"));
     out.extend(versions_in(&uv, "uv"));
+    if let Some(cache) = dirs::cache_dir() {
+        out.extend(versions_in(&cache.join("gilsim/cpython"), "gilsim cache"));
+    }
     out
 }
 
@@ -69,17 +74,24 @@ fn versions_in(dir: &Path, found_in: &str) -> Vec<(PathBuf, String)> {
 
 /// Every working interpreter found, each once, oldest version first.
 pub fn discover(given: &[PathBuf]) -> Vec<Interpreter> {
-    let mut seen: Vec<PathBuf> = Vec::new();
+    use std::os::unix::fs::MetadataExt;
+    // (device, inode) of each file listed: a hard link (python3.13 and python3.13t of one
+    // free-threaded install) is the same file under another name.
+    let mut seen: Vec<(u64, u64)> = Vec::new();
     let mut out = Vec::new();
     for (path, found_in) in candidates(given) {
         let Ok(real) = std::fs::canonicalize(&path) else {
             continue;
         };
+        let Ok(meta) = std::fs::metadata(&real) else {
+            continue;
+        };
+        let file = (meta.dev(), meta.ino());
         // pyenv's shims are scripts that pick a version by directory: not an interpreter.
-        if real.to_string_lossy().contains("/.pyenv/shims/") || seen.contains(&real) {
+        if real.to_string_lossy().contains("/.pyenv/shims/") || seen.contains(&file) {
             continue;
         }
-        seen.push(real);
+        seen.push(file);
         if let Some(report) = probe(&path, PROBE_TIMEOUT) {
             out.push(Interpreter::from_report(report, &path, &found_in));
         }

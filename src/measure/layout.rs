@@ -7,13 +7,15 @@
 //!   condition variable and mutex a waiter sleeps on and the pair a forced switch waits on. It
 //!   lives inside `_PyRuntime` (3.9-3.11 as `_PyRuntime.ceval.gil`; 3.12+ in the main
 //!   interpreter's state, itself inside `_PyRuntime`). A free-threaded build puts an
-//!   `int enabled` first, which keeps the same offsets on 64-bit.
+//!   `int enabled` first (0: disabled; a count of transient enables; `INT_MAX`: enabled for
+//!   good), which moves the fields above one word on: readers start at `interval`.
 //! - `_Py_DebugOffsets` (3.13+): the first field of `_PyRuntime`, cookie `xdebugpy`, then the
 //!   version, whether the build is free-threaded, runtime_state {size, finalizing,
 //!   interpreters_head}, then interpreter_state {size, id, next, threads_head, [3.14+:
 //!   threads_main,] gc, imports_modules, sysdict, builtins, ceval_gil, gil_runtime_state,
-//!   gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder, …}
-//!   (`Include/internal/pycore_debug_offsets.h` of each version).
+//!   gil_runtime_state_enabled, gil_runtime_state_locked, gil_runtime_state_holder}, then
+//!   thread_state {size, prev, next, interp, current_frame, thread_id, native_thread_id, …}
+//!   (`Include/internal/pycore_runtime.h` in 3.13, `pycore_debug_offsets.h` from 3.14).
 use serde::{Deserialize, Serialize};
 
 /// A CPython version, major and minor.
@@ -89,8 +91,9 @@ pub mod debug_offsets {
     use super::{gil_state, word, Version};
 
     pub const COOKIE: &[u8; 8] = b"xdebugpy";
-    /// The words of the header read: up to `gil_runtime_state_holder` of every known layout.
-    pub const HEADER_WORDS: usize = 24;
+    /// The words of the header read: up to `thread_state.native_thread_id` of every known
+    /// layout.
+    pub const HEADER_WORDS: usize = 28;
     const VERSION: usize = 1;
     const FREE_THREADED: usize = 2;
     const INTERPRETERS_HEAD: usize = 5;
@@ -100,8 +103,10 @@ pub mod debug_offsets {
     pub struct Layout {
         pub ceval_gil: usize,
         pub gil: usize,
+        pub enabled: usize,
         pub locked: usize,
         pub holder: usize,
+        pub native_thread_id: usize,
     }
 
     /// The layout of the header of CPython `version`.
@@ -110,15 +115,19 @@ pub mod debug_offsets {
             Version(3, 13) => Some(Layout {
                 ceval_gil: 14,
                 gil: 15,
+                enabled: 16,
                 locked: 17,
                 holder: 18,
+                native_thread_id: 25,
             }),
             // 3.14 inserted `threads_main` after `threads_head`; 3.15 keeps 3.14's order.
             Version(3, 14) | Version(3, 15) => Some(Layout {
                 ceval_gil: 15,
                 gil: 16,
+                enabled: 17,
                 locked: 18,
                 holder: 19,
+                native_thread_id: 26,
             }),
             _ => None,
         }
@@ -131,9 +140,22 @@ pub mod debug_offsets {
         pub free_threaded: bool,
         /// Offset of `interpreters.head` in `_PyRuntime`.
         pub interpreters_head: usize,
-        /// Offsets in the interpreter state of `ceval.gil` (the GIL in use) and of its own
-        /// `_gil`.
-        pub gil: Result<(usize, usize), NoGilOffsets>,
+        pub gil: Result<GilOffsets, NoGilOffsets>,
+        /// Offset of `native_thread_id` in a thread state (None without a known layout).
+        pub native_thread_id: Option<usize>,
+    }
+
+    /// Offsets in the interpreter state of the GIL's fields.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct GilOffsets {
+        /// `ceval.gil`: a pointer to the GIL in use (to the start of its struct).
+        pub ceval_gil: usize,
+        /// The interpreter's own `_gil`: where its struct starts, and where its `interval`
+        /// field starts (`gil_state`'s offsets hold from there).
+        pub start: usize,
+        pub state: usize,
+        /// The free-threaded build's `enabled` field (None on a GIL build).
+        pub enabled: Option<usize>,
     }
 
     /// Why a header gives no GIL offsets gilsim can use.
@@ -153,28 +175,43 @@ pub mod debug_offsets {
         }
         let w = |i: usize| word(bytes, 8 * i);
         let version = Version::from_hex(w(VERSION));
+        let free_threaded = w(FREE_THREADED) != 0;
         let gil = match layout(version) {
             None => Err(NoGilOffsets::UnknownVersion),
-            Some(l)
-                if w(l.locked).checked_sub(w(l.gil)) != Some(gil_state::LOCKED as u64)
-                    || w(l.holder).checked_sub(w(l.gil)) != Some(gil_state::LAST_HOLDER as u64) =>
-            {
-                Err(NoGilOffsets::FieldsElsewhere)
+            Some(l) => {
+                // `interval` begins the fields gilsim reads: the struct's start on a GIL
+                // build, one word after `enabled` on a free-threaded one.
+                let state = w(l.gil) + if free_threaded { 8 } else { 0 };
+                // `gil_runtime_state_enabled` is an offset inside the GIL's struct.
+                let enabled_first = !free_threaded || w(l.enabled) == 0;
+                if !enabled_first
+                    || w(l.locked).checked_sub(state) != Some(gil_state::LOCKED as u64)
+                    || w(l.holder).checked_sub(state) != Some(gil_state::LAST_HOLDER as u64)
+                {
+                    Err(NoGilOffsets::FieldsElsewhere)
+                } else {
+                    Ok(GilOffsets {
+                        ceval_gil: w(l.ceval_gil) as usize,
+                        start: w(l.gil) as usize,
+                        state: state as usize,
+                        enabled: free_threaded.then_some((w(l.gil) + w(l.enabled)) as usize),
+                    })
+                }
             }
-            Some(l) => Ok((w(l.ceval_gil) as usize, w(l.gil) as usize)),
         };
         Some(Header {
             version,
-            free_threaded: w(FREE_THREADED) != 0,
+            free_threaded,
             interpreters_head: w(INTERPRETERS_HEAD) as usize,
             gil,
+            native_thread_id: layout(version).map(|l| w(l.native_thread_id) as usize),
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::debug_offsets::{layout, parse, NoGilOffsets, HEADER_WORDS};
+    use super::debug_offsets::{layout, parse, GilOffsets, NoGilOffsets, HEADER_WORDS};
     use super::*;
 
     #[test]
@@ -183,13 +220,14 @@ mod tests {
         let l14 = layout(Version(3, 14)).unwrap();
         // 3.14's `threads_main` moves every GIL field one word on.
         assert_eq!(
-            (l13.ceval_gil, l13.gil, l13.locked, l13.holder),
-            (14, 15, 17, 18)
+            (l13.ceval_gil, l13.gil, l13.enabled, l13.locked, l13.holder),
+            (14, 15, 16, 17, 18)
         );
         assert_eq!(
-            (l14.ceval_gil, l14.gil, l14.locked, l14.holder),
-            (15, 16, 18, 19)
+            (l14.ceval_gil, l14.gil, l14.enabled, l14.locked, l14.holder),
+            (15, 16, 17, 18, 19)
         );
+        assert_eq!((l13.native_thread_id, l14.native_thread_id), (25, 26));
         assert_eq!(layout(Version(3, 15)), Some(l14));
         assert_eq!(layout(Version(3, 12)), None);
         assert_eq!(layout(Version(3, 16)), None);
@@ -204,6 +242,7 @@ mod tests {
         words[15] = gil;
         words[17] = locked;
         words[18] = gil + 8;
+        words[25] = 200;
         let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         bytes[..8].copy_from_slice(b"xdebugpy");
         bytes
@@ -214,7 +253,14 @@ mod tests {
         let h = parse(&header(0x030d00f0, 1000, 1016)).unwrap();
         assert_eq!(h.version, Version(3, 13));
         assert_eq!(h.version.to_string(), "3.13");
-        assert_eq!((h.interpreters_head, h.gil), (40, Ok((900, 1000))));
+        let offsets = GilOffsets {
+            ceval_gil: 900,
+            start: 1000,
+            state: 1000,
+            enabled: None,
+        };
+        assert_eq!((h.interpreters_head, h.gil), (40, Ok(offsets)));
+        assert_eq!(h.native_thread_id, Some(200));
         assert!(!h.free_threaded);
         // Fields elsewhere than the reader expects, a version without a layout, no cookie.
         assert_eq!(
@@ -226,6 +272,33 @@ mod tests {
             Err(NoGilOffsets::UnknownVersion)
         );
         assert_eq!(parse(&[0u8; 8 * HEADER_WORDS]), None);
+    }
+
+    #[test]
+    fn a_free_threaded_header_puts_enabled_first_and_the_rest_one_word_on() {
+        // 3.13t: `enabled` at the struct's start, `interval` 8 bytes on, `last_holder` at 16,
+        // `locked` at 24 (as its own `_Py_DebugOffsets` says).
+        let mut bytes = header(0x030d05f0, 1000, 1024);
+        bytes[8 * 2..8 * 3].copy_from_slice(&1u64.to_le_bytes());
+        bytes[8 * 18..8 * 19].copy_from_slice(&1016u64.to_le_bytes());
+        let h = parse(&bytes).unwrap();
+        assert!(h.free_threaded);
+        assert_eq!(
+            h.gil,
+            Ok(GilOffsets {
+                ceval_gil: 900,
+                start: 1000,
+                state: 1008,
+                enabled: Some(1000),
+            })
+        );
+        // The GIL build's offsets read as a free-threaded header are refused, not misread.
+        bytes[8 * 17..8 * 18].copy_from_slice(&1016u64.to_le_bytes());
+        bytes[8 * 18..8 * 19].copy_from_slice(&1008u64.to_le_bytes());
+        assert_eq!(
+            parse(&bytes).unwrap().gil,
+            Err(NoGilOffsets::FieldsElsewhere)
+        );
     }
 
     #[test]

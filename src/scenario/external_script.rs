@@ -4,7 +4,7 @@
 //! can be found (3.9+). The handshakes go over a socket the child inherits as fd 3: the wrapper
 //! says "r" once the interpreter is up and waits for "g"; after the script, its threads and its
 //! own `atexit` handlers, it says "d" and waits for "k", so the last reading sees every hand-off.
-use crate::measure::outside::OutsideGil;
+use crate::measure::outside::{GilEnabled, OutsideGil};
 use crate::measure::tasks;
 use crate::protocol::ScriptOutcome;
 use crate::runner::{external, reaper, signals, RunError};
@@ -26,6 +26,17 @@ pub struct ExternalScript {
     pub gil_note: Option<String>,
     /// With sampling: who held the GIL, over the run's samples.
     pub held: Option<Held>,
+    /// Whether a GIL was in use, read from the process before and after the script (None
+    /// where the GIL state was not found).
+    pub gil_enabled: Option<[GilEnabled; 2]>,
+}
+
+impl ExternalScript {
+    /// A free-threaded build that ran without its GIL at both readings.
+    pub fn ran_without_gil(&self) -> bool {
+        self.gil_enabled
+            .is_some_and(|e| e.iter().all(|e| !e.in_use()))
+    }
 }
 
 /// The GIL's holders as samples from outside saw them.
@@ -116,6 +127,7 @@ fn run_with(
         }
         let gil = OutsideGil::attach(pid, None);
         let before = gil.as_ref().ok().and_then(|g| g.read().ok());
+        let enabled_before = gil.as_ref().ok().and_then(|g| g.enabled().ok());
         let poller = tasks::Poller::start(pid);
         let sampler = sample_hz.and_then(|hz| {
             OutsideGil::attach(pid, None)
@@ -139,9 +151,15 @@ fn run_with(
             }
         });
         let after = gil.as_ref().ok().and_then(|g| g.read().ok());
+        let enabled_after = gil.as_ref().ok().and_then(|g| g.enabled().ok());
         sync.send(b'k');
         let threads = poller.stop().len();
+        let without_gil = matches!(
+            (enabled_before, enabled_after),
+            (Some(GilEnabled::Disabled), Some(GilEnabled::Disabled))
+        );
         let (switches, note) = match (&gil, before, after, done) {
+            _ if without_gil => (None, Some("not applicable: a free-threaded build that ran without its GIL (its `enabled` field read 0 before and after the script)".into())),
             (Ok(_), Some(b), Some(a), Some(_)) => (Some(a.switch_number - b.switch_number), None),
             (Err(e), ..) => (None, Some(e.to_string())),
             (_, _, _, None) => (None, Some("the script ended the process itself (os._exit or a signal), before the last reading".into())),
@@ -153,6 +171,7 @@ fn run_with(
             note,
             threads,
             held,
+            gil_enabled: enabled_before.zip(enabled_after).map(|(b, a)| [b, a]),
         }))
     })();
     let result = match run {
@@ -179,6 +198,7 @@ fn run_with(
         note: Some("the interpreter ended before the script started".into()),
         threads: 0,
         held: None,
+        gil_enabled: None,
     });
     Ok(ExternalScript {
         outcome: ScriptOutcome {
@@ -190,6 +210,7 @@ fn run_with(
         },
         gil_note: measured.note,
         held: measured.held,
+        gil_enabled: measured.gil_enabled,
     })
 }
 
@@ -200,6 +221,7 @@ struct Handshaken {
     note: Option<String>,
     threads: usize,
     held: Option<Held>,
+    gil_enabled: Option<[GilEnabled; 2]>,
 }
 
 /// The parent's end of the handshake socket, and the run's deadline (instant, seconds).

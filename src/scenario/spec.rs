@@ -188,6 +188,8 @@ pub struct ScalePython {
     pub path: String,
     pub version: String,
     pub subinterpreters: bool,
+    /// A free-threaded build (3.13t): no GIL unless something turns it on.
+    pub free_threaded: bool,
 }
 
 /// The GIL of a running CPython, watched from outside.

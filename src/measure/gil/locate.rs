@@ -157,7 +157,7 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
     let Some(header) = header else {
         return DebugOffsets::Absent;
     };
-    let Ok((ceval_gil, gil)) = header.gil else {
+    let Ok(offsets) = header.gil else {
         return DebugOffsets::UnknownLayout;
     };
     // SAFETY: attached; the main interpreter lives as long as the process.
@@ -172,19 +172,21 @@ fn from_debug_offsets(py: Python<'_>, runtime: usize) -> DebugOffsets {
     // shares the main one).
     // `ceval_gil` is a field offset inside the interpreter state, which lives as long as the
     // process.
-    let Ok(base) = Local.read_u64(interp + ceval_gil).map(|b| b as usize);
+    let Ok(base) = Local
+        .read_u64(interp + offsets.ceval_gil)
+        .map(|b| b as usize);
     if base == 0 {
         return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the interpreter has no GIL pointer".into()
         ));
     }
-    if base != interp + gil {
+    if base != interp + offsets.start {
         return DebugOffsets::Found(Err(
             "_Py_DebugOffsets: the GIL in use is not the interpreter's own".into(),
         ));
     }
     let state = GilState {
-        base,
+        base: interp + offsets.state,
         source: "debug-offsets",
         note: None,
     };

@@ -27,8 +27,6 @@ pub enum OutsideError {
     PermissionDenied(i32),
     #[error("process {0} is not a CPython (no _PyRuntime in its executable or libpython)")]
     NotCPython(i32),
-    #[error("process {0} is a free-threaded CPython build: it has no GIL to read")]
-    FreeThreaded(i32),
     #[error("process {0} ended")]
     Ended(i32),
     #[error("{0}")]
@@ -52,10 +50,42 @@ pub fn found_by(source: &str) -> &'static str {
 pub struct OutsideGil {
     pid: i32,
     base: usize,
+    /// A free-threaded build's `enabled` field: its GIL is in use only while that is non-zero.
+    enabled_at: Option<usize>,
     pub runtime: Runtime,
     pub version: Version,
     /// `debug-offsets` (3.13+) or `calibrated` (on a sibling of the same build).
     pub source: &'static str,
+    /// `native_thread_id` inside a thread state, where `_Py_DebugOffsets` gives it.
+    pub native_thread_id: Option<usize>,
+}
+
+/// Whether a GIL is in use, as its state says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GilEnabled {
+    /// A GIL build: always.
+    Always,
+    /// A free-threaded build running without it (`enabled` = 0).
+    Disabled,
+    /// A free-threaded build with it enabled: for good (PYTHON_GIL=1, or a module without
+    /// `Py_mod_gil`), or transiently while such a module initialises.
+    Enabled,
+}
+
+impl GilEnabled {
+    /// From a free-threaded build's `enabled` word.
+    pub fn from_word(word: i32) -> GilEnabled {
+        if word == 0 {
+            GilEnabled::Disabled
+        } else {
+            GilEnabled::Enabled
+        }
+    }
+
+    pub fn in_use(self) -> bool {
+        self != GilEnabled::Disabled
+    }
 }
 
 /// One reading of another process's GIL.
@@ -75,14 +105,22 @@ impl OutsideGil {
             OutsideGil {
                 pid,
                 base: runtime.address + layout.gil_offset,
+                enabled_at: None,
                 runtime,
                 version: layout.version,
                 source: "calibrated",
+                native_thread_id: None,
             }
         };
         let first = gil.read()?;
         let word = Remote(pid).read(gil.base + gil_state::LOCKED, 4)?;
         let locked_word = u32::from_le_bytes(word.try_into().expect("4 bytes"));
+        // A free-threaded build's GIL that was never taken reads `locked` = -1 (uninitialised).
+        let locked_word = if gil.enabled_at.is_some() && locked_word == u32::MAX {
+            0
+        } else {
+            locked_word
+        };
         match interval_us {
             Some(expected) if first.interval_us != expected => {
                 return Err(OutsideError::Unconfirmed(format!(
@@ -124,6 +162,37 @@ impl OutsideGil {
     pub fn read(&self) -> Result<OutsideReading, OutsideError> {
         gil_reading(&Remote(self.pid), self.base)
     }
+
+    /// Where the build keeps each thread state's OS thread id: from `_Py_DebugOffsets` where
+    /// it has them (3.13+), else calibrated on a sibling process of the same build.
+    pub fn thread_layout(&self) -> Result<sibling::BuildLayout, OutsideError> {
+        match self.native_thread_id {
+            Some(offset) => Ok(sibling::BuildLayout {
+                version: self.version,
+                gil_offset: self.base.saturating_sub(self.runtime.address),
+                native_thread_id_offset: Some(offset),
+                thread_id_offset: None,
+                pthread_tid_offset: None,
+            }),
+            None => sibling::layout(self.pid, &self.runtime),
+        }
+    }
+
+    /// Whether the process is a free-threaded build.
+    pub fn free_threaded(&self) -> bool {
+        self.enabled_at.is_some()
+    }
+
+    /// Whether the GIL is in use now.
+    pub fn enabled(&self) -> Result<GilEnabled, OutsideError> {
+        let Some(at) = self.enabled_at else {
+            return Ok(GilEnabled::Always);
+        };
+        let word = Remote(self.pid).read(at, 4)?;
+        Ok(GilEnabled::from_word(i32::from_le_bytes(
+            word.try_into().expect("4 bytes"),
+        )))
+    }
 }
 
 /// The main interpreter's GIL through `_Py_DebugOffsets` (3.13+).
@@ -132,10 +201,7 @@ fn from_debug_offsets(
     runtime: Runtime,
     header: debug_offsets::Header,
 ) -> Result<OutsideGil, OutsideError> {
-    if header.free_threaded {
-        return Err(OutsideError::FreeThreaded(pid));
-    }
-    let (ceval_gil, gil) = match header.gil {
+    let offsets = match header.gil {
         Ok(offsets) => offsets,
         Err(debug_offsets::NoGilOffsets::UnknownVersion) => {
             return Err(OutsideError::Unsupported(format!(
@@ -156,19 +222,20 @@ fn from_debug_offsets(
             "the interpreter is not running yet (no interpreter state)".into(),
         ));
     }
-    let in_use = memory.read_u64(interp + ceval_gil)? as usize;
-    let own = interp + gil;
-    if in_use != own {
+    let in_use = memory.read_u64(interp + offsets.ceval_gil)? as usize;
+    if in_use != interp + offsets.start {
         return Err(OutsideError::Unconfirmed(
             "the GIL in use is not the main interpreter's own".into(),
         ));
     }
     Ok(OutsideGil {
         pid,
-        base: own,
+        base: interp + offsets.state,
+        enabled_at: offsets.enabled.map(|e| interp + e),
         runtime,
         version: header.version,
         source: "debug-offsets",
+        native_thread_id: header.native_thread_id,
     })
 }
 

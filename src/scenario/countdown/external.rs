@@ -3,9 +3,8 @@
 //! context switches, and on 3.13+ the GIL's exact hand-offs are read from the child's memory
 //! (`measure::outside`) just before and just after the timed region, while the driver waits.
 use crate::domain::{ExternalPython, Runtime, ThreadUsage};
-use crate::interpreters::GilKind;
 use crate::measure::gil::stats::GilStats;
-use crate::measure::outside::{OutsideError, OutsideGil};
+use crate::measure::outside::OutsideGil;
 use crate::measure::tasks;
 use crate::protocol::{CountdownTrial, TrialMeasurement};
 use crate::runner::{external, signals, RunError};
@@ -138,15 +137,7 @@ fn converse(
     }
     let pid = child.id() as i32;
     let interval_us = (interval * 1e6).round() as u64;
-    let gil = if python.gil == GilKind::FreeThreaded {
-        Err(OutsideError::Unsupported(
-            "not applicable: a free-threaded build has no GIL to read (PYTHON_GIL=1 turns one \
-             on, which gilsim does not read)"
-                .into(),
-        ))
-    } else {
-        OutsideGil::attach(pid, Some(interval_us))
-    };
+    let gil = OutsideGil::attach(pid, Some(interval_us));
     let before = gil.as_ref().ok().map(|g| g.read());
     let poller = tasks::Poller::start(pid);
     writeln!(child.stdin.as_mut().expect("piped stdin"), "go")?;
@@ -171,9 +162,22 @@ fn converse(
         .with_context(|| format!("{} printed no time", python.path))?;
     let after = gil.as_ref().ok().map(|g| g.read());
     let stats = match (gil, before, after) {
+        // A free-threaded build's GIL counts hand-offs only while it is enabled: read at the
+        // finish line (PYTHON_GIL=1 enables it before the run; a module imported during it
+        // would have turned it on by then).
+        (Ok(g), _, _) if g.enabled().is_ok_and(|e| !e.in_use()) => GilStats::unavailable(
+            "not applicable: this free-threaded build ran without its GIL (its `enabled` field \
+             read 0, from outside the process)",
+        ),
         (Ok(g), Some(Ok(b)), Some(Ok(a))) => {
             let mut stats = GilStats::counted(g.source, a.switch_number - b.switch_number, wall_s);
-            stats.note = Some("read from outside the process (process_vm_readv)".into());
+            stats.note = Some(if g.free_threaded() {
+                "a free-threaded build with its GIL enabled, read from outside the process \
+                 (process_vm_readv)"
+                    .into()
+            } else {
+                "read from outside the process (process_vm_readv)".into()
+            });
             stats
         }
         (Err(why), _, _) => GilStats::unavailable(why.to_string()),

@@ -111,23 +111,104 @@ fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option
     } else {
         format!("{} threads", free.workers)
     };
+    let cost = if free.workers == 1 {
+        // The ratio of fastest runs with its bootstrap range over rounds, beside the published
+        // single-thread costs.
+        let (point, range) = crate::stats::fastest_ratio(&free.wall_s, &twin.wall_s);
+        let measured = match (point, range) {
+            (Some(p), Some([lo, hi])) => format!(
+                "measured here {:+.0} % (fastest runs; {:+.0} % to {:+.0} % over the rounds)",
+                (p - 1.0) * 100.0,
+                (lo - 1.0) * 100.0,
+                (hi - 1.0) * 100.0
+            ),
+            (Some(p), None) => format!(
+                "measured here {:+.0} % (fastest runs; no range with fewer than 3 runs)",
+                (p - 1.0) * 100.0
+            ),
+            _ => "not measured".into(),
+        };
+        format!(
+            " One thread shows what a free-threaded build costs where there is nothing to run in \
+             parallel (its reference counting and locking are more expensive, and 3.13t runs \
+             without the specializing interpreter): {measured}. Published: {}.",
+            PUBLISHED_SINGLE_THREAD_COST
+        )
+    } else {
+        format!(
+            " Without a GIL the threads can run Python bytecode on several cores at once.{}",
+            free_threaded_limits(free, rows)
+        )
+    };
     Some(format!(
         "Free-threaded {} without a GIL (PYTHON_GIL=0), {threads}: {} with CPU/wall {:.2}, against \
-         {} with CPU/wall {:.2} on the GIL build {}: {how}.{}",
+         {} with CPU/wall {:.2} on the GIL build {}: {how}.{cost}",
         ft.name,
         seconds(free.wall_s.median),
         free.parallelism,
         seconds(twin.wall_s.median),
         twin.parallelism,
         twin.python.as_ref().map_or("", |p| p.version.as_str()),
-        if free.workers == 1 {
-            " One thread shows what a free-threaded build costs where there is nothing to run in \
-             parallel (its reference counting and locking are more expensive)."
-        } else {
-            " Without a GIL the threads can run Python bytecode on several cores at once."
-        }
     ))
 }
+
+/// A CPU time per iteration this many times one thread's counts as threads slowing each other.
+const SLOWED_EACH_OTHER: f64 = 1.15;
+
+/// What limited N free-threaded threads' scaling, from the figures that show it: the cores
+/// busy (CPU/wall against N and the CPUs) and the CPU time per iteration against 1 thread's
+/// on the same build.
+fn free_threaded_limits(many: &CountdownRow, rows: &[CountdownRow]) -> String {
+    let n = many.workers as f64;
+    let cpus = many
+        .cpus
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
+    let one = rows.iter().find(|r| {
+        r.runtime == many.runtime
+            && r.workers == 1
+            && r.cpus == many.cpus
+            && r.python == many.python
+    });
+    let mut limits = Vec::new();
+    let possible = n.min(cpus as f64);
+    if many.parallelism < 0.9 * possible {
+        limits.push(format!(
+            "only {:.2} of {} possible cores were busy on average{}",
+            many.parallelism,
+            possible,
+            many.other_load
+                .filter(|l| *l >= 0.05)
+                .map_or(String::new(), |l| format!(
+                    " ({l:.2} CPUs of other processes' work beside them)"
+                ))
+        ));
+    }
+    if let Some(one) = one {
+        let cost = many.ns_per_iteration / one.ns_per_iteration;
+        if cost.is_finite() && cost >= SLOWED_EACH_OTHER {
+            limits.push(format!(
+                "each iteration took ×{cost:.2} the CPU time it took 1 thread ({:.0} ns against \
+                 {:.0} ns): the threads slowed each other (shared reference counts, per-object \
+                 locks, or the memory they share)",
+                many.ns_per_iteration, one.ns_per_iteration
+            ));
+        }
+    }
+    match limits.len() {
+        0 if one.is_some() => format!(
+            " Nothing measured limited the scaling: CPU/wall {:.2} of {} possible, and the CPU \
+             time per iteration within ×{SLOWED_EACH_OTHER} of 1 thread's.",
+            many.parallelism, possible
+        ),
+        0 => String::new(),
+        _ => format!(" What limited the scaling: {}.", limits.join("; and ")),
+    }
+}
+
+/// The free-threaded builds' single-thread cost as published, with the sources.
+pub const PUBLISHED_SINGLE_THREAD_COST: &str =
+    "3.13t about 40 % slower on pyperformance (CPython 3.13 free-threading HOWTO), 3.14t roughly \
+     5-10 % (What's New in Python 3.14)";
 
 /// N subinterpreters placed between N threads (one GIL) and N processes (one interpreter
 /// each) of the same interpreter and CPUs, where those rows exist.

@@ -1,7 +1,7 @@
 //! One look at a profiled process: the GIL's words, its holder's OS thread, and every
 //! thread's kernel state, read one right after the other.
 use crate::measure::outside::kernel_wait::{self, KernelWait};
-use crate::measure::outside::sibling::{self, BuildLayout};
+use crate::measure::outside::sibling::BuildLayout;
 use crate::measure::outside::{OutsideGil, OutsideReading};
 use crate::measure::tasks;
 use std::cell::RefCell;
@@ -51,7 +51,7 @@ impl Holders {
     pub fn new(pid: i32, gil: &OutsideGil) -> Holders {
         Holders {
             pid,
-            layout: sibling::layout(pid, &gil.runtime).ok(),
+            layout: gil.thread_layout().ok(),
             cache: RefCell::new(HashMap::new()),
         }
     }

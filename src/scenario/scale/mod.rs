@@ -54,6 +54,8 @@ pub struct Trial {
     pub gil_note: Option<String>,
     /// Threads trials: who held the GIL, sampled from outside.
     pub held: Option<crate::scenario::external_script::Held>,
+    /// A free-threaded build that ran the trial without its GIL (read from its memory).
+    pub without_gil: bool,
 }
 
 /// How often a threads trial's GIL is sampled from outside.
@@ -147,6 +149,7 @@ fn run_trial(
     Ok(Trial {
         answer,
         switches: ran.outcome.gil_switches,
+        without_gil: ran.ran_without_gil(),
         gil_note: ran.gil_note,
         held: ran.held,
     })

@@ -22,6 +22,9 @@ pub struct ScaleGil {
     pub held_fraction: Option<f64>,
     /// Each thread's share of the samples holding it, largest first (medians over runs).
     pub held_by_thread: Vec<f64>,
+    /// A free-threaded build ran every one of the row's runs without its GIL, as read from
+    /// its memory before and after each run.
+    pub no_gil: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,10 +82,16 @@ pub fn build(
             let cpu_per_wall = med(&|t| Some(t.answer.cpu_s? / t.answer.wall_s?));
             let gil = (s.runtime == ScaleRuntime::Threads && failed[k].is_none()).then(|| {
                 let switches = med(&|t| t.switches.map(|n| n as f64));
-                let held: Vec<&crate::scenario::external_script::Held> =
-                    trials[k].iter().filter_map(|t| t.held.as_ref()).collect();
+                let no_gil = !trials[k].is_empty() && trials[k].iter().all(|t| t.without_gil);
+                // Without a GIL, samples of its `locked` word say nothing.
+                let held: Vec<&crate::scenario::external_script::Held> = trials[k]
+                    .iter()
+                    .filter(|_| !no_gil)
+                    .filter_map(|t| t.held.as_ref())
+                    .collect();
                 let threads = held.iter().map(|h| h.by_thread.len()).min().unwrap_or(0);
                 ScaleGil {
+                    no_gil,
                     held_fraction: (!held.is_empty())
                         .then(|| median(&held.iter().map(|h| h.fraction).collect::<Vec<_>>())),
                     held_by_thread: (0..threads)

@@ -8,12 +8,15 @@ use serde::Serialize;
 
 /// A speed-up whose whole range is above this counts as a real gain.
 const GAIN: f64 = 1.2;
+/// A speed-up range whose upper end is at most this shows no gain beyond noise.
+const NOTHING: f64 = 1.05;
 /// The serial run kept a CPU busy less than this share of its time: it mostly waits.
 const WAITING: f64 = 0.5;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ScaleVerdict {
-    /// `gil-bound`, `releases-gil`, `overhead-dominates`, `io-bound` or `undetermined`.
+    /// `gil-bound`, `releases-gil`, `no-gil` (a free-threaded build running without its GIL),
+    /// `overhead-dominates`, `io-bound` or `undetermined`.
     pub kind: &'static str,
     pub text: String,
 }
@@ -143,6 +146,53 @@ fn one(
         };
     }
     let per_item = serial_wall.map(|w| w / n.max(1) as f64);
+    let no_gil = python.free_threaded
+        && threads
+            .and_then(|t| t.gil.as_ref())
+            .is_some_and(|g| g.no_gil);
+    if no_gil {
+        let t = threads.expect("threads measured");
+        let busy = t
+            .cpu_per_wall
+            .map_or("unavailable".into(), |c| format!("{c:.2}"));
+        let (kind, said) = if low(threads) > GAIN {
+            (
+                "no-gil",
+                format!(
+                    "{prefix}No GIL: this free-threaded build ran every threads run without its \
+                     GIL (its `enabled` field read 0 before and after each run), so the threads \
+                     ran the Python bytecode in parallel: {} ran {} as fast as the serial run, \
+                     with CPU/wall {busy}.",
+                    count(t.workers, t.runtime),
+                    times(t)
+                ),
+            )
+        } else {
+            (
+                "undetermined",
+                format!(
+                    "{prefix}No GIL (a free-threaded build running without it in every threads \
+                     run), yet threads did not clearly gain: {} ran {} as fast as the serial \
+                     run, with CPU/wall {busy}. Without a GIL, threads still wait on the locks \
+                     of objects they share and slow each other through shared reference counts.",
+                    count(t.workers, t.runtime),
+                    times(t)
+                ),
+            )
+        };
+        return ScaleVerdict {
+            kind,
+            text: format!("{said} All: {figures}."),
+        };
+    }
+    let prefix = if python.free_threaded && threads.is_some() {
+        format!(
+            "{prefix}This free-threaded build ran with its GIL enabled (PYTHON_GIL=1, or a module \
+             imported without declaring Py_mod_gil): "
+        )
+    } else {
+        prefix
+    };
     if low(threads) > GAIN {
         let t = threads.expect("threads measured");
         return ScaleVerdict {
@@ -190,13 +240,18 @@ fn one(
             };
         };
         if t.speedup.unwrap_or(0.0) < low(parallel) {
+            // "Nothing" only where the threads' whole range allows no more than noise.
+            let gained = if high(Some(t)) <= NOTHING {
+                format!("threads gained nothing ({})", times(t))
+            } else {
+                format!("threads gained only {}", times(t))
+            };
             return ScaleVerdict {
                 kind: "gil-bound",
                 text: format!(
-                    "{prefix}GIL-bound: threads gained nothing ({}) while {} ran {} as fast: \
+                    "{prefix}GIL-bound: {gained} while {} ran {} as fast: \
                      the calls run Python bytecode, which one GIL lets one thread run at a time. \
                      Use processes (or subinterpreters on 3.12+). All: {figures}.",
-                    times(t),
                     count(p.workers, p.runtime),
                     times(p)
                 ),
@@ -314,6 +369,7 @@ mod tests {
             path: "/x/python3".into(),
             version: "3.11.7".into(),
             subinterpreters: false,
+            free_threaded: false,
         }
     }
 
@@ -344,6 +400,7 @@ mod tests {
                 source: "outside".into(),
                 held_fraction: Some(held),
                 held_by_thread: vec![held / 2.0; 2],
+                no_gil: false,
             }),
             status: "ok",
             error: None,
@@ -428,6 +485,68 @@ mod tests {
         for (name, rows, cpus) in cases {
             insta::assert_snapshot!(name, verdict_of(&rows, cpus));
         }
+    }
+
+    /// A free-threaded 3.13t whose threads ran with the GIL disabled (`no_gil`) or enabled.
+    fn free_threaded_verdict(no_gil: bool, threads: (f64, [f64; 2])) -> ScaleVerdict {
+        let python = ScalePython {
+            label: Some("3.13t".into()),
+            free_threaded: true,
+            ..embedded()
+        };
+        let mut t = row(ScaleRuntime::Threads, 2, threads.0, threads.1);
+        if let Some(g) = t.gil.as_mut() {
+            g.no_gil = no_gil;
+            if no_gil {
+                g.held_fraction = None;
+                g.held_by_thread.clear();
+            }
+        }
+        let rows: Vec<ScaleRow> = [serial(1.0), t]
+            .into_iter()
+            .map(|r| ScaleRow {
+                python: Some("3.13t".into()),
+                ..r
+            })
+            .collect();
+        write(&rows, &[reference()], &[python], 2, &spec())
+    }
+
+    #[test]
+    fn a_free_threaded_scaling_is_no_gil_never_c_code_releasing_it() {
+        let v = free_threaded_verdict(true, (1.95, [1.85, 2.02]));
+        assert_eq!(v.kind, "no-gil", "{}", v.text);
+        for wrong in ["C code", "releases the GIL", "Releases the GIL", "hashlib"] {
+            assert!(!v.text.contains(wrong), "{wrong:?} in: {}", v.text);
+        }
+        insta::assert_snapshot!("free_threaded_no_gil", format!("{}: {}", v.kind, v.text));
+        // Without a clear gain the verdict says so, still without a GIL to blame.
+        let v = free_threaded_verdict(true, (1.05, [0.9, 1.3]));
+        assert_eq!(v.kind, "undetermined", "{}", v.text);
+        assert!(v.text.contains("No GIL"), "{}", v.text);
+        assert!(!v.text.contains("C code"), "{}", v.text);
+        // With its GIL back, the build is read as a GIL build, and the verdict says it is back.
+        let v = free_threaded_verdict(false, (1.85, [1.7, 1.95]));
+        assert_eq!(v.kind, "releases-gil", "{}", v.text);
+        assert!(v.text.contains("with its GIL enabled"), "{}", v.text);
+    }
+
+    #[test]
+    fn threads_gained_nothing_only_when_their_whole_range_says_so() {
+        let gil_bound = |t: (f64, [f64; 2])| {
+            let rows = [
+                serial(1.0),
+                row(ScaleRuntime::Threads, 2, t.0, t.1),
+                row(ScaleRuntime::Processes, 2, 1.6, [1.5, 1.7]),
+            ];
+            write(&rows, &[reference()], &[embedded()], 2, &spec())
+        };
+        let v = gil_bound((1.12, [1.05, 1.19]));
+        assert_eq!(v.kind, "gil-bound");
+        assert!(!v.text.contains("gained nothing"), "{}", v.text);
+        assert!(v.text.contains("threads gained only ×1.12"), "{}", v.text);
+        let v = gil_bound((0.98, [0.95, 1.02]));
+        assert!(v.text.contains("threads gained nothing"), "{}", v.text);
     }
 
     #[test]

@@ -6,8 +6,8 @@ pub mod verdict;
 
 use crate::measure::outside::memory;
 use crate::measure::outside::sampler::{Sampler, Tally};
-use crate::measure::outside::sibling::{self, BuildLayout};
-use crate::measure::outside::{OutsideError, OutsideGil, OutsideReading};
+use crate::measure::outside::sibling::BuildLayout;
+use crate::measure::outside::{GilEnabled, OutsideError, OutsideGil, OutsideReading};
 use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
 pub use crate::scenario::spec::WatchSpec;
@@ -55,6 +55,14 @@ pub struct Summary {
     pub totals: Interval,
     pub pid: i32,
     pub python: String,
+    /// `gil` or `free-threaded`: how the interpreter was built.
+    pub build: &'static str,
+    /// Whether the GIL was in use at the end (`always` on a GIL build; `disabled` or `enabled`
+    /// on a free-threaded one, read from its state's `enabled` field).
+    pub gil_enabled: GilEnabled,
+    /// Seconds from the start at which the free-threaded build's GIL was seen to turn on or
+    /// off (read every 10 ms), with the state it turned to.
+    pub gil_enabled_changes: Vec<GilChange>,
     /// `debug-offsets` or `calibrated`.
     pub gil_found_by: &'static str,
     /// The process ended while watched.
@@ -67,12 +75,19 @@ pub struct Summary {
     pub verdict: String,
 }
 
+/// A free-threaded build's GIL turning on or off.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct GilChange {
+    pub t_s: f64,
+    pub enabled: GilEnabled,
+}
+
 /// Attaches to `spec.pid`, calls `each` after every interval, and returns the summary.
 pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summary, OutsideError> {
     let gil = OutsideGil::attach(spec.pid, None)?;
     let pid = spec.pid;
     // The thread states' OS ids need the build's layout; without it holders stay anonymous.
-    let layout = sibling::layout(pid, &gil.runtime);
+    let layout = gil.thread_layout();
     let note = layout
         .as_ref()
         .err()
@@ -82,6 +97,17 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
     let sampler = (spec.sample_hz > 0).then(|| Sampler::start(gil.clone(), spec.sample_hz));
     let start = Instant::now();
     let first = gil.read()?;
+    let first_enabled = gil.enabled()?;
+    let mut enabled = first_enabled;
+    let mut changes: Vec<GilChange> = Vec::new();
+    let mut see_enabled = |t_s: f64| {
+        if let Ok(now) = gil.enabled() {
+            if now != enabled {
+                changes.push(GilChange { t_s, enabled: now });
+                enabled = now;
+            }
+        }
+    };
     let first_tasks = tasks::read(pid);
     let ids = ThreadIds {
         pid,
@@ -107,6 +133,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
             if let Ok(r) = gil.read() {
                 freshest = (r, start.elapsed().as_secs_f64(), tasks::read(pid));
             }
+            see_enabled(start.elapsed().as_secs_f64());
         }
         // A process that ended gets its last interval up to the freshest reading.
         let (reading, t, now_tasks) = match gil.read() {
@@ -149,7 +176,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         }
         None => (0.0, 0.0),
     };
-    let totals = figures(
+    let mut totals = figures(
         &ids,
         &first,
         &last,
@@ -160,13 +187,38 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
         last_t,
         last_t,
     );
-    let python = gil.version.to_string();
-    let verdict = verdict::verdict(&totals, ended);
+    let gil_state = verdict::GilState {
+        free_threaded: gil.free_threaded(),
+        first: first_enabled,
+        last: enabled,
+        changes: changes.clone(),
+    };
+    if !gil_state.ever_in_use() {
+        // No GIL at any reading: held and waiting-for-the-GIL shares do not apply.
+        totals.held_fraction = None;
+        for t in &mut totals.threads {
+            t.held_fraction = None;
+            t.waiting_fraction = None;
+        }
+    }
+    let python = format!(
+        "{}{}",
+        gil.version,
+        if gil.free_threaded() { "t" } else { "" }
+    );
+    let verdict = verdict::verdict(&totals, ended, &gil_state);
     Ok(Summary {
         summary: true,
         totals,
         pid,
         python,
+        build: if gil.free_threaded() {
+            "free-threaded"
+        } else {
+            "gil"
+        },
+        gil_enabled: enabled,
+        gil_enabled_changes: changes,
         gil_found_by: gil.source,
         ended,
         sample_rate_hz,

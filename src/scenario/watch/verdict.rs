@@ -1,7 +1,10 @@
 //! The watch in plain words, from the measured figures only.
-use super::Interval;
+use super::{GilChange, Interval};
+use crate::measure::outside::GilEnabled;
 use crate::report::units::{thousands, whole_percent as percent};
 
+/// Without a GIL, a thread counts as running from this share of the wall time on a CPU.
+const BUSY: f64 = 0.5;
 /// A holder counts as using the GIL from this share of the samples on.
 const USER_SHARE: f64 = 0.05;
 /// Hand-offs per second from which threads are said to take turns.
@@ -38,7 +41,105 @@ fn who(t: &super::ThreadFigures) -> String {
     }
 }
 
-pub fn verdict(totals: &Interval, ended: bool) -> String {
+/// Whether the watched process had a GIL in use, as read from its state.
+#[derive(Clone, Debug)]
+pub struct GilState {
+    pub free_threaded: bool,
+    pub first: GilEnabled,
+    pub last: GilEnabled,
+    pub changes: Vec<GilChange>,
+}
+
+impl GilState {
+    /// A GIL build's.
+    pub fn gil_build() -> GilState {
+        GilState {
+            free_threaded: false,
+            first: GilEnabled::Always,
+            last: GilEnabled::Always,
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn ever_in_use(&self) -> bool {
+        self.first.in_use() || self.changes.iter().any(|c| c.enabled.in_use())
+    }
+}
+
+/// A free-threaded build without its GIL: who ran, from the kernel's accounting.
+fn no_gil(totals: &Interval) -> String {
+    let mut busy: Vec<&super::ThreadFigures> = totals
+        .threads
+        .iter()
+        .filter(|t| t.cpu_fraction.is_some_and(|c| c >= BUSY))
+        .collect();
+    busy.sort_by(|a, b| b.cpu_fraction.partial_cmp(&a.cpu_fraction).unwrap());
+    let each: Vec<String> = busy
+        .iter()
+        .map(|t| format!("{} {}", who(t), t.cpu_fraction.map_or("?".into(), percent)))
+        .collect();
+    let running = match busy.len() {
+        0 => "no thread was on a CPU half the time or more".to_string(),
+        1 => format!("one thread was on a CPU: {}", each[0]),
+        n => format!(
+            "{n} threads were each on a CPU half the time or more, side by side ({})",
+            each.join(", ")
+        ),
+    };
+    format!(
+        "No GIL: a free-threaded build running without its GIL the whole time (its `enabled` \
+         field read 0 throughout), so its threads run Python in parallel and take no turns \
+         ({} hand-offs in {:.1} s); {running}. Without a GIL threads still wait on per-object \
+         locks and stop-the-world pauses, which watch does not read.",
+        thousands(totals.switches),
+        totals.t_s
+    )
+}
+
+pub fn verdict(totals: &Interval, ended: bool, gil: &GilState) -> String {
+    let body = gil_verdict(totals, ended);
+    if !gil.free_threaded {
+        return body;
+    }
+    if !gil.ever_in_use() {
+        let prefix = if ended {
+            format!(
+                "The process ended while watched; these figures cover {:.1} s. ",
+                totals.t_s
+            )
+        } else {
+            String::new()
+        };
+        return prefix + &no_gil(totals);
+    }
+    let moments: Vec<String> = gil
+        .changes
+        .iter()
+        .map(|c| {
+            format!(
+                "turned {} at {:.2} s",
+                if c.enabled.in_use() { "on" } else { "off" },
+                c.t_s
+            )
+        })
+        .collect();
+    let when = if moments.is_empty() {
+        "for the whole watch".to_string()
+    } else {
+        format!(
+            "{} from the start, then {}",
+            if gil.first.in_use() { "on" } else { "off" },
+            moments.join(", ")
+        )
+    };
+    format!(
+        "The GIL is back: a free-threaded build with its GIL enabled ({when}; PYTHON_GIL=1, or an \
+         extension module imported without declaring Py_mod_gil, turns it on), read exactly as \
+         on a GIL build. {body}"
+    )
+}
+
+fn gil_verdict(totals: &Interval, ended: bool) -> String {
     let rate = totals.switches_per_s;
     let count = format!(
         "{} hand-offs in {:.1} s",
@@ -223,7 +324,65 @@ mod tests {
             ("ended", totals(600, Some(0.97), two_cpu()), true),
         ];
         for (name, totals, ended) in cases {
-            insta::assert_snapshot!(name, verdict(&totals, ended));
+            insta::assert_snapshot!(name, verdict(&totals, ended, &GilState::gil_build()));
         }
+    }
+
+    fn free_threaded(first: GilEnabled, changes: Vec<GilChange>) -> GilState {
+        let last = changes.last().map_or(first, |c| c.enabled);
+        GilState {
+            free_threaded: true,
+            first,
+            last,
+            changes,
+        }
+    }
+
+    #[test]
+    fn a_free_threaded_build_without_its_gil() {
+        let mut a = thread(11, 0.0, 0.0, 0.97, 0.0);
+        let mut b = thread(12, 0.0, 0.0, 0.96, 0.01);
+        for t in [&mut a, &mut b] {
+            t.held_fraction = None;
+            t.waiting_fraction = None;
+        }
+        let text = verdict(
+            &totals(0, None, vec![a, b]),
+            false,
+            &free_threaded(GilEnabled::Disabled, vec![]),
+        );
+        assert!(text.starts_with("No GIL"), "{text}");
+        assert!(text.contains("2 threads were each on a CPU"), "{text}");
+        assert!(!text.contains("releases the GIL"), "{text}");
+        insta::assert_snapshot!("free_threaded_no_gil", text);
+    }
+
+    #[test]
+    fn a_free_threaded_build_whose_gil_came_back() {
+        let two = vec![
+            thread(11, 0.49, 0.48, 0.50, 0.49),
+            thread(12, 0.48, 0.49, 0.49, 0.50),
+        ];
+        let turned_on = vec![GilChange {
+            t_s: 1.25,
+            enabled: GilEnabled::Enabled,
+        }];
+        let text = verdict(
+            &totals(600, Some(0.97), two.clone()),
+            false,
+            &free_threaded(GilEnabled::Disabled, turned_on),
+        );
+        assert!(
+            text.contains("off from the start, then turned on at 1.25 s"),
+            "{text}"
+        );
+        assert!(text.contains("GIL-bound"), "{text}");
+        insta::assert_snapshot!("free_threaded_gil_back", text);
+        let text = verdict(
+            &totals(600, Some(0.97), two),
+            false,
+            &free_threaded(GilEnabled::Enabled, vec![]),
+        );
+        assert!(text.contains("for the whole watch"), "{text}");
     }
 }

@@ -45,10 +45,18 @@ pub fn run(args: &InterpretersArgs) -> Result<i32> {
 }
 
 fn names(found: &[Interpreter], keep: impl Fn(&Interpreter) -> bool) -> String {
-    let names: Vec<&str> = found
+    // A free-threaded build's version carries its `t`: 3.13.5 and 3.13.5t are two builds.
+    let names: Vec<String> = found
         .iter()
         .filter(|i| keep(i))
-        .map(|i| i.version.as_str())
+        .map(|i| {
+            let t = if i.gil == GilKind::FreeThreaded {
+                "t"
+            } else {
+                ""
+            };
+            format!("{}{t}", i.version)
+        })
         .collect();
     if names.is_empty() {
         "none".into()

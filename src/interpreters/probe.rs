@@ -87,7 +87,8 @@ impl Interpreter {
             GilKind::New
         };
         let gil_state_by = match (gil, (major, minor)) {
-            (GilKind::New, v) if v >= (3, 13) => Some("debug-offsets"),
+            // A free-threaded build's GIL (off unless turned on) is read the same way.
+            (GilKind::New | GilKind::FreeThreaded, v) if v >= (3, 13) => Some("debug-offsets"),
             (GilKind::New, v) if v >= (3, 9) => Some("calibration"),
             _ => None,
         };
@@ -185,7 +186,7 @@ mod tests {
         let ft = of("3.13.0", true, true);
         assert_eq!(
             (ft.name.as_str(), ft.gil, ft.gil_state_by),
-            ("3.13t", GilKind::FreeThreaded, None)
+            ("3.13t", GilKind::FreeThreaded, Some("debug-offsets"))
         );
         assert_eq!(of("3.8.18", false, false).gil_state_by, None);
         let recorded: ProbeReport = serde_json::from_str(

@@ -152,57 +152,50 @@ fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option
     ))
 }
 
-/// A CPU time per iteration this many times one thread's counts as threads slowing each other.
-const SLOWED_EACH_OTHER: f64 = 1.15;
-
-/// What limited N free-threaded threads' scaling, from the figures that show it: the cores
-/// busy (CPU/wall against N and the CPUs) and the CPU time per iteration against 1 thread's
-/// on the same build.
+/// What limited N free-threaded threads' scaling, from the two figures whose product it is:
+/// the speed-up over 1 thread is the cores busy (CPU/wall) over the CPU time per iteration
+/// against 1 thread's on the same build, so each factor's share of the shortfall is shown.
 fn free_threaded_limits(many: &CountdownRow, rows: &[CountdownRow]) -> String {
-    let n = many.workers as f64;
     let cpus = many
         .cpus
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()));
-    let one = rows.iter().find(|r| {
+    let possible = many.workers.min(cpus);
+    let Some(one) = rows.iter().find(|r| {
         r.runtime == many.runtime
             && r.workers == 1
             && r.cpus == many.cpus
             && r.python == many.python
-    });
-    let mut limits = Vec::new();
-    let possible = n.min(cpus as f64);
-    if many.parallelism < 0.9 * possible {
-        limits.push(format!(
-            "only {:.2} of {} possible cores were busy on average{}",
-            many.parallelism,
-            possible,
-            many.other_load
-                .filter(|l| *l >= 0.05)
-                .map_or(String::new(), |l| format!(
-                    " ({l:.2} CPUs of other processes' work beside them)"
-                ))
-        ));
+    }) else {
+        return String::new();
+    };
+    let speedup = one.wall_s.median / many.wall_s.median;
+    let busy = many.parallelism / one.parallelism.max(1e-9);
+    let cost = many.ns_per_iteration / one.ns_per_iteration;
+    if !(speedup.is_finite() && busy.is_finite() && cost.is_finite()) {
+        return String::new();
     }
-    if let Some(one) = one {
-        let cost = many.ns_per_iteration / one.ns_per_iteration;
-        if cost.is_finite() && cost >= SLOWED_EACH_OTHER {
-            limits.push(format!(
-                "each iteration took ×{cost:.2} the CPU time it took 1 thread ({:.0} ns against \
-                 {:.0} ns): the threads slowed each other (shared reference counts, per-object \
-                 locks, or the memory they share)",
-                many.ns_per_iteration, one.ns_per_iteration
-            ));
-        }
+    let mut text = format!(
+        " Against 1 thread on this build: ×{speedup:.2} of an ideal ×{possible} (medians), the \
+         product of ×{busy:.2} as many cores busy (CPU/wall {:.2} against {:.2}) and ×{:.2} the \
+         speed per CPU second ({:.0} ns of CPU per iteration against {:.0} ns).",
+        many.parallelism,
+        one.parallelism,
+        1.0 / cost,
+        many.ns_per_iteration,
+        one.ns_per_iteration
+    );
+    // The larger loss, named where the figures show one beyond a few per cent.
+    let cores_lost = possible as f64 / busy;
+    if cost.max(cores_lost) >= 1.05 {
+        text += if cost >= cores_lost {
+            " The larger loss is CPU time per iteration: the threads slowed each other (shared \
+             reference counts, per-object locks, or the memory and caches they share)."
+        } else {
+            " The larger loss is cores left idle: the threads did not keep every core busy \
+             (other work on the machine, or threads waiting)."
+        };
     }
-    match limits.len() {
-        0 if one.is_some() => format!(
-            " Nothing measured limited the scaling: CPU/wall {:.2} of {} possible, and the CPU \
-             time per iteration within ×{SLOWED_EACH_OTHER} of 1 thread's.",
-            many.parallelism, possible
-        ),
-        0 => String::new(),
-        _ => format!(" What limited the scaling: {}.", limits.join("; and ")),
-    }
+    text
 }
 
 /// The free-threaded builds' single-thread cost as published, with the sources.

@@ -1,0 +1,305 @@
+//! A real free-threaded CPython 3.13.5t (and its GIL build, 3.13.5), as
+//! `tools/build-cpython.sh` builds them into `~/.cache/gilsim/cpython`: every test here needs
+//! them and is run by `.ci/run`, which builds them first.
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The interpreters `tools/build-cpython.sh` builds (it prints their paths).
+fn built(name: &str) -> String {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache"));
+    let path = cache.join("gilsim/cpython").join(name);
+    assert!(
+        path.is_file(),
+        "{} (run tools/build-cpython.sh)",
+        path.display()
+    );
+    path.display().to_string()
+}
+
+fn free_threaded() -> String {
+    built("3.13.5t/bin/python3.13t")
+}
+
+fn gil_build() -> String {
+    built("3.13.5/bin/python3.13")
+}
+
+/// Two threads spinning in pure Python until stdin closes; `before` runs after "ready" is
+/// printed and a line is read from stdin.
+fn spinning(python: &str, gil: Option<&str>, env: &[(&str, &str)]) -> std::process::Child {
+    let code = "import sys, threading\n\
+                done = False\n\
+                def spin():\n    n = 0\n    while not done: n += 1\n\
+                ts = [threading.Thread(target=spin) for _ in range(2)]\n\
+                [t.start() for t in ts]\n\
+                print('ready', flush=True)\n\
+                line = sys.stdin.readline()\n\
+                if line.strip() == 'import': import gilsim_no_mod_gil\n\
+                sys.stdin.read()\n\
+                done = True\n";
+    let mut command = Command::new(python);
+    command.args(["-c", code]).stdin(Stdio::piped());
+    if let Some(g) = gil {
+        command.env("PYTHON_GIL", g);
+    }
+    command.envs(env.iter().copied());
+    start_ready(&mut command)
+}
+
+/// `watch --pid` for `seconds`, as JSON: the last line is the summary.
+fn watch(pid: u32, seconds: &str) -> Value {
+    let out = run(&words(&format!(
+        "watch --pid {pid} --duration {seconds} --format json"
+    )));
+    assert_success(&out);
+    let text = stdout(&out);
+    serde_json::from_str(text.lines().last().unwrap()).unwrap()
+}
+
+fn end(mut child: std::process::Child) {
+    drop(child.stdin.take());
+    let _ = child.wait();
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run builds it"]
+fn watch_reads_whether_a_free_threaded_build_has_its_gil() {
+    let _serial = serial();
+    let python = free_threaded();
+    // Without its GIL: no hand-offs, no held share, both threads on a CPU at once.
+    let child = spinning(&python, Some("0"), &[]);
+    let summary = watch(child.id(), "1.5");
+    end(child);
+    assert_eq!(summary["build"], "free-threaded", "{summary}");
+    assert_eq!(summary["python"], "3.13t", "{summary}");
+    assert_eq!(summary["gil_enabled"], "disabled", "{summary}");
+    assert_eq!(summary["switches"], 0, "{summary}");
+    assert!(summary["held_fraction"].is_null(), "{summary}");
+    let verdict = summary["verdict"].as_str().unwrap();
+    assert!(verdict.starts_with("No GIL"), "{verdict}");
+    if cpus() >= 2 {
+        let busy = summary["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["cpu_fraction"].as_f64().unwrap_or(0.0) > 0.6)
+            .count();
+        assert_eq!(busy, 2, "two spinning threads on two CPUs: {summary}");
+    }
+    // PYTHON_GIL=1: the GIL is read as on a GIL build. Two CPU-bound threads hand it over
+    // about once per 5 ms switch interval: at most 1 / 5 ms = 200 a second, and far more than
+    // a few a second.
+    let child = spinning(&python, Some("1"), &[]);
+    let summary = watch(child.id(), "1.5");
+    end(child);
+    assert_eq!(summary["gil_enabled"], "enabled", "{summary}");
+    let rate = summary["switches_per_s"].as_f64().unwrap();
+    assert!(
+        (40.0..=210.0).contains(&rate),
+        "{rate} hand-offs/s: {summary}"
+    );
+    let held = summary["held_fraction"].as_f64().unwrap();
+    assert!(held > 0.8, "the GIL held {held}: {summary}");
+    let verdict = summary["verdict"].as_str().unwrap();
+    assert!(verdict.starts_with("The GIL is back"), "{verdict}");
+}
+
+/// A C extension that declares no `Py_mod_gil` slot: importing it into a free-threaded 3.13
+/// turns the GIL on for good (with a RuntimeWarning).
+const NO_MOD_GIL: &str = r#"
+#include <Python.h>
+static struct PyModuleDef_Slot slots[] = {{0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "gilsim_no_mod_gil", NULL, 0, NULL,
+                                 slots};
+PyMODINIT_FUNC PyInit_gilsim_no_mod_gil(void) { return PyModuleDef_Init(&def); }
+"#;
+
+/// Compiles `NO_MOD_GIL` against `python`'s headers into `dir`.
+fn build_extension(python: &str, dir: &std::path::Path) {
+    let config = |what: &str| {
+        let out = Command::new(python)
+            .args([
+                "-c",
+                &format!("import sysconfig; print(sysconfig.get_config_var({what:?}))"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let include = config("INCLUDEPY");
+    let suffix = config("EXT_SUFFIX");
+    std::fs::write(dir.join("no_mod_gil.c"), NO_MOD_GIL).unwrap();
+    let out = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-I", &include, "-o"])
+        .arg(dir.join(format!("gilsim_no_mod_gil{suffix}")))
+        .arg(dir.join("no_mod_gil.c"))
+        .output()
+        .expect("a C compiler (cc)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh and a C compiler; .ci/run runs it"]
+fn an_extension_without_py_mod_gil_brings_the_gil_back_and_watch_sees_when() {
+    use std::io::Write;
+    let _serial = serial();
+    let python = free_threaded();
+    let dir = tempfile::tempdir().unwrap();
+    build_extension(&python, dir.path());
+    let path = dir.path().display().to_string();
+    let mut child = spinning(&python, None, &[("PYTHONPATH", &path)]);
+    let pid = child.id();
+    // watch for 3 s; the import happens 1 s in.
+    let watcher = std::thread::spawn(move || watch(pid, "3"));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    writeln!(child.stdin.as_mut().unwrap(), "import").unwrap();
+    let summary = watcher.join().unwrap();
+    end(child);
+    assert_eq!(summary["gil_enabled"], "enabled", "{summary}");
+    let changes = summary["gil_enabled_changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{summary}");
+    assert_eq!(changes[0]["enabled"], "enabled");
+    let at = changes[0]["t_s"].as_f64().unwrap();
+    assert!((0.5..2.5).contains(&at), "turned on at {at} s: {summary}");
+    // From then on two CPU-bound threads take turns: about 2 s of hand-offs at ≤ 200/s.
+    let switches = summary["switches"].as_f64().unwrap();
+    assert!(
+        (40.0..=600.0).contains(&switches),
+        "{switches} hand-offs: {summary}"
+    );
+    let verdict = summary["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("off from the start, then turned on at"),
+        "{verdict}"
+    );
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh and 2 CPUs; .ci/run runs it"]
+fn a_pure_python_loop_scales_on_the_free_threaded_build_for_want_of_a_gil() {
+    let _serial = serial();
+    let python = free_threaded();
+    let out = run(&words(&format!(
+        "scale python/examples/count_loop.py:count --inputs [400_000]*8 --workers 1,2 \
+         --runtimes serial,threads --repeat 3 --python {python} --format json"
+    )));
+    let doc = json(&out);
+    let verdict = &doc["verdict"];
+    let text = verdict["text"].as_str().unwrap();
+    // A free-threaded scaling is never explained as C code releasing the GIL.
+    for wrong in ["C code", "Releases the GIL", "hashlib"] {
+        assert!(!text.contains(wrong), "{wrong:?}: {text}");
+    }
+    assert_eq!(verdict["kind"], "no-gil", "{text}");
+    let threads2 = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["runtime"] == "threads" && r["workers"] == 2)
+        .unwrap();
+    assert_eq!(threads2["gil"]["no_gil"], true, "{threads2}");
+    assert!(threads2["gil"]["held_fraction"].is_null(), "{threads2}");
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5 and 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn the_countdown_reads_the_gil_that_python_gil_1_turns_on() {
+    let _serial = serial();
+    let out = run(&words(&format!(
+        "countdown --python {},{} --threads 1,2 --runtimes python-threads --repeat 3 \
+         --count 2000000 --format json",
+        gil_build(),
+        free_threaded()
+    )));
+    let doc = json(&out);
+    let rows = doc["results"].as_array().unwrap();
+    let row = |gil: Option<u64>, workers: u64| {
+        rows.iter()
+            .find(|r| {
+                r["workers"] == workers
+                    && r["python"]["version"] == "3.13.5"
+                    && r["python"]["python_gil"].as_u64() == gil
+            })
+            .unwrap_or_else(|| panic!("PYTHON_GIL={gil:?} ×{workers}: {doc}"))
+    };
+    // With PYTHON_GIL=1 two threads hand the GIL over; without it there is none to count.
+    let enabled = row(Some(1), 2);
+    assert!(
+        enabled["gil"]["switches"].as_f64().unwrap() > 0.0,
+        "{enabled}"
+    );
+    let disabled = row(Some(0), 2);
+    assert!(disabled["gil"]["switches"].is_null(), "{disabled}");
+    assert!(
+        disabled["gil"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("without its GIL"),
+        "{disabled}"
+    );
+    // The single-thread cost is stated beside the published figure.
+    let text = doc["verdict"]
+        .as_str()
+        .or(doc["verdict"]["text"].as_str())
+        .unwrap();
+    assert!(text.contains("measured here"), "{text}");
+    assert!(text.contains("free-threading HOWTO"), "{text}");
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn run_and_interpreters_know_the_free_threaded_build() {
+    let python = free_threaded();
+    let script = script("spin.py", "n = 0\nwhile n < 100000: n += 1\n");
+    let out = run(&["run", "--python", &python, script.path.to_str().unwrap()]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("free-threaded, no GIL"),
+        "{}",
+        stderr(&out)
+    );
+    // python3.13 and python3.13t of one install are one file (hard links): listed once.
+    use std::os::unix::fs::MetadataExt;
+    let file = |p: &str| std::fs::metadata(p).map(|m| (m.dev(), m.ino())).ok();
+    let doc = json(&run(&["interpreters", "--format", "json"]));
+    let listed = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| file(i["path"].as_str().unwrap()) == file(&python))
+        .count();
+    assert_eq!(listed, 1, "{doc}");
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh and pip; .ci/run runs it"]
+fn pip_install_on_3_13t_stops_before_cargo_with_one_sentence() {
+    let python = free_threaded();
+    let venv = tempfile::tempdir().unwrap();
+    let made = Command::new(&python)
+        .args(["-m", "venv"])
+        .arg(venv.path())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = Command::new(venv.path().join("bin/pip"))
+        .args(["install", "-q", env!("CARGO_MANIFEST_DIR")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(!err.contains("Compiling"), "cargo started: {err}");
+    assert!(
+        err.contains("cannot be installed into a free-threaded CPython 3.13t"),
+        "{err}"
+    );
+}

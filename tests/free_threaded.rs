@@ -303,3 +303,62 @@ fn pip_install_on_3_13t_stops_before_cargo_with_one_sentence() {
         "{err}"
     );
 }
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn profile_reads_a_free_threaded_builds_stacks_and_states() {
+    let _serial = serial();
+    let python = free_threaded();
+    // Line 5 of the program is the loop: `while not done: n += 1`.
+    let child = spinning(&python, Some("0"), &[]);
+    let out = run(&words(&format!(
+        "profile --pid {} --duration 1.5 --format json",
+        child.id()
+    )));
+    end(child);
+    let doc = json(&out);
+    let p = if doc["results"].is_object() {
+        &doc["results"]
+    } else {
+        &doc
+    };
+    assert_eq!(p["build"], "free-threaded", "{p}");
+    assert!(p["gil"].is_null(), "{p}");
+    let spinners: Vec<&Value> = p["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["running_fraction"].as_f64().unwrap() > 0.8)
+        .collect();
+    assert_eq!(spinners.len(), 2, "two threads running Python at once: {p}");
+    for t in &spinners {
+        assert_eq!(t["held_fraction"], 0.0, "{t}");
+    }
+    // Their stacks: `spin` at the loop's line, read through _Py_DebugOffsets.
+    let frames: Vec<String> = p["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "released")
+        .map(|s| {
+            s["frames"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(!frames.is_empty(), "{p}");
+    assert!(frames.iter().all(|f| f == "spin <string>:5"), "{frames:?}");
+    // The main thread reads stdin: idle.
+    let main = p["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["running_fraction"].as_f64().unwrap() < 0.2)
+        .expect("the main thread");
+    assert!(main["idle_fraction"].as_f64().unwrap() > 0.8, "{main}");
+}

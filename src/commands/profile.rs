@@ -200,7 +200,6 @@ fn table(doc: &ProfileDocument, p: &Profile) -> String {
             crate::report::render::rows_table(&pairs),
         );
     }
-    let found_by = crate::measure::outside::found_by(p.gil.source);
     let check = p.sampled_vs_exact_max_gap.map_or(String::new(), |gap| {
         format!(
             " Sampled against exact: each thread's sampled share on a CPU (held + ran without \
@@ -208,21 +207,21 @@ fn table(doc: &ProfileDocument, p: &Profile) -> String {
             gap * 100.0
         )
     });
+    let exact = match &p.gil {
+        Some(gil) => format!(
+            "{} GIL hand-offs (its switch counter, found {})",
+            crate::report::units::thousands(gil.switches),
+            crate::measure::outside::found_by(gil.source)
+        ),
+        None => "no GIL hand-offs to count (a free-threaded build without its GIL)".into(),
+    };
     let footer = format!(
         "Process {} runs CPython {}: {} samples in {:.1} s at about {} Hz ({} due but missed; \
          the sampler used {:.3} s of CPU). Sampled: the holder (the GIL's own record), waiting \
          (asleep on the GIL's condition variable or mutex), running without the GIL (running by \
-         the kernel, not holding), idle (asleep elsewhere). Exact, from the same run: {} GIL \
-         hand-offs (its switch counter, found {found_by}) and each thread's on-CPU and run-queue \
-         shares (the kernel's accounting).{check}",
-        p.pid,
-        p.python,
-        p.samples,
-        p.seconds,
-        p.rate_hz,
-        p.missed,
-        p.sampler_cpu_s,
-        crate::report::units::thousands(p.gil.switches),
+         the kernel, not holding), idle (asleep elsewhere). Exact, from the same run: {exact} \
+         and each thread's on-CPU and run-queue shares (the kernel's accounting).{check}",
+        p.pid, p.python, p.samples, p.seconds, p.rate_hz, p.missed, p.sampler_cpu_s,
     );
     out += &format!(
         "\n{}\n",

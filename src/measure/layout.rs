@@ -137,6 +137,8 @@ pub mod debug_offsets {
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct Header {
         pub version: Version,
+        /// "3.13.5": major, minor and micro from `PY_VERSION_HEX`.
+        pub version_text: VersionText,
         pub free_threaded: bool,
         /// Offset of `interpreters.head` in `_PyRuntime`.
         pub interpreters_head: usize,
@@ -156,6 +158,17 @@ pub mod debug_offsets {
         pub state: usize,
         /// The free-threaded build's `enabled` field (None on a GIL build).
         pub enabled: Option<usize>,
+    }
+
+    /// A version with its micro release, from `PY_VERSION_HEX`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct VersionText(pub [u8; 3]);
+
+    impl std::fmt::Display for VersionText {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let [major, minor, micro] = self.0;
+            write!(f, "{major}.{minor}.{micro}")
+        }
     }
 
     /// Why a header gives no GIL offsets gilsim can use.
@@ -199,8 +212,10 @@ pub mod debug_offsets {
                 }
             }
         };
+        let hex = w(VERSION);
         Some(Header {
             version,
+            version_text: VersionText([(hex >> 24) as u8, (hex >> 16) as u8, (hex >> 8) as u8]),
             free_threaded,
             interpreters_head: w(INTERPRETERS_HEAD) as usize,
             gil,

@@ -1,5 +1,6 @@
-//! Lab 11: what if there were no GIL — the model's `none` policy beside measured threads, and
-//! subinterpreters with their own GIL where an interpreter has them.
+//! Lab 11: what if there were no GIL — the model's `none` policy beside measured threads,
+//! subinterpreters with their own GIL where an interpreter has them, and a free-threaded build
+//! (3.13t) without its GIL where one is found.
 use super::{countdown, row, rows_ratio, times, times_within};
 use crate::domain::Runtime;
 use crate::lab::{
@@ -90,6 +91,16 @@ fn figures() -> Figures {
         "×",
     ));
     quantities.push(QuantityDef::new(
+        "free_threaded_speedup_2",
+        "free-threaded build, no GIL, threads ×2: speed-up",
+        "×",
+    ));
+    quantities.push(QuantityDef::new(
+        "free_threaded_single_thread_cost",
+        "free-threaded build, 1 thread: wall against the GIL build of the same version",
+        "×",
+    ));
+    quantities.push(QuantityDef::new(
         "parallel_speedup_2",
         "2 workers without a shared GIL: speed-up",
         "×",
@@ -98,10 +109,16 @@ fn figures() -> Figures {
     // not checked.
     Figures {
         quantities,
-        checks: vec![CheckDef::new(
-            "subinterpreters_scale",
-            "2 subinterpreters are at least ×1.5 as fast as 1",
-        )],
+        checks: vec![
+            CheckDef::new(
+                "subinterpreters_scale",
+                "2 subinterpreters are at least ×1.5 as fast as 1",
+            ),
+            CheckDef::new(
+                "free_threaded_scale",
+                "2 threads of a free-threaded build without its GIL are at least ×1.5 as fast as 1",
+            ),
+        ],
     }
 }
 
@@ -195,6 +212,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         }
     }
     m.quantity_within("subinterpreters_speedup_2", sub2, sub2_range);
+    let free = free_threaded(ctx, m, count, repeat, &mut series)?;
     let model2 = m.any_value("model_none_speedup_2");
     match sub2 {
         Some(s) => m.quantity_within("parallel_speedup_2", Some(s), sub2_range),
@@ -211,6 +229,23 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         (sub2, sub2_range),
         crate::lab::Bound::AtLeast(1.5),
         format!("measured: {}", times_within(sub2, sub2_range)),
+    );
+    m.check_range(
+        "free_threaded_scale",
+        needs_two_cpus(ctx).or_else(|| {
+            free.is_none()
+                .then(|| "needs a free-threaded CPython (3.13t; none found)".to_string())
+        }),
+        free.as_ref().map_or((None, None), |f| f.speedup),
+        crate::lab::Bound::AtLeast(1.5),
+        format!(
+            "measured: {}",
+            free.as_ref()
+                .map_or("not measured".into(), |f| times_within(
+                    f.speedup.0,
+                    f.speedup.1
+                ))
+        ),
     );
     m.charts.push(chart::line(
         "speedup-without-gil.svg",
@@ -233,8 +268,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     m.explanation = format!(
         "On {} CPU{}, the measured threads (GIL build) reached {threads2} with 2 threads. The \
          model ({source}) predicts {} under the new GIL and {} without any GIL: a model's \
-         answer, for discussion. {} No free-threaded build was measured here: its figures in the \
-         instructor notes are published ones.",
+         answer, for discussion. {} {}",
         ctx.cpus,
         if ctx.cpus == 1 { "" } else { "s" },
         times(m.any_value("model_new_speedup_2")),
@@ -248,6 +282,21 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             _ => "No CPython 3.12+ was found, so subinterpreters were not measured and the \
                   prediction is not graded."
                 .into(),
+        },
+        match &free {
+            Some(f) =>
+                format!(
+                "The free-threaded build {} without its GIL (measured) reached {} with 2 threads; \
+                 one thread took {} the wall of the GIL build {} (published: {}).",
+                f.name,
+                times_within(f.speedup.0, f.speedup.1),
+                times_within(f.cost.0, f.cost.1),
+                f.gil_build.as_deref().unwrap_or("(none found: not measured)"),
+                crate::scenario::countdown::PUBLISHED_SINGLE_THREAD_COST
+            ),
+            None => "No free-threaded build (3.13t) was found, so its figures in the instructor \
+                     notes are published ones (tools/build-cpython.sh builds one)."
+                .into(),
         }
     );
     m.method.insert(
@@ -260,4 +309,92 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         ),
     );
     Ok(())
+}
+
+/// A free-threaded build's figures: 2 threads against 1 without its GIL, and 1 thread against
+/// the GIL build of the same version where one is found.
+struct FreeThreaded {
+    name: String,
+    gil_build: Option<String>,
+    speedup: (Option<f64>, Option<[f64; 2]>),
+    cost: (Option<f64>, Option<[f64; 2]>),
+}
+
+fn free_threaded(
+    ctx: &Context,
+    m: &mut Measured,
+    count: u64,
+    repeat: usize,
+    series: &mut Vec<Series>,
+) -> Result<Option<FreeThreaded>> {
+    use crate::domain::ExternalPython;
+    use crate::interpreters::GilKind;
+    let found = crate::interpreters::discover(&[]);
+    let Some(free) = found
+        .iter()
+        .filter(|i| i.gil == GilKind::FreeThreaded)
+        .max_by_key(|i| i.version_key())
+    else {
+        return Ok(None);
+    };
+    let twin = found
+        .iter()
+        .find(|i| i.gil == GilKind::New && i.version == free.version);
+    let mut spec = countdown(
+        count,
+        &[1, 2],
+        &[],
+        &[Runtime::PythonThreads],
+        repeat,
+        ctx.timeout,
+    );
+    let mut interpreters: Vec<Option<ExternalPython>> = ExternalPython::rows_of(free.clone())
+        .into_iter()
+        .filter(|p| p.python_gil == Some(0))
+        .map(Some)
+        .collect();
+    spec.python = vec![free.path.clone()];
+    if let Some(t) = twin {
+        interpreters.extend(ExternalPython::rows_of(t.clone()).into_iter().map(Some));
+        spec.python.push(t.path.clone());
+    }
+    spec.interpreters = interpreters;
+    let doc = crate::scenario::countdown::run(&spec)?;
+    let at = |workers: usize, free_threaded: bool| {
+        doc.results.iter().find(|r| {
+            r.workers == workers
+                && r.python
+                    .as_ref()
+                    .is_some_and(|p| (p.python_gil == Some(0)) == free_threaded)
+        })
+    };
+    let speedup = match (at(1, true), at(2, true)) {
+        (Some(one), Some(two)) => crate::stats::fastest_ratio(&one.wall_s, &two.wall_s),
+        _ => (None, None),
+    };
+    let cost = match (at(1, true), at(1, false)) {
+        (Some(free_one), Some(gil_one)) => {
+            crate::stats::fastest_ratio(&free_one.wall_s, &gil_one.wall_s)
+        }
+        _ => (None, None),
+    };
+    m.quantity_within("free_threaded_speedup_2", speedup.0, speedup.1);
+    m.quantity_within("free_threaded_single_thread_cost", cost.0, cost.1);
+    m.method.push(format!(
+        "gilsim countdown --python {} --runtimes python-threads --threads 1,2 --count {count} \
+         --repeat {repeat} --warmup 0 (PYTHON_GIL=0 rows)",
+        spec.python.join(",")
+    ));
+    if let Some(s) = speedup.0 {
+        series.push(Series {
+            name: format!("free-threaded {} (no GIL)", free.version),
+            points: vec![(1.0, 1.0), (2.0, s)],
+        });
+    }
+    Ok(Some(FreeThreaded {
+        name: format!("{}t", free.version),
+        gil_build: twin.map(|t| t.version.clone()),
+        speedup,
+        cost,
+    }))
 }

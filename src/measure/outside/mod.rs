@@ -3,6 +3,7 @@
 //! libpython (or the executable of a static build), and the GIL found through
 //! `_Py_DebugOffsets` with the layout of the header's own version (3.13+), or at the offset
 //! calibrated on a sibling process of the same build (3.9-3.12, `sibling`).
+pub mod debug_stacks;
 pub mod kernel_wait;
 pub mod memory;
 pub mod sampler;

@@ -3,7 +3,9 @@
 //! headers for every layout from 2.7 to 3.15 and decodes each version's line tables, which a
 //! reader of our own would repeat. gilsim adds what it needs on top: the OS thread of each
 //! Python thread where py-spy's library leaves it unknown (before 3.11, without libunwind),
-//! found through glibc's thread descriptor.
+//! found through glibc's thread descriptor. A free-threaded build, for which py-spy's library
+//! has no layout, is read through the interpreter's own `_Py_DebugOffsets` (`debug_stacks`).
+use super::debug_stacks::DebugStacks;
 use super::{memory, OutsideError};
 use crate::measure::layout::{Version, OLDEST, PTHREAD_SCAN};
 use crate::measure::tasks;
@@ -25,9 +27,18 @@ pub struct PythonThread {
     pub frames: Vec<String>,
 }
 
+/// Who reads the frames.
+enum Reader {
+    Spy(Box<PythonSpy>),
+    DebugOffsets {
+        stacks: Box<DebugStacks>,
+        version: String,
+    },
+}
+
 /// A process whose Python stacks are read.
 pub struct Stacks {
-    spy: PythonSpy,
+    reader: Reader,
     pid: i32,
     /// Where glibc keeps the kernel thread id inside a `pthread_t`'s descriptor.
     tid_offset: Option<usize>,
@@ -37,6 +48,28 @@ impl Stacks {
     pub fn attach(pid: i32) -> Result<Stacks, OutsideError> {
         if !memory::alive(pid) {
             return Err(OutsideError::NoProcess(pid));
+        }
+        let runtime = memory::runtime(pid)?;
+        if let Some(header) =
+            crate::measure::memory::debug_header(&memory::Remote(pid), runtime.address)?
+        {
+            if header.free_threaded {
+                let stacks = DebugStacks::attach(pid, &runtime)?.ok_or_else(|| {
+                    OutsideError::Unsupported(format!(
+                        "process {pid} runs a free-threaded CPython {}, whose stacks gilsim \
+                         reads through _Py_DebugOffsets on 3.13 only",
+                        header.version
+                    ))
+                })?;
+                return Ok(Stacks {
+                    reader: Reader::DebugOffsets {
+                        stacks: Box::new(stacks),
+                        version: format!("{}t", header.version_text),
+                    },
+                    pid,
+                    tid_offset: None,
+                });
+            }
         }
         let config = Config {
             blocking: LockingStrategy::NonBlocking,
@@ -53,23 +86,39 @@ impl Stacks {
             )));
         }
         Ok(Stacks {
-            spy,
+            reader: Reader::Spy(Box::new(spy)),
             pid,
             tid_offset: None,
         })
     }
 
-    /// The target's Python version, as "3.11.7".
+    /// The target's Python version, as "3.11.7" ("3.13.5t" for a free-threaded build).
     pub fn version(&self) -> String {
-        self.spy.version.to_string()
+        match &self.reader {
+            Reader::Spy(spy) => spy.version.to_string(),
+            Reader::DebugOffsets { version, .. } => version.clone(),
+        }
     }
 
     /// Every Python thread and its stack, read while the process runs on.
     pub fn sample(&mut self) -> Result<Vec<PythonThread>, OutsideError> {
-        let traces = self
-            .spy
-            .get_stack_traces()
-            .map_err(|e| error(self.pid, &e))?;
+        let spy = match &mut self.reader {
+            Reader::Spy(spy) => spy,
+            Reader::DebugOffsets { stacks, .. } => {
+                return Ok(stacks
+                    .sample()?
+                    .into_iter()
+                    .map(|t| PythonThread {
+                        ident: t.ident,
+                        tid: Some(t.tid),
+                        name: None,
+                        holds_gil: false,
+                        frames: t.frames,
+                    })
+                    .collect())
+            }
+        };
+        let traces = spy.get_stack_traces().map_err(|e| error(self.pid, &e))?;
         let mut threads: Vec<PythonThread> = traces
             .into_iter()
             .map(|t| PythonThread {

@@ -3,6 +3,7 @@ pub mod chart;
 pub mod external;
 mod rows;
 mod verdict;
+pub use verdict::PUBLISHED_SINGLE_THREAD_COST;
 
 pub use rows::CountdownRow;
 

@@ -197,8 +197,9 @@ impl Row for CountdownRow {
         if let Some(p) = &self.python {
             cells.push(Cell::new(
                 "python",
+                // A free-threaded build's version carries its `t` (3.13.5t beside 3.13.5).
                 match p.python_gil {
-                    Some(g) => format!("{} GIL={g}", p.version),
+                    Some(g) => format!("{}t GIL={g}", p.version),
                     None => p.version.clone(),
                 },
             ));

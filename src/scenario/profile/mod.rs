@@ -11,7 +11,7 @@ pub mod verdict;
 
 use crate::measure::outside::kernel_wait::KernelWait;
 use crate::measure::outside::stacks::{PythonThread, Stacks};
-use crate::measure::outside::{memory, OutsideError, OutsideGil};
+use crate::measure::outside::{memory, GilEnabled, OutsideError, OutsideGil};
 use crate::measure::tasks::{self, TaskTimes};
 use crate::runner::signals;
 pub use crate::scenario::spec::ProfileSpec;
@@ -41,6 +41,8 @@ pub struct ThreadProfile {
     pub waiting_fraction: f64,
     /// Running without the GIL (on a CPU or runnable, in code that released it).
     pub released_fraction: f64,
+    /// On a CPU or runnable, with the GIL or without it: held + released.
+    pub running_fraction: f64,
     pub idle_fraction: f64,
     /// Exact, from the kernel's accounting over the same span: on a CPU, and runnable but
     /// waiting for one (None for a thread the kernel no longer lists).
@@ -101,7 +103,13 @@ pub struct Profile {
     pub sampled_vs_exact_max_gap: Option<f64>,
     pub stacks: Vec<StackSamples>,
     pub waits_behind: Vec<WaitBehind>,
-    pub gil: GilFigures,
+    /// `gil` or `free-threaded`: how the interpreter was built.
+    pub build: &'static str,
+    /// Whether a GIL was in use at the end (`always` on a GIL build).
+    pub gil_enabled: GilEnabled,
+    /// None where no GIL was in use at the start or at the end (a free-threaded build
+    /// without it).
+    pub gil: Option<GilFigures>,
 }
 
 /// Attaches to `spec.pid` and samples until the duration ends, the process ends, or Ctrl-C.
@@ -115,6 +123,7 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     let cpu_before = crate::measure::clock::thread_cpu_s();
     let start = Instant::now();
     let first = gil.read()?;
+    let first_enabled = gil.enabled()?;
     let first_tasks = tasks::read(pid);
     let mut last = first;
     let mut last_tasks = first_tasks.clone();
@@ -207,6 +216,7 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     }
     let sampler_cpu_s = crate::measure::clock::thread_cpu_s() - cpu_before;
     let switches = last.switch_number.saturating_sub(first.switch_number);
+    let last_enabled = gil.enabled().unwrap_or(first_enabled);
     let name_of: BTreeMap<Option<u64>, String> = tally
         .counts
         .keys()
@@ -239,7 +249,13 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
         sampled_vs_exact_max_gap,
         stacks: stacks_out,
         waits_behind,
-        gil: GilFigures {
+        build: if gil.free_threaded() {
+            "free-threaded"
+        } else {
+            "gil"
+        },
+        gil_enabled: last_enabled,
+        gil: (first_enabled.in_use() || last_enabled.in_use()).then(|| GilFigures {
             switches,
             switches_per_s: if elapsed > 0.0 {
                 switches as f64 / elapsed
@@ -247,7 +263,7 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
                 0.0
             },
             source: gil.source,
-        },
+        }),
     })
 }
 
@@ -275,6 +291,7 @@ fn thread_profile(
         held_fraction: share(GilUse::Held),
         waiting_fraction: share(GilUse::Waiting),
         released_fraction: share(GilUse::Released),
+        running_fraction: share(GilUse::Held) + share(GilUse::Released),
         idle_fraction: share(GilUse::Idle),
         cpu_fraction: fraction(|t| t.cpu_ns),
         runqueue_fraction: fraction(|t| t.runqueue_ns),

@@ -39,6 +39,29 @@ fn waits_where(p: &Profile, t: &ThreadProfile) -> Option<(String, String, Option
     ))
 }
 
+/// A free-threaded build without its GIL: who ran and who slept, by sampled state.
+fn no_gil(p: &Profile) -> String {
+    let each: Vec<String> = p
+        .threads
+        .iter()
+        .map(|t| {
+            format!(
+                "{} running {}, idle {}",
+                who(t),
+                percent(t.running_fraction),
+                percent(t.idle_fraction)
+            )
+        })
+        .collect();
+    format!(
+        "No GIL: a free-threaded build running without its GIL (its `enabled` field read 0 at the \
+         start and at the end), so no thread holds or waits for one. Sampled: {}. A thread parked \
+         on a per-object lock or in a stop-the-world pause counts as idle here: those waits are \
+         not told apart from sleep, I/O or a threading.Lock.",
+        each.join("; ")
+    )
+}
+
 pub fn verdict(p: &Profile) -> String {
     let prefix = if p.ended {
         format!(
@@ -51,10 +74,20 @@ pub fn verdict(p: &Profile) -> String {
     if p.samples == 0 || p.threads.is_empty() {
         return prefix + "No sample was taken: the process showed no Python thread to read.";
     }
+    let Some(gil) = &p.gil else {
+        return prefix + &no_gil(p);
+    };
+    let back = if p.build == "free-threaded" {
+        "The GIL is back: this free-threaded build ran with its GIL enabled (PYTHON_GIL=1, or an \
+         extension module imported without declaring Py_mod_gil), read as on a GIL build. "
+    } else {
+        ""
+    };
+    let prefix = prefix + back;
     let turns = format!(
         "The GIL changed hands exactly {} times ({:.0} a second).",
-        thousands(p.gil.switches),
-        p.gil.switches_per_s
+        thousands(gil.switches),
+        gil.switches_per_s
     );
     let mut waiters: Vec<&ThreadProfile> = p
         .threads
@@ -139,6 +172,7 @@ pub fn verdict(p: &Profile) -> String {
 mod tests {
     use super::super::{GilFigures, StackSamples, WaitBehind};
     use super::*;
+    use crate::measure::outside::GilEnabled;
 
     fn thread(tid: u64, held: f64, waiting: f64, released: f64, cpu: f64) -> ThreadProfile {
         ThreadProfile {
@@ -148,6 +182,7 @@ mod tests {
             held_fraction: held,
             waiting_fraction: waiting,
             released_fraction: released,
+            running_fraction: held + released,
             idle_fraction: (1.0 - held - waiting - released).max(0.0),
             cpu_fraction: Some(cpu),
             runqueue_fraction: Some(0.0),
@@ -191,11 +226,13 @@ mod tests {
             sampled_vs_exact_max_gap: Some(0.02),
             stacks: vec![],
             waits_behind: vec![],
-            gil: GilFigures {
+            build: "gil",
+            gil_enabled: GilEnabled::Always,
+            gil: Some(GilFigures {
                 switches: 1_152,
                 switches_per_s: 384.0,
                 source: "calibrated",
-            },
+            }),
         }
     }
 
@@ -251,5 +288,37 @@ mod tests {
         ] {
             insta::assert_snapshot!(name, verdict(&p));
         }
+    }
+
+    #[test]
+    fn a_free_threaded_build_with_and_without_its_gil() {
+        let no_gil = Profile {
+            python: "3.13.5t".into(),
+            build: "free-threaded",
+            gil_enabled: GilEnabled::Disabled,
+            gil: None,
+            ..profile(vec![
+                thread(11, 0.0, 0.0, 0.97, 0.97),
+                thread(12, 0.0, 0.0, 0.95, 0.96),
+            ])
+        };
+        let text = verdict(&no_gil);
+        assert!(text.starts_with("No GIL"), "{text}");
+        assert!(!text.contains("C code"), "{text}");
+        insta::assert_snapshot!("free_threaded_no_gil", text);
+        let back = Profile {
+            build: "free-threaded",
+            gil_enabled: GilEnabled::Enabled,
+            ..no_gil.clone()
+        };
+        let back = Profile {
+            gil: profile(vec![]).gil,
+            ..back
+        };
+        assert!(
+            verdict(&back).starts_with("The GIL is back"),
+            "{}",
+            verdict(&back)
+        );
     }
 }

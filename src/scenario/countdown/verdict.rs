@@ -152,6 +152,9 @@ fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option
     ))
 }
 
+/// A speed-up below this share of the ideal counts as falling short of it.
+const SHORT_OF_IDEAL: f64 = 0.95;
+
 /// What limited N free-threaded threads' scaling, from the two figures whose product it is:
 /// the speed-up over 1 thread is the cores busy (CPU/wall) over the CPU time per iteration
 /// against 1 thread's on the same build, so each factor's share of the shortfall is shown.
@@ -184,9 +187,10 @@ fn free_threaded_limits(many: &CountdownRow, rows: &[CountdownRow]) -> String {
         many.ns_per_iteration,
         one.ns_per_iteration
     );
-    // The larger loss, named where the figures show one beyond a few per cent.
+    // The larger loss, named where the speed-up fell short of the ideal and a factor shows a
+    // loss beyond a few per cent.
     let cores_lost = possible as f64 / busy;
-    if cost.max(cores_lost) >= 1.05 {
+    if speedup < SHORT_OF_IDEAL * possible as f64 && cost.max(cores_lost) >= 1.05 {
         text += if cost >= cores_lost {
             " The larger loss is CPU time per iteration: the threads slowed each other (shared \
              reference counts, per-object locks, or the memory and caches they share)."

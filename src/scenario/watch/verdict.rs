@@ -102,15 +102,7 @@ pub fn verdict(totals: &Interval, ended: bool, gil: &GilState) -> String {
         return body;
     }
     if !gil.ever_in_use() {
-        let prefix = if ended {
-            format!(
-                "The process ended while watched; these figures cover {:.1} s. ",
-                totals.t_s
-            )
-        } else {
-            String::new()
-        };
-        return prefix + &no_gil(totals);
+        return ended_prefix(totals, ended) + &no_gil(totals);
     }
     let moments: Vec<String> = gil
         .changes
@@ -139,6 +131,18 @@ pub fn verdict(totals: &Interval, ended: bool, gil: &GilState) -> String {
     )
 }
 
+/// What a summary of a process that ended while watched covers.
+fn ended_prefix(totals: &Interval, ended: bool) -> String {
+    if ended {
+        format!(
+            "The process ended while watched; these figures cover {:.1} s. ",
+            totals.t_s
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn gil_verdict(totals: &Interval, ended: bool) -> String {
     let rate = totals.switches_per_s;
     let count = format!(
@@ -147,14 +151,7 @@ fn gil_verdict(totals: &Interval, ended: bool) -> String {
         totals.t_s
     );
     let turns = format!("{count} ({rate:.0} a second)");
-    let prefix = if ended {
-        format!(
-            "The process ended while watched; these figures cover {:.1} s. ",
-            totals.t_s
-        )
-    } else {
-        String::new()
-    };
+    let prefix = ended_prefix(totals, ended);
     let mut users: Vec<&super::ThreadFigures> = totals
         .threads
         .iter()

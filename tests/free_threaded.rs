@@ -362,3 +362,63 @@ fn profile_reads_a_free_threaded_builds_stacks_and_states() {
         .expect("the main thread");
     assert!(main["idle_fraction"].as_f64().unwrap() > 0.8, "{main}");
 }
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn a_lab_runs_on_the_free_threaded_build_and_skips_what_a_gil_premises() {
+    let _serial = serial();
+    let python = free_threaded();
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let out = run(&[
+        "lab",
+        "run",
+        "one-vs-two",
+        "--quick",
+        "--python",
+        &python,
+        "--predict",
+        "t2_over_t1=0.5",
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let text = std::fs::read_to_string(out_dir.join("results.json")).unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["host"]["python_version"], "3.13.5", "{r}");
+    let check = |name: &str| {
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("check {name}: {r}"))
+            .clone()
+    };
+    for name in ["threads_not_faster", "processes_beat_threads"] {
+        let c = check(name);
+        assert_eq!(c["outcome"]["status"], "skipped", "{c}");
+        assert!(
+            c["outcome"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("premised on a GIL"),
+            "{c}"
+        );
+    }
+    let said = r["verdict"].as_str().unwrap();
+    assert!(!said.contains("With the GIL they cannot"), "{said}");
+    assert!(
+        r["method"].to_string().contains(&python),
+        "the method names the interpreter: {}",
+        r["method"]
+    );
+    // A lab that runs in the embedded interpreter only refuses --python (a usage error).
+    let out = run(&["lab", "run", "convoy", "--python", &python]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--python applies to one-vs-two"),
+        "{}",
+        stderr(&out)
+    );
+}

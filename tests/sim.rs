@@ -559,3 +559,19 @@ fn ctrl_c_during_a_validation_reports_the_trials_that_ended() {
         .unwrap()
         .contains("stopped by an interrupt"));
 }
+
+#[test]
+fn the_model_takes_thousands_of_threads_where_real_runs_stop_at_64() {
+    let out = run(&words(
+        "simulate --threads 1000 --switch-interval 0.001 --count 2000000000 --format json",
+    ));
+    let doc = json(&out);
+    assert_eq!(doc["results"][0]["threads"], 1000, "{doc}");
+    let out = run(&words("simulate --threads 10001"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 10000"), "{}", stderr(&out));
+    // Validation runs the real thing: its thread counts stay within what real runs start.
+    let out = run(&words("simulate --validate --threads 2,100"));
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 64"), "{}", stderr(&out));
+}

@@ -329,8 +329,9 @@ pub struct TimelineArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct SimulateArgs {
-    /// CPU-bound threads (0 with --io-threads: the I/O threads alone; with --validate: a list)
-    #[arg(long, value_delimiter = ',', value_parser = thread_count_or_zero)]
+    /// CPU-bound threads, up to 10,000 (0 with --io-threads: the I/O threads alone; with
+    /// --validate: a list of at most 64 each, as real runs are)
+    #[arg(long, value_delimiter = ',', value_parser = model_thread_count)]
     pub threads: Vec<usize>,
     /// Cores (default: this machine's)
     #[arg(long, value_parser = worker_count)]
@@ -514,6 +515,10 @@ pub enum LabAction {
         /// Write report.md, report.html, results.json and the charts into this directory
         #[arg(long, value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Run the countdown's Python rows under this interpreter (a name from `gilsim
+        /// interpreters`, e.g. 3.13t, or a path): labs one-vs-two, speedup and switch-interval
+        #[arg(long)]
+        python: Option<String>,
         #[command(flatten)]
         timeout: TimeoutArgs,
     },

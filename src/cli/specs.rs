@@ -99,6 +99,12 @@ impl ShareArgs {
 impl SimulateArgs {
     /// Reads the calibration and, to validate the old GIL, finds Python 2.7.
     pub fn spec(&self) -> Result<SimulateSpec> {
+        let real = super::values::MAX_REAL_THREADS;
+        if let Some(n) = self.threads.iter().find(|&&n| self.validate && n > real) {
+            crate::usage_bail!(
+                "--threads {n} with --validate: real runs start at most {real} threads"
+            );
+        }
         let old_gil_python = if self.validate && self.gil == crate::sim::Policy::Old {
             let found = crate::interpreters::resolve("2.7").map_err(|why| {
                 anyhow::anyhow!("the old GIL is validated against a real Python 2.7: {why}")

@@ -108,10 +108,26 @@ pub(super) fn interval_seconds(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
+/// The most threads a real run starts.
+pub const MAX_REAL_THREADS: usize = 64;
+/// The most threads the model simulates: it has no limit of its own; this keeps one run's
+/// memory and time bounded (each thread is a few words and events per hand-off).
+pub const MAX_MODEL_THREADS: usize = 10_000;
+
 pub(super) fn thread_count_or_zero(text: &str) -> Result<usize, String> {
     match whole_number(text, "a thread count")? {
-        n if n > 64 => Err(format!(
-            "{n} threads is more than gilsim runs here (at most 64)"
+        n if n > MAX_REAL_THREADS as u64 => Err(format!(
+            "{n} threads is more than gilsim runs here (at most {MAX_REAL_THREADS})"
+        )),
+        n => Ok(n as usize),
+    }
+}
+
+/// A simulated CPU-bound thread count, up to [`MAX_MODEL_THREADS`].
+pub(super) fn model_thread_count(text: &str) -> Result<usize, String> {
+    match whole_number(text, "a thread count")? {
+        n if n > MAX_MODEL_THREADS as u64 => Err(format!(
+            "{n} threads is more than the model simulates (at most {MAX_MODEL_THREADS})"
         )),
         n => Ok(n as usize),
     }

@@ -21,14 +21,23 @@ pub fn run(args: &LabArgs) -> Result<i32> {
             predict,
             quick,
             output,
+            python,
             timeout,
-        } => run_lab(
-            &find(id)?,
-            predict,
-            *quick,
-            output.as_deref(),
-            timeout.timeout,
-        ),
+        } => {
+            let l = find(id)?;
+            let python = python
+                .as_deref()
+                .map(|name| lab_python(&l, name))
+                .transpose()?;
+            run_lab(
+                &l,
+                predict,
+                *quick,
+                output.as_deref(),
+                python,
+                timeout.timeout,
+            )
+        }
         LabAction::Collect { inputs, output } => collect_results(inputs, output.as_deref()),
     }
 }
@@ -227,11 +236,37 @@ fn ask(l: &Lab) -> Result<Vec<(String, f64)>> {
     Ok(answers)
 }
 
+/// `lab run --python NAME`: the interpreter of the lab's Python rows (a free-threaded build's
+/// without its GIL, as it runs by default), for the labs that can take one.
+fn lab_python(l: &Lab, name: &str) -> Result<crate::domain::ExternalPython> {
+    let on_another = crate::lab::labs::ON_ANOTHER_PYTHON;
+    if !on_another.contains(&l.id) {
+        crate::usage_bail!(
+            "lab {} runs in the embedded interpreter only; --python applies to {}",
+            l.id,
+            on_another.join(", ")
+        );
+    }
+    let found = crate::interpreters::resolve(name)
+        .map_err(|e| crate::usage::UsageError(format!("--python {name}: {e}")))?;
+    if !crate::interpreters::version_at_least(&found.version, (3, 0)) {
+        crate::usage_bail!(
+            "--python {name}: lab {} needs Python 3 (lab old-gil measures 2.7)",
+            l.id
+        );
+    }
+    Ok(crate::domain::ExternalPython::rows_of(found)
+        .into_iter()
+        .next()
+        .expect("an interpreter gives at least one row"))
+}
+
 fn run_lab(
     l: &Lab,
     predict: &[(String, f64)],
     quick: bool,
     output: Option<&Path>,
+    python: Option<crate::domain::ExternalPython>,
     timeout: std::time::Duration,
 ) -> Result<i32> {
     for (name, _) in predict {
@@ -267,6 +302,7 @@ fn run_lab(
         predictions,
         quick,
         timeout,
+        python,
     };
     let (results, charts) = crate::lab::run::run(l, &spec)?;
     print!("{}", summary(&results));

@@ -152,8 +152,11 @@ pub struct Context {
     pub cpus: usize,
     /// Per trial.
     pub timeout: std::time::Duration,
-    /// The embedded interpreter's version.
+    /// The version of the interpreter the lab's Python rows run on.
     pub python_version: String,
+    /// `lab run --python`: the interpreter the countdown's Python rows run on (None: the
+    /// embedded one).
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 /// Where a figure came from. Only `Measured` figures are graded or decide a check.

@@ -12,6 +12,9 @@ pub struct LabRunSpec {
     pub predictions: Vec<(String, f64)>,
     pub quick: bool,
     pub timeout: std::time::Duration,
+    /// `--python`: the interpreter of the countdown's Python rows (labs in
+    /// `labs::ON_ANOTHER_PYTHON` only).
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 /// A prediction and how the measurement graded it.
@@ -85,10 +88,21 @@ pub fn run(lab: &Lab, spec: &LabRunSpec) -> Result<(LabResults, Vec<Chart>)> {
         quick: spec.quick,
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
         timeout: spec.timeout,
-        python_version: info.version.clone(),
+        python_version: spec
+            .python
+            .as_ref()
+            .map_or(info.version.clone(), |p| p.version.clone()),
+        python: spec.python.clone(),
     };
     let mut measured = Measured::new((lab.figures)());
     (lab.measure)(&ctx, &mut measured).with_context(|| format!("measuring lab {}", lab.id))?;
+    if let Some(p) = &ctx.python {
+        measured.method.push(format!(
+            "the countdown's Python rows under {} ({}), given with --python",
+            p.path,
+            p.label()
+        ));
+    }
     let predictions = grade_all(lab, &spec.predictions, &measured.quantities);
     let results = LabResults {
         schema: crate::report::document::SCHEMA.into(),
@@ -100,7 +114,7 @@ pub fn run(lab: &Lab, spec: &LabRunSpec) -> Result<(LabResults, Vec<Chart>)> {
         quick: spec.quick,
         host: Machine {
             cpus: ctx.cpus,
-            python_version: info.version.clone(),
+            python_version: ctx.python_version.clone(),
             implementation: info.implementation.clone(),
         },
         predictions,

@@ -14,19 +14,10 @@ pub fn countdown(n: u64) {
 
 pub use gilsim_sim::split;
 
-/// Runs the countdown on `workers` threads (the calling thread when `workers == 1`, like the
-/// study note's single-thread script) and returns each thread's own CPU time.
+/// Runs the countdown on `workers` new threads (one thread too, so that 1 and N run in the same
+/// arrangement) and returns each thread's own CPU time.
 pub fn run_threads(count: u64, workers: usize) -> Vec<ThreadUsage> {
-    let shares = split(count, workers);
-    if workers == 1 {
-        let before = Usage::of(Who::Thread);
-        countdown(shares[0]);
-        return vec![ThreadUsage::new(
-            "main",
-            Usage::of(Who::Thread).since(&before),
-        )];
-    }
-    on_threads(&shares, "rust", |_, n| countdown(n))
+    on_threads(&split(count, workers), "rust", |_, n| countdown(n))
 }
 
 /// Runs `work(i, share)` for each share on its own named thread (`{prefix}-{i+1}`) and returns

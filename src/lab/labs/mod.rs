@@ -35,15 +35,25 @@ pub fn all() -> Vec<Lab> {
     ]
 }
 
-/// A countdown spec with the exact hand-off counter only (no sampler), no warm-up.
+/// The labs whose Python rows all come from [`countdown`], so that `lab run --python` can put
+/// them on another interpreter.
+pub const ON_ANOTHER_PYTHON: [&str; 3] = ["one-vs-two", "speedup", "switch-interval"];
+
+/// A countdown spec with the exact hand-off counter only (no sampler), no warm-up; its Python
+/// rows on `lab run --python`'s interpreter where one was given.
 fn countdown(
     count: u64,
     threads: &[usize],
     processes: &[usize],
     runtimes: &[Runtime],
     repeat: usize,
-    timeout: std::time::Duration,
+    ctx: &super::Context,
 ) -> CountdownSpec {
+    let timeout = ctx.timeout;
+    let (python, interpreters) = match &ctx.python {
+        Some(p) => (vec![p.path.clone()], vec![Some(p.clone())]),
+        None => (Vec::new(), vec![None]),
+    };
     CountdownSpec {
         count,
         threads: threads.to_vec(),
@@ -56,18 +66,18 @@ fn countdown(
         sampled_count: None,
         sampled_runs: 0,
         probe_interval: None,
-        python: Vec::new(),
-        interpreters: vec![None],
+        python,
+        interpreters,
         cpus: Vec::new(),
         timeout,
     }
 }
 
-/// The (runtime, workers) row of the embedded interpreter on all CPUs.
+/// The (runtime, workers) row on all CPUs, of a report whose Python rows ran on one
+/// interpreter (the embedded one, or `lab run --python`'s).
 fn row(rows: &[CountdownRow], runtime: Runtime, workers: usize) -> Option<&CountdownRow> {
-    rows.iter().find(|r| {
-        r.runtime == runtime && r.workers == workers && r.python.is_none() && r.cpus.is_none()
-    })
+    rows.iter()
+        .find(|r| r.runtime == runtime && r.workers == workers && r.cpus.is_none())
 }
 
 /// [`fastest_ratio`] of two countdown rows' walls, when both were measured.
@@ -140,6 +150,20 @@ fn side(interval: Option<[f64; 2]>, margin: f64) -> Side {
 
 /// The check two labs share: 2 processes at least ×1.4 as fast as 2 threads (`ratio`: the
 /// processes' speed over the threads').
+/// Why a check premised on a GIL does not apply: `lab run --python` gave a free-threaded build,
+/// which runs without one.
+fn gil_premise(ctx: &super::Context) -> Option<String> {
+    ctx.python
+        .as_ref()
+        .filter(|p| p.python_gil == Some(0))
+        .map(|p| {
+            format!(
+                "premised on a GIL: {} runs without one (lab no-gil is about that)",
+                p.label()
+            )
+        })
+}
+
 fn processes_beat_threads(
     m: &mut super::Measured,
     ctx: &super::Context,
@@ -147,7 +171,7 @@ fn processes_beat_threads(
 ) {
     m.check_range(
         "processes_beat_threads",
-        super::needs_two_cpus(ctx),
+        super::needs_two_cpus(ctx).or_else(|| gil_premise(ctx)),
         ratio,
         super::Bound::AtLeast(1.4),
         format!("{} on {} CPUs", times_within(ratio.0, ratio.1), ctx.cpus),

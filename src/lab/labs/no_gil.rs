@@ -134,7 +134,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         &[],
         &[Runtime::PythonThreads],
         repeat,
-        ctx.timeout,
+        ctx,
     ))?;
     let rows = &doc.results;
     let params = crate::paths::load_calibration(None)?.unwrap_or_default();
@@ -187,7 +187,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             &[],
             &[Runtime::PythonSubinterpreters],
             repeat,
-            ctx.timeout,
+            ctx,
         );
         spec.python = vec![python.path.clone()];
         spec.interpreters = crate::domain::ExternalPython::rows_of(python.clone())
@@ -340,14 +340,7 @@ fn free_threaded(
     let twin = found
         .iter()
         .find(|i| i.gil == GilKind::New && i.version == free.version);
-    let mut spec = countdown(
-        count,
-        &[1, 2],
-        &[],
-        &[Runtime::PythonThreads],
-        repeat,
-        ctx.timeout,
-    );
+    let mut spec = countdown(count, &[1, 2], &[], &[Runtime::PythonThreads], repeat, ctx);
     let mut interpreters: Vec<Option<ExternalPython>> = ExternalPython::rows_of(free.clone())
         .into_iter()
         .filter(|p| p.python_gil == Some(0))

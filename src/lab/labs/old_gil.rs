@@ -135,14 +135,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let two_cpus = ctx.cpus >= 2;
     let cpus: Vec<usize> = if two_cpus { vec![1, 2] } else { vec![1] };
     let python27 = crate::interpreters::resolve("2.7").ok();
-    let mut spec = countdown(
-        count,
-        &[1, 2],
-        &[],
-        &[Runtime::PythonThreads],
-        repeat,
-        ctx.timeout,
-    );
+    let mut spec = countdown(count, &[1, 2], &[], &[Runtime::PythonThreads], repeat, ctx);
     spec.cpus = cpus.clone();
     spec.python = vec!["embedded".into()];
     spec.interpreters = vec![None];

@@ -102,14 +102,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         Runtime::PythonProcesses,
         Runtime::RustThreads,
     ];
-    let spec = countdown(
-        count,
-        &[1, 2, 4],
-        &[1, 2, 4],
-        &runtimes,
-        repeat,
-        ctx.timeout,
-    );
+    let spec = countdown(count, &[1, 2, 4], &[1, 2, 4], &runtimes, repeat, ctx);
     let doc = crate::scenario::countdown::run(&spec)?;
     let rows = &doc.results;
     let threads = |w| row(rows, Runtime::PythonThreads, w);
@@ -130,7 +123,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     m.quantity("handoffs_per_s_2", handoffs);
     m.check_range(
         "threads_not_faster",
-        None,
+        super::gil_premise(ctx),
         (t2, t2_range),
         crate::lab::Bound::AtLeast(0.9),
         format!("T2/T1 = {}", times_within(t2, t2_range)),
@@ -151,6 +144,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         parallelism(Runtime::PythonProcesses, 2),
         (r2, r2_range),
         ctx.cpus,
+        super::gil_premise(ctx).is_some(),
     );
     m.method.push(format!(
         "gilsim countdown --count {count} --threads 1,2,4 --processes 1,2,4 --runtimes \
@@ -175,6 +169,7 @@ fn explain(
     busy_processes: Option<f64>,
     r2: Ratio,
     cpus: usize,
+    no_gil: bool,
 ) -> String {
     let mut out = match side(t2.1, 0.05) {
         Side::Level => format!(
@@ -183,6 +178,11 @@ fn explain(
         ),
         Side::Above => format!(
             "2 Python threads took longer than 1: {} of its time.",
+            times_within(t2.0, t2.1)
+        ),
+        Side::Below if no_gil => format!(
+            "2 Python threads finished sooner than 1: {} of its time. This free-threaded build \
+             ran without a GIL, so its threads ran bytecode at once.",
             times_within(t2.0, t2.1)
         ),
         Side::Below => format!(
@@ -203,6 +203,10 @@ fn explain(
             " CPU/wall of the 2-thread run was {b:.2}: about one core busy at a time, as when \
              only the thread holding the GIL runs Python."
         ),
+        Some(b) if no_gil => format!(
+            " CPU/wall of the 2-thread run was {b:.2}: more than one core was busy, as threads \
+             without a GIL can keep them."
+        ),
         Some(b) => format!(
             " CPU/wall of the 2-thread run was {b:.2}: more than one core was busy, which the GIL \
              alone does not explain (other work in the process, or spinning)."
@@ -211,6 +215,7 @@ fn explain(
     };
     out += &match handoffs {
         Some(h) => format!(" The GIL changed hands {h:.0} times a second (switch interval 5 ms)."),
+        None if no_gil => " No GIL, so no hand-offs to count.".into(),
         None => " GIL hand-offs: unavailable.".into(),
     };
     out += &match side(p2.1, 0.05) {

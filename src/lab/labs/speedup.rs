@@ -106,7 +106,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         (25_000_000, 3)
     };
     let (workers, runtimes) = (WORKERS, RUNTIMES);
-    let spec = countdown(count, &workers, &workers, &runtimes, repeat, ctx.timeout);
+    let spec = countdown(count, &workers, &workers, &runtimes, repeat, ctx);
     let doc = crate::scenario::countdown::run(&spec)?;
     let rows = &doc.results;
     let base = |rt: Runtime| match rt {
@@ -130,7 +130,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let (t4, t4_range) = ranged(Runtime::PythonThreads, 4);
     m.check_range(
         "threads_flat",
-        None,
+        super::gil_premise(ctx),
         (t4, t4_range),
         crate::lab::Bound::AtMost(1.1),
         format!("speed-up {}", times_within(t4, t4_range)),

@@ -152,6 +152,10 @@ fn free_threaded_paragraph(free: &CountdownRow, rows: &[CountdownRow]) -> Option
     ))
 }
 
+/// A speed-up more than this many times the ratio of cores busy is beyond what the cores allow
+/// (the margin covers the noise of medians of CPU time and wall over runs of a few ms).
+const BEYOND_CORES: f64 = 1.3;
+
 /// A speed-up below this share of the ideal counts as falling short of it.
 const SHORT_OF_IDEAL: f64 = 0.95;
 
@@ -406,11 +410,29 @@ pub fn write(rows: &[CountdownRow], python: &PythonInfo, interval: f64, count: u
             .max_by_key(|r| r.workers)
         {
             let speedup = two.speedup.unwrap_or(f64::NAN);
-            text += &format!(
-                "; {} Rust threads reached CPU/wall {:.2} and ×{speedup:.2} the 1-thread speed",
-                two.workers, two.parallelism
-            );
-            if speedup < 0.8 * two.workers as f64 {
+            // A speed-up is the cores busy times the speed per CPU second: beyond the cores
+            // busy, the runs did not cost the same per iteration and are not comparable.
+            let busier = two.parallelism / rust.parallelism.max(1e-9);
+            if speedup > BEYOND_CORES * busier {
+                text += &format!(
+                    "; {} Rust threads ran ×{speedup:.2} the 1-thread speed with ×{busier:.2} as \
+                     many cores busy (CPU/wall {:.2} against {:.2}): more than the cores allow, so \
+                     the runs are not comparable (each iteration cost {:.2} ns of CPU on {} \
+                     threads against {:.2} ns on 1)",
+                    two.workers,
+                    two.parallelism,
+                    rust.parallelism,
+                    two.ns_per_iteration,
+                    two.workers,
+                    rust.ns_per_iteration
+                );
+            } else {
+                text += &format!(
+                    "; {} Rust threads reached CPU/wall {:.2} and ×{speedup:.2} the 1-thread speed",
+                    two.workers, two.parallelism
+                );
+            }
+            if speedup <= BEYOND_CORES * busier && speedup < 0.8 * two.workers as f64 {
                 text += &if two.parallelism > 0.8 * two.workers as f64 {
                     format!(
                         ", not more: the cores were all busy, but each iteration cost {:.2} ns of CPU instead of {:.2} ns, so the CPUs slowed each other down (hardware threads sharing a core, or other load on the machine)",
@@ -1027,6 +1049,32 @@ mod tests {
         ];
         insta::assert_snapshot!("rust_overlapped_little", verdict_of(&overlapped_little));
         insta::assert_snapshot!("nothing", verdict_of(&[]));
+    }
+
+    #[test]
+    fn a_rust_speed_up_beyond_the_cores_busy_is_not_a_finding() {
+        // Seen on a fresh clone: ×5.17 with CPU/wall 1.71, the 1-thread run costing more CPU per
+        // iteration than the 2-thread one.
+        let rows = [
+            CountdownRow {
+                runtime: Runtime::RustThreads,
+                parallelism: 1.0,
+                ns_per_iteration: 0.9,
+                ..row(&[0.045; 5])
+            },
+            CountdownRow {
+                runtime: Runtime::RustThreads,
+                workers: 2,
+                parallelism: 1.71,
+                speedup: Some(5.17),
+                ns_per_iteration: 0.3,
+                ..row(&[0.0087; 5])
+            },
+        ];
+        let text = verdict_of(&rows);
+        assert!(text.contains("not comparable"), "{text}");
+        assert!(!text.contains("reached CPU/wall"), "{text}");
+        insta::assert_snapshot!("rust_beyond_the_cores", text);
     }
 
     #[test]

@@ -235,6 +235,9 @@ pub struct ScriptOutcome {
     /// Exact GIL hand-offs during the script (None where the GIL state could not be found).
     #[serde(default)]
     pub gil_switches: Option<u64>,
+    /// Why `gil_switches` is None.
+    #[serde(default)]
+    pub gil_unavailable: Option<String>,
 }
 
 /// `Measured`, with a `TryFrom<Measured>` for each variant's type: the variant a scenario

@@ -80,7 +80,7 @@ pub fn run(args: &RunArgs) -> Result<i32> {
     match finished.record {
         Some(Record::Script(outcome)) => {
             if !args.no_footer {
-                eprintln!("{}", footer(&outcome));
+                eprintln!("{}", footer(&outcome, false));
             }
             Ok(outcome.exit_code)
         }
@@ -105,7 +105,7 @@ fn run_with(name: &str, args: &RunArgs) -> Result<i32> {
     match external_script::run(&python.path, &path, &args.args, args.timeout) {
         Ok(run) => {
             if !args.no_footer {
-                eprintln!("{}", footer(&run.outcome));
+                eprintln!("{}", footer(&run.outcome, true));
                 let gil = match (&run.gil_note, run.gil_enabled) {
                     _ if run.ran_without_gil() => {
                         free_threaded_gil(GilEnabled::Disabled, GilEnabled::Disabled)
@@ -143,7 +143,7 @@ fn free_threaded_gil(before: GilEnabled, after: GilEnabled) -> String {
     }
 }
 
-fn footer(o: &ScriptOutcome) -> String {
+fn footer(o: &ScriptOutcome, external: bool) -> String {
     format!(
         "── gilsim: wall {} · CPU {} · CPU/wall {:.2} · context switches {} voluntary / {} involuntary\n── threads seen {}{}",
         seconds(o.wall_s),
@@ -152,8 +152,13 @@ fn footer(o: &ScriptOutcome) -> String {
         thousands(o.usage.voluntary.max(0) as u64),
         thousands(o.usage.involuntary.max(0) as u64),
         o.threads_seen,
-        o.gil_switches
-            .map_or(String::new(), |n| format!(" · GIL hand-offs {}", thousands(n)))
+        match (o.gil_switches, &o.gil_unavailable) {
+            (Some(n), _) => format!(" · GIL hand-offs {}", thousands(n)),
+            // The --python path says why on its own line.
+            (None, _) if external => String::new(),
+            (None, Some(why)) => format!(" · GIL hand-offs unavailable: {why}"),
+            (None, None) => " · GIL hand-offs unavailable".into(),
+        }
     )
 }
 
@@ -180,4 +185,33 @@ fn repeated_failures(dir: &std::path::Path) -> Option<String> {
             if more == 1 { "" } else { "es" }
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(switches: Option<u64>, why: Option<&str>) -> ScriptOutcome {
+        ScriptOutcome {
+            exit_code: 0,
+            wall_s: 1.0,
+            usage: Default::default(),
+            threads_seen: 2,
+            gil_switches: switches,
+            gil_unavailable: why.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn missing_hand_offs_are_said_missing_with_the_reason() {
+        assert!(footer(&outcome(Some(12), None), false).contains("GIL hand-offs 12"));
+        let text = footer(&outcome(None, Some("no GIL state found")), false);
+        assert!(
+            text.contains("GIL hand-offs unavailable: no GIL state found"),
+            "{text}"
+        );
+        assert!(footer(&outcome(None, None), false).contains("GIL hand-offs unavailable"));
+        // With --python the reason has a line of its own.
+        assert!(!footer(&outcome(None, Some("x")), true).contains("unavailable"));
+    }
 }

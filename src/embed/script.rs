@@ -17,7 +17,9 @@ pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
 
         // The GIL's own hand-off counter, read before and after (no sampler: nothing runs
         // beside the script).
-        let gil = crate::measure::gil::locate::find(py).ok();
+        let found = crate::measure::gil::locate::find(py);
+        let gil_unavailable = found.as_ref().err().cloned();
+        let gil = found.ok();
         let switches_before = gil.map(|g| g.read().switch_number);
         let before = Usage::process_tree();
         let start = Instant::now();
@@ -43,6 +45,7 @@ pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
             usage,
             threads_seen: threads,
             gil_switches,
+            gil_unavailable,
         })
     })
 }

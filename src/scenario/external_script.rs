@@ -207,6 +207,7 @@ fn run_with(
             usage,
             threads_seen: measured.threads,
             gil_switches: measured.switches,
+            gil_unavailable: measured.note.clone(),
         },
         gil_note: measured.note,
         held: measured.held,

@@ -568,10 +568,20 @@ fn threads_paragraph(
             python.implementation, python.version
         )
     } else if python.gil == GilKind::Old {
-        format!(
-            " Why: Python {} has the \"old\" GIL (3.1 and before): the running thread releases it every 100 ticks and, with no hand-off, usually takes it straight back; on several cores the waiting thread wakes, finds it taken again, and the threads fight over it, burning CPU in the attempts. That is the slowdown David Beazley measured in his 2009 talk \"Inside the Python GIL\" (×1.8 for 2 threads on 2 cores, Python 2.6); on one CPU the fight mostly stops.",
+        let mechanism = format!(
+            " Python {} has the \"old\" GIL (3.1 and before): the running thread releases it every 100 ticks and, with no hand-off, usually takes it straight back; on several cores the waiting thread wakes, finds it taken again, and the threads fight over it, burning CPU in the attempts.",
             python.version
-        )
+        );
+        // The battle is told as the cause only where this run measured 2 threads slower.
+        if comparison == Comparison::Slower {
+            format!(
+                " Why:{mechanism} That is the slowdown David Beazley measured in his 2009 talk \"Inside the Python GIL\" (published: ×1.8 for 2 threads on 2 cores, Python 2.6); on one CPU the fight mostly stops."
+            )
+        } else {
+            format!(
+                "{mechanism} This run did not measure the slowdown that battle causes (Beazley's published ×1.8 for 2 threads on 2 cores), so it is not the explanation here: on one CPU, or with the cores busy with other work, the fight mostly stops."
+            )
+        }
     } else {
         let new_gil = format!(
             " Why: CPython {} has the \"new\" GIL (3.2 and later): a waiting thread asks for the GIL after one switch interval ({interval_ms:.1} ms) and the holder hands it over, so the threads take turns in slices of about that length and do the same total work one at a time.",
@@ -962,6 +972,15 @@ mod tests {
             old(2, Some(1), &[1.05, 1.04, 1.06, 1.05, 1.05]),
         ];
         insta::assert_snapshot!("old_gil", verdict_of(&rows));
+        // A run that measured no slowdown does not tell the battle as its cause.
+        let level = [
+            old(1, None, &ONE),
+            old(2, None, &[1.0, 1.01, 0.99, 1.0, 1.0]),
+        ];
+        let text = verdict_of(&level);
+        assert!(text.contains("about as long as 1"), "{text}");
+        assert!(!text.contains("That is the slowdown"), "{text}");
+        assert!(text.contains("not the explanation here"), "{text}");
     }
 
     #[test]

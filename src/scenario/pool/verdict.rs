@@ -4,6 +4,9 @@ use crate::domain::PoolRuntime;
 use crate::report::units::seconds;
 use crate::scenario::dedup;
 
+/// The smallest relative difference between the pool and the calls in sequence that is said.
+const MIN_DIFFERENCE: f64 = 0.05;
+
 fn total(row: &PoolRow) -> Option<f64> {
     row.total_s.as_ref().map(|t| t.median)
 }
@@ -67,7 +70,21 @@ pub fn write(rows: &[PoolRow]) -> String {
         .min_by(|a, b| total(a).partial_cmp(&total(b)).expect("finite"))
     {
         if let (Some(t), Some(seq)) = (total(best), best.sequential_s) {
-            paragraphs.push(if t > seq {
+            // Beyond noise only: twice the pool runs' robust spread, and at least 5 %.
+            let limit = best.total_s.as_ref().map_or(MIN_DIFFERENCE, |s| {
+                (2.0 * s.robust_rel_spread()).max(MIN_DIFFERENCE)
+            });
+            paragraphs.push(if (t / seq - 1.0).abs() <= limit {
+                format!(
+                    "The pool and the calls one after another took about as long: the fastest Python pool ({} {}) {} against {} (×{:.2}, within noise: a real difference would have to exceed ±{:.1} %, from the pool runs' spread).",
+                    best.start_method.unwrap_or(""),
+                    best.method.unwrap_or(""),
+                    seconds(t),
+                    seconds(seq),
+                    t / seq,
+                    limit * 100.0
+                )
+            } else if t > seq {
                 format!(
                     "Process overhead outweighs the work: the {} calls took {} one after another in the parent, the fastest Python pool ({} {}) {} (×{:.0} longer){}.",
                     best.items,
@@ -193,6 +210,21 @@ mod tests {
         };
         let rows = [busy("fork", 0.6), busy("spawn", 0.9)];
         insta::assert_snapshot!("the_pool_paid_off", write(&rows));
+    }
+
+    #[test]
+    fn a_difference_within_the_pool_runs_noise_is_not_a_finding() {
+        // The pool 3 % faster than the calls in sequence, its runs spread ±10 %.
+        let rows = [PoolRow {
+            work: 1_000_000,
+            sequential_s: Some(1.0),
+            total_s: Some(Summary::of(&[0.97, 1.07, 0.87, 0.97, 1.10])),
+            ..python("fork", 0.97, 0.01)
+        }];
+        let text = write(&rows);
+        assert!(text.contains("about as long"), "{text}");
+        assert!(!text.contains("paid off"), "{text}");
+        assert!(!text.contains("outweighs"), "{text}");
     }
 
     #[test]

@@ -123,13 +123,30 @@ fn one(
         .map_or(String::new(), |l| format!("Python {l}: "));
     if let (Some(b), Some(_)) = (busy, serial_wall) {
         if b < WAITING {
+            // What threads did is said only from their own measured range.
+            let threads_said = match threads {
+                Some(t) if low(Some(t)) > GAIN => format!(
+                    " Threads overlapped the waits: {} ran {} as fast, without the cost of \
+                     processes.",
+                    count(t.workers, t.runtime),
+                    times(t)
+                ),
+                Some(t) => format!(
+                    " Threads did not clearly gain here ({} ran {}), though the GIL is free \
+                     while the calls wait.",
+                    count(t.workers, t.runtime),
+                    times(t)
+                ),
+                None => " Threads were not measured: add threads to --runtimes to see them \
+                         overlap the waits."
+                    .into(),
+            };
             return ScaleVerdict {
                 kind: "io-bound",
                 text: format!(
                     "{prefix}I/O-bound: the serial run kept a CPU busy {:.0} % of its time, so \
                      the calls mostly wait (sleep, network, disk) rather than compute, and the \
-                     GIL is free while they wait: {figures}. Threads are the cheap way to overlap \
-                     the waits.",
+                     GIL is free while they wait: {figures}.{threads_said}",
                     b * 100.0
                 ),
             };
@@ -529,6 +546,30 @@ mod tests {
         let v = free_threaded_verdict(false, (1.85, [1.7, 1.95]));
         assert_eq!(v.kind, "releases-gil", "{}", v.text);
         assert!(v.text.contains("with its GIL enabled"), "{}", v.text);
+    }
+
+    #[test]
+    fn io_bound_says_what_threads_did_only_from_their_range() {
+        let io = |rows: &[ScaleRow]| write(rows, &[reference()], &[embedded()], 2, &spec());
+        let v = io(&[serial(0.02)]);
+        assert_eq!(v.kind, "io-bound");
+        assert!(v.text.contains("Threads were not measured"), "{}", v.text);
+        assert!(!v.text.contains("cheap way"), "{}", v.text);
+        let v = io(&[
+            serial(0.02),
+            row(ScaleRuntime::Threads, 2, 1.02, [0.9, 1.1]),
+        ]);
+        assert!(
+            v.text.contains("Threads did not clearly gain"),
+            "{}",
+            v.text
+        );
+        let v = io(&[serial(0.02), row(ScaleRuntime::Threads, 2, 1.9, [1.8, 2.0])]);
+        assert!(
+            v.text.contains("Threads overlapped the waits"),
+            "{}",
+            v.text
+        );
     }
 
     #[test]

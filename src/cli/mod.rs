@@ -343,8 +343,9 @@ pub struct SimulateArgs {
     /// reference segment, default what takes ~20 ms; --validate --method rounds 20,000,000)
     #[arg(long, value_parser = positive_u64)]
     pub count: Option<u64>,
-    /// I/O threads (each a request loop that releases the GIL around its system calls)
-    #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=64))]
+    /// I/O threads, up to 10,000 (each a request loop that releases the GIL around its system
+    /// calls)
+    #[arg(long, default_value = "0", value_parser = clap::value_parser!(u32).range(0..=10_000))]
     pub io_threads: u32,
     /// GIL policy: new (3.2+), old (3.1 and before), none (free-threaded)
     #[arg(long, default_value = "new", value_parser = gil_policy())]

@@ -82,3 +82,46 @@ fn a_run_cut_short_by_the_event_limit_says_so() {
     let whole = simulate(&p, &s);
     assert!(whole.complete);
 }
+
+#[test]
+fn with_io_threads_and_a_duration_the_fast_forward_lands_within_its_bounds() {
+    let p = Params::default();
+    let run = |exact: bool| {
+        simulate(
+            &p,
+            &Scenario {
+                io_threads: 2,
+                duration_s: Some(120.0),
+                ..scenario(4, Policy::New, 0.001, 1_000_000_000_000, exact)
+            },
+        )
+    };
+    let (fast, exact) = (run(false), run(true));
+    let x = fast.extrapolated.as_ref().expect("a fast-forward");
+    assert!(exact.extrapolated.is_none() && fast.complete && exact.complete);
+    assert!(x.skipped_s > 60.0, "{x:?}");
+    // The duration ends both runs at the same moment.
+    assert_eq!(fast.wall_s, 120.0);
+    assert_eq!(exact.wall_s, 120.0);
+    let requests = (fast.requests as f64 - exact.requests as f64).abs();
+    assert!(
+        requests <= x.requests_bound.max(1.0),
+        "requests {} vs {} exact, bound {}",
+        fast.requests,
+        exact.requests,
+        x.requests_bound
+    );
+    let switches = (fast.switches as f64 - exact.switches as f64).abs() / exact.switches as f64;
+    assert!(
+        switches < 0.02,
+        "hand-offs {} vs {}",
+        fast.switches,
+        exact.switches
+    );
+    assert!(
+        fast.events * 3 < exact.events,
+        "{} vs {}",
+        fast.events,
+        exact.events
+    );
+}

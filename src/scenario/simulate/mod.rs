@@ -177,13 +177,28 @@ fn how_complete(row: &SimRow) -> String {
     }
     match &row.extrapolated {
         Some(x) => format!(
-            " Extrapolated: after {} of simulated time the last {} windows of {} hand-offs agreed on the work rate within {:.2} %, so {} were fast-forwarded at those rates and the end simulated again; the predicted wall is within ±{} of an event-by-event run at that spread (--exact simulates every event).",
+            " Extrapolated: after {} of simulated time the last {} windows of {} hand-offs agreed on the work rate within {:.2} %, so {} were fast-forwarded at those rates and the end simulated again; {}{} (--exact simulates every event).",
             seconds(x.from_s),
             x.windows,
             thousands(x.window_hand_offs),
             x.rate_spread * 100.0,
             seconds(x.skipped_s),
-            seconds(x.wall_bound_s.max(1e-6))
+            if x.wall_bound_s > 0.0 {
+                format!(
+                    "the predicted wall is within ±{} of an event-by-event run at that spread",
+                    seconds(x.wall_bound_s)
+                )
+            } else {
+                "the run ended at its --duration, which is its wall".into()
+            },
+            if row.io_threads > 0 {
+                format!(
+                    ", and the requests within ±{} (the windows' request rates times the skipped time)",
+                    thousands(x.requests_bound.round() as u64)
+                )
+            } else {
+                String::new()
+            }
         ),
         None => " Every event was simulated.".into(),
     }

@@ -89,12 +89,12 @@ impl Row for SimRow {
                 "predicted wall",
                 match (&self.extrapolated, self.complete) {
                     (_, false) => format!("≥ {} (cut)", seconds(self.predicted_wall_s)),
-                    (Some(x), true) => format!(
+                    (Some(x), true) if x.wall_bound_s > 0.0 => format!(
                         "{} ± {}",
                         seconds(self.predicted_wall_s),
                         seconds(x.wall_bound_s.max(1e-6))
                     ),
-                    (None, true) => seconds(self.predicted_wall_s),
+                    (_, true) => seconds(self.predicted_wall_s),
                 },
             ),
             Cell::new("hand-offs", thousands(self.predicted_switches)),

@@ -7,8 +7,6 @@ impl Engine<'_> {
         !self.s.exact
             && self.extrapolated.is_none()
             && self.s.policy != Policy::None
-            && self.s.io_threads == 0
-            && self.s.duration_s.is_none()
             && self.s.cpu_threads >= 2
             && !self.s.record
     }
@@ -44,6 +42,7 @@ impl Engine<'_> {
         Snapshot {
             t: self.now,
             switches: self.switches,
+            requests: self.requests,
             gil_held_s: self.gil_held_s + open_held,
             left: (0..n).map(|i| self.work_left(i)).collect(),
             held: (0..n).map(|i| self.so_far(i).0).collect(),
@@ -94,16 +93,36 @@ impl Engine<'_> {
             .iter()
             .map(|&i| last.left[i])
             .fold(f64::INFINITY, f64::min);
-        let skip = least_left / (rate / n) - MIN_WINDOWS_LEFT / 2.0 * window_s;
+        let mut skip = least_left / (rate / n) - MIN_WINDOWS_LEFT / 2.0 * window_s;
+        // A run with a duration stops there: its end is simulated event by event too.
+        if let Some(d) = self.s.duration_s {
+            skip = skip.min(d - self.now - MIN_WINDOWS_LEFT / 2.0 * window_s);
+        }
         if skip < MIN_WINDOWS_LEFT * window_s {
             return;
         }
-        let mean = |v: &dyn Fn(usize) -> f64| cpu.iter().map(|&i| v(i)).sum::<f64>() / n / span;
-        let held_rate = mean(&|i| last.held[i] - first.held[i]);
-        let wait_rate = mean(&|i| last.waited[i] - first.waited[i]);
+        // Each kind's threads share alike in the steady state: CPU threads the GIL, I/O threads
+        // their requests; each gets its kind's mean held and waited rates.
+        let io: Vec<usize> = (0..self.threads.len())
+            .filter(|&i| self.threads[i].kind == Kind::Io)
+            .collect();
+        let mean = |of: &[usize], v: &dyn Fn(usize) -> f64| {
+            of.iter().map(|&i| v(i)).sum::<f64>() / of.len().max(1) as f64 / span
+        };
+        let held = |i: usize| last.held[i] - first.held[i];
+        let waited = |i: usize| last.waited[i] - first.waited[i];
+        let (held_rate, wait_rate) = (mean(&cpu, &held), mean(&cpu, &waited));
+        let (io_held_rate, io_wait_rate) = (mean(&io, &held), mean(&io, &waited));
         let per_s = |f: &dyn Fn(&Snapshot) -> f64| (f(last) - f(first)) / span;
         let switch_rate = per_s(&|s| s.switches as f64);
         let gil_rate = per_s(&|s| s.gil_held_s);
+        let request_rate = per_s(&|s| s.requests as f64);
+        let request_rates: Vec<f64> = recent
+            .windows(2)
+            .map(|w| (w[1].requests - w[0].requests) as f64 / (w[1].t - w[0].t))
+            .collect();
+        let requests_spread = request_rates.iter().copied().fold(0.0, f64::max)
+            - request_rates.iter().copied().fold(f64::INFINITY, f64::min);
         let from = self.now;
         // Everything moves on by `skip`: clocks, pending events, and each thread's accounts.
         self.advance_holder();
@@ -112,6 +131,9 @@ impl Engine<'_> {
                 th.burst_s = (th.burst_s - rate / n * skip).max(0.0);
                 th.held_s += held_rate * skip;
                 th.wait_s += wait_rate * skip;
+            } else if th.kind == Kind::Io {
+                th.held_s += io_held_rate * skip;
+                th.wait_s += io_wait_rate * skip;
             }
             th.since += skip;
             th.warm_until += skip;
@@ -120,10 +142,14 @@ impl Engine<'_> {
         }
         self.switches += (switch_rate * skip).round() as u64;
         self.gil_held_s += gil_rate * skip;
+        self.requests += (request_rate * skip).round() as u64;
         self.now += skip;
         let events: Vec<Event> = std::mem::take(&mut self.queue).into_vec();
         for mut ev in events {
-            ev.t += skip;
+            // The duration's end stays where it is.
+            if !matches!(ev.what, What::Stop) {
+                ev.t += skip;
+            }
             self.queue.push(ev);
         }
         if let Some((t, w)) = self.drop_timeout {
@@ -144,6 +170,11 @@ impl Engine<'_> {
             // from threads advanced evenly, which an exact run matches only to within about
             // a window's hand-offs (who took the GIL at each is a draw).
             wall_bound_s: skip * (hi - lo) / lo + window_s,
+            requests_bound: if io.is_empty() {
+                0.0
+            } else {
+                skip * requests_spread
+            },
         });
     }
 }

@@ -161,6 +161,9 @@ pub struct Extrapolation {
     pub rate_spread: f64,
     /// ± on `wall_s`: the skipped time × that spread, plus one window.
     pub wall_bound_s: f64,
+    /// ± on `requests` (I/O threads): the skipped time × the spread of the windows' request
+    /// rates.
+    pub requests_bound: f64,
 }
 
 /// A run may take at most this many events (with timed waits kept lazily, about five per
@@ -180,6 +183,8 @@ struct Snapshot {
     t: f64,
     switches: u64,
     gil_held_s: f64,
+    /// Completed I/O requests.
+    requests: u64,
     /// Per thread: work left, held and waited so far.
     left: Vec<f64>,
     held: Vec<f64>,
@@ -405,6 +410,12 @@ pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
         e.switches += 1;
     }
     let wall = e.now;
+    if let Some(x) = e.extrapolated.as_mut() {
+        // A run that ended at its duration has that wall exactly.
+        if s.duration_s == Some(wall) {
+            x.wall_bound_s = 0.0;
+        }
+    }
     let threads = e
         .threads
         .iter()

@@ -93,6 +93,21 @@ named_enum! {
     }
 }
 
+named_enum! {
+    "kebab-case",
+    /// What `sharing`'s threads do, each on an object of its own or all on one.
+    pub enum SharingWorkload {
+        /// list.append (the list cleared every 1,000 items)
+        ListAppend,
+        /// d[k] = v over 1,000 keys
+        DictUpdate,
+        /// o.n += 1 on a plain object
+        AttrBump,
+        /// Reading an attribute of one module-level object (shared by nature)
+        ReadGlobal,
+    }
+}
+
 impl ScaleRuntime {
     /// Whether the runtime runs calls on workers of its own (everything but serial).
     pub fn is_parallel(self) -> bool {

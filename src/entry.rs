@@ -55,6 +55,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Pool(args)) => commands::pool::run(&args),
         Some(Command::Queue(args)) => commands::queue::run(&args),
         Some(Command::Share(args)) => commands::share::run(&args),
+        Some(Command::Sharing(args)) => commands::sharing::run(&args),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Scale(args)) => commands::scale::run(&args),
         Some(Command::Timeline(args)) => commands::timeline::run(&args),

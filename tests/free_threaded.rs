@@ -422,3 +422,60 @@ fn a_lab_runs_on_the_free_threaded_build_and_skips_what_a_gil_premises() {
         stderr(&out)
     );
 }
+
+#[test]
+#[ignore = "needs CPython 3.13.5t and 3.13.5 from tools/build-cpython.sh and 2 CPUs; .ci/run runs it"]
+fn sharing_runs_on_both_builds_and_decides_what_sharing_costs_from_ranges() {
+    let _serial = serial();
+    let out = run(&words(&format!(
+        "sharing --python {},{} --threads 1,2 --workloads dict-update,read-global \
+         --iterations 300000 --repeat 3 --format json",
+        free_threaded(),
+        gil_build()
+    )));
+    let doc = json(&out);
+    let rows = doc["results"].as_array().unwrap();
+    // Two interpreters × (dict-update own and shared, read-global shared) × 1 and 2 threads.
+    assert_eq!(rows.len(), 12, "{doc}");
+    for r in rows {
+        let free = r["python"].as_str().unwrap().contains("PYTHON_GIL=0");
+        assert_eq!(r["gil_enabled"], !free, "{r}");
+        let cpu = r["cpu_per_wall"].as_f64().unwrap();
+        let threads = r["threads"].as_f64().unwrap();
+        assert!(cpu > 0.0 && cpu <= threads.min(cpus() as f64) + 0.2, "{r}");
+        if r["threads"] == 1 {
+            assert_eq!(r["speedup"], 1.0, "{r}");
+            assert!(r["speedup_interval"].is_null(), "{r}");
+        } else {
+            let [lo, hi] = [0, 1].map(|i| r["speedup_interval"][i].as_f64().unwrap());
+            let s = r["speedup"].as_f64().unwrap();
+            assert!(lo <= s && s <= hi, "{r}");
+        }
+    }
+    // With a GIL two threads never run Python at once: about one core busy.
+    let gil_two: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["gil_enabled"] == true && r["threads"] == 2)
+        .collect();
+    assert!(
+        gil_two
+            .iter()
+            .all(|r| r["cpu_per_wall"].as_f64().unwrap() < 1.3),
+        "{gil_two:?}"
+    );
+    let text = doc["verdict"].as_str().unwrap();
+    assert!(
+        text.contains("without a GIL (a free-threaded build)"),
+        "{text}"
+    );
+    assert!(text.contains("with a GIL, so no two threads"), "{text}");
+    // Whatever the machine decided, every sharing sentence is a decision or says undetermined.
+    for sentence in text.split(". ").filter(|s| s.starts_with("dict-update")) {
+        assert!(
+            sentence.contains("sharing cost ×")
+                || sentence.contains("undetermined")
+                || sentence.contains("ran faster"),
+            "{sentence}"
+        );
+    }
+}

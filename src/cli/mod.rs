@@ -41,6 +41,9 @@ pub enum Command {
     Queue(QueueArgs),
     /// Objects are shared between threads but copied per process: shown and measured
     Share(ShareArgs),
+    /// Threads on objects of their own or one shared object, with and without a GIL: what
+    /// sharing costs on a free-threaded build beside its GIL build
+    Sharing(SharingArgs),
     /// Run a Python script unmodified as __main__ in the embedded interpreter
     Run(RunArgs),
     /// Would threads, processes or subinterpreters speed up your own function? Measured
@@ -286,6 +289,34 @@ pub struct ShareArgs {
     /// Start methods for the process rows
     #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
     pub start_method: Vec<StartMethod>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub timeout: TimeoutArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SharingArgs {
+    /// Interpreters (names from `gilsim interpreters`, e.g. 3.13t,3.13, or paths; a
+    /// free-threaded build runs without its GIL). Default: the newest free-threaded build
+    /// found and the GIL build of its version
+    #[arg(long, value_delimiter = ',')]
+    pub python: Vec<String>,
+    /// Thread counts
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4", value_parser = worker_count)]
+    pub threads: Vec<usize>,
+    /// What the threads do
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "list-append,dict-update,attr-bump,read-global"
+    )]
+    pub workloads: Vec<crate::domain::SharingWorkload>,
+    /// Operations per thread
+    #[arg(long, default_value = "1000000", value_parser = positive_u64)]
+    pub iterations: u64,
+    #[command(flatten)]
+    pub repeat: RepeatFive,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]

@@ -5,7 +5,7 @@ use crate::domain::ExternalPython;
 use crate::measure::gil::watch::GilSampling;
 use crate::scenario::spec::{
     CalibrateSpec, ConvoySpec, CountdownSpec, ModelParams, PoolSpec, QueueSpec, ShareSpec,
-    SimulateSpec, TimelineSpec,
+    SharingSpec, SimulateSpec, TimelineSpec,
 };
 use anyhow::Result;
 
@@ -93,6 +93,57 @@ impl ShareArgs {
             start_method: self.start_method.clone(),
             timeout: self.timeout.timeout,
         }
+    }
+}
+
+impl SharingArgs {
+    /// The interpreters: those named (a free-threaded build's row without its GIL), or the
+    /// newest free-threaded build found and the GIL build of its version.
+    pub fn spec(&self) -> Result<SharingSpec> {
+        use crate::interpreters::GilKind;
+        let mut pythons = Vec::new();
+        if self.python.is_empty() {
+            let found = crate::interpreters::discover(&[]);
+            let Some(free) = found
+                .iter()
+                .filter(|i| i.gil == GilKind::FreeThreaded)
+                .max_by_key(|i| i.version_key())
+            else {
+                crate::usage_bail!(
+                    "no free-threaded CPython found (PATH, pyenv, uv, ~/.cache/gilsim/cpython): \
+                     name interpreters with --python, or build one with tools/build-cpython.sh"
+                );
+            };
+            pythons.push(free.clone());
+            pythons.extend(
+                found
+                    .iter()
+                    .find(|i| i.gil != GilKind::FreeThreaded && i.version == free.version)
+                    .cloned(),
+            );
+        } else {
+            for name in crate::scenario::dedup(&self.python) {
+                let path = if name == "embedded" {
+                    crate::install::python().display().to_string()
+                } else {
+                    name.clone()
+                };
+                pythons.push(crate::interpreters::resolve(&path).map_err(|e| {
+                    anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")))
+                })?);
+            }
+        }
+        Ok(SharingSpec {
+            pythons: pythons
+                .into_iter()
+                .filter_map(|p| ExternalPython::rows_of(p).into_iter().next())
+                .collect(),
+            threads: crate::scenario::dedup(&self.threads),
+            workloads: crate::scenario::dedup(&self.workloads),
+            iterations: self.iterations,
+            repeat: self.repeat.repeat,
+            timeout: self.timeout.timeout,
+        })
     }
 }
 

@@ -1,7 +1,8 @@
 //! clap's names and help for the enums that layers below the CLI define: they derive only
 //! strum's traits, and the command line gives them clap's `ValueEnum` here.
 use crate::domain::{
-    PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, ScaleRuntime, StartMethod,
+    PoolMethod, PoolRuntime, QueueRuntime, QueueVariant, Runtime, ScaleRuntime, SharingWorkload,
+    StartMethod,
 };
 use crate::measure::gil::watch::GilSampling;
 use crate::report::Format;
@@ -48,6 +49,7 @@ value_enum!(
     QueueVariant,
     PoolRuntime,
     PoolMethod,
+    SharingWorkload,
     GilSampling,
     Format,
 );

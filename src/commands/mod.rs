@@ -12,6 +12,7 @@ pub mod queue;
 pub mod run;
 pub mod scale;
 pub mod share;
+pub mod sharing;
 pub mod simulate;
 pub mod timeline;
 pub mod watch;

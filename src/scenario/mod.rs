@@ -11,6 +11,7 @@ pub mod profile;
 pub mod queue;
 pub mod scale;
 pub mod share;
+pub mod sharing;
 pub mod simulate;
 pub mod spec;
 pub mod timeline;

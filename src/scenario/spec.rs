@@ -192,6 +192,21 @@ pub struct ScalePython {
     pub free_threaded: bool,
 }
 
+pub use crate::domain::SharingWorkload;
+
+/// `sharing`: threads on objects of their own or one shared object, per interpreter.
+#[derive(Clone, Debug)]
+pub struct SharingSpec {
+    /// The interpreters, as rows name them (a free-threaded build's without its GIL).
+    pub pythons: Vec<crate::domain::ExternalPython>,
+    pub threads: Vec<usize>,
+    pub workloads: Vec<SharingWorkload>,
+    /// Operations per thread.
+    pub iterations: u64,
+    pub repeat: usize,
+    pub timeout: Duration,
+}
+
 /// The GIL of a running CPython, watched from outside.
 #[derive(Clone, Debug)]
 pub struct WatchSpec {

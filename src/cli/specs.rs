@@ -100,27 +100,17 @@ impl SharingArgs {
     /// The interpreters: those named (a free-threaded build's row without its GIL), or the
     /// newest free-threaded build found and the GIL build of its version.
     pub fn spec(&self) -> Result<SharingSpec> {
-        use crate::interpreters::GilKind;
         let mut pythons = Vec::new();
         if self.python.is_empty() {
             let found = crate::interpreters::discover(&[]);
-            let Some(free) = found
-                .iter()
-                .filter(|i| i.gil == GilKind::FreeThreaded)
-                .max_by_key(|i| i.version_key())
-            else {
+            let Some((free, twin)) = crate::interpreters::free_threaded_pair(&found) else {
                 crate::usage_bail!(
                     "no free-threaded CPython found (PATH, pyenv, uv, ~/.cache/gilsim/cpython): \
                      name interpreters with --python, or build one with tools/build-cpython.sh"
                 );
             };
-            pythons.push(free.clone());
-            pythons.extend(
-                found
-                    .iter()
-                    .find(|i| i.gil != GilKind::FreeThreaded && i.version == free.version)
-                    .cloned(),
-            );
+            pythons.push(free);
+            pythons.extend(twin);
         } else {
             for name in crate::scenario::dedup(&self.python) {
                 let path = if name == "embedded" {

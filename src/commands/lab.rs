@@ -110,7 +110,8 @@ fn list(format: Format) -> Result<i32> {
                   runs it and writes the report. Times are for 2 CPUs. * optional: without \
                   Python 2.7 the old GIL is not measured (the model's figure is shown for \
                   discussion, never graded) and its check is skipped; without a CPython 3.12+ \
-                  the subinterpreter check is skipped."
+                  the subinterpreter check is skipped; without a free-threaded CPython (3.13t) \
+                  nothing of lab free-threaded is measured and its checks are skipped."
             .to_string(),
     };
     print!("{}", render(&doc, format, false));

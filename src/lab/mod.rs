@@ -37,6 +37,8 @@ pub enum Need {
     Python27,
     /// A CPython 3.12+ with subinterpreters of their own GIL.
     Python312,
+    /// A free-threaded CPython (3.13t).
+    FreeThreaded,
 }
 
 impl Need {
@@ -45,6 +47,7 @@ impl Need {
             Need::TwoCpus => "2 CPUs",
             Need::Python27 => "2.7*",
             Need::Python312 => "3.12+*",
+            Need::FreeThreaded => "3.13t*",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! plain specs and finding its rows.
 mod c_code;
 mod convoy;
+mod free_threaded;
 mod no_gil;
 mod not_a_lock;
 mod old_gil;
@@ -32,6 +33,7 @@ pub fn all() -> Vec<Lab> {
         queues::lab(),
         shared::lab(),
         no_gil::lab(),
+        free_threaded::lab(),
     ]
 }
 
@@ -183,6 +185,87 @@ fn processes_beat_threads_def() -> CheckDef {
         "processes_beat_threads",
         "2 processes are at least ×1.4 as fast as 2 threads",
     )
+}
+
+/// A free-threaded build's figures: 2 threads against 1 without its GIL, and 1 thread against
+/// the GIL build of the same version where one is found.
+pub(super) struct FreeThreaded {
+    pub name: String,
+    /// The free-threaded build's row without its GIL, for further runs.
+    pub python: crate::domain::ExternalPython,
+    pub gil_build: Option<String>,
+    pub speedup: (Option<f64>, Option<[f64; 2]>),
+    pub cost: (Option<f64>, Option<[f64; 2]>),
+}
+
+pub(super) fn measure_free_threaded(
+    ctx: &super::Context,
+    m: &mut super::Measured,
+    count: u64,
+    repeat: usize,
+    series: &mut Vec<crate::report::chart::Series>,
+) -> anyhow::Result<Option<FreeThreaded>> {
+    use crate::domain::ExternalPython;
+    let found = crate::interpreters::discover(&[]);
+    let Some((free, twin)) = crate::interpreters::free_threaded_pair(&found) else {
+        return Ok(None);
+    };
+    let twin = twin.as_ref();
+    let mut spec = countdown(count, &[1, 2], &[], &[Runtime::PythonThreads], repeat, ctx);
+    let mut interpreters: Vec<Option<ExternalPython>> = ExternalPython::rows_of(free.clone())
+        .into_iter()
+        .filter(|p| p.python_gil == Some(0))
+        .map(Some)
+        .collect();
+    spec.python = vec![free.path.clone()];
+    if let Some(t) = twin {
+        interpreters.extend(ExternalPython::rows_of(t.clone()).into_iter().map(Some));
+        spec.python.push(t.path.clone());
+    }
+    spec.interpreters = interpreters;
+    let doc = crate::scenario::countdown::run(&spec)?;
+    let at = |workers: usize, free_threaded: bool| {
+        doc.results.iter().find(|r| {
+            r.workers == workers
+                && r.python
+                    .as_ref()
+                    .is_some_and(|p| (p.python_gil == Some(0)) == free_threaded)
+        })
+    };
+    let speedup = match (at(1, true), at(2, true)) {
+        (Some(one), Some(two)) => crate::stats::fastest_ratio(&one.wall_s, &two.wall_s),
+        _ => (None, None),
+    };
+    let cost = match (at(1, true), at(1, false)) {
+        (Some(free_one), Some(gil_one)) => {
+            crate::stats::fastest_ratio(&free_one.wall_s, &gil_one.wall_s)
+        }
+        _ => (None, None),
+    };
+    m.quantity_within("free_threaded_speedup_2", speedup.0, speedup.1);
+    m.quantity_within("free_threaded_single_thread_cost", cost.0, cost.1);
+    m.method.push(format!(
+        "gilsim countdown --python {} --runtimes python-threads --threads 1,2 --count {count} \
+         --repeat {repeat} --warmup 0 (PYTHON_GIL=0 rows)",
+        spec.python.join(",")
+    ));
+    if let Some(s) = speedup.0 {
+        series.push(crate::report::chart::Series {
+            name: format!("free-threaded {} (no GIL)", free.version),
+            points: vec![(1.0, 1.0), (2.0, s)],
+        });
+    }
+    let python = ExternalPython::rows_of(free.clone())
+        .into_iter()
+        .find(|p| p.python_gil == Some(0))
+        .expect("a free-threaded build gives a row without its GIL");
+    Ok(Some(FreeThreaded {
+        name: format!("{}t", free.version),
+        python,
+        gil_build: twin.map(|t| t.version.clone()),
+        speedup,
+        cost,
+    }))
 }
 
 #[cfg(test)]

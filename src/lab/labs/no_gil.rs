@@ -1,7 +1,7 @@
 //! Lab 11: what if there were no GIL — the model's `none` policy beside measured threads,
 //! subinterpreters with their own GIL where an interpreter has them, and a free-threaded build
 //! (3.13t) without its GIL where one is found.
-use super::{countdown, row, rows_ratio, times, times_within};
+use super::{countdown, measure_free_threaded, row, rows_ratio, times, times_within};
 use crate::domain::Runtime;
 use crate::lab::{
     needs_two_cpus, Anchor, CheckDef, Context, Figures, Instructor, Lab, Measured, Need,
@@ -212,7 +212,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         }
     }
     m.quantity_within("subinterpreters_speedup_2", sub2, sub2_range);
-    let free = free_threaded(ctx, m, count, repeat, &mut series)?;
+    let free = measure_free_threaded(ctx, m, count, repeat, &mut series)?;
     let model2 = m.any_value("model_none_speedup_2");
     match sub2 {
         Some(s) => m.quantity_within("parallel_speedup_2", Some(s), sub2_range),
@@ -309,85 +309,4 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         ),
     );
     Ok(())
-}
-
-/// A free-threaded build's figures: 2 threads against 1 without its GIL, and 1 thread against
-/// the GIL build of the same version where one is found.
-struct FreeThreaded {
-    name: String,
-    gil_build: Option<String>,
-    speedup: (Option<f64>, Option<[f64; 2]>),
-    cost: (Option<f64>, Option<[f64; 2]>),
-}
-
-fn free_threaded(
-    ctx: &Context,
-    m: &mut Measured,
-    count: u64,
-    repeat: usize,
-    series: &mut Vec<Series>,
-) -> Result<Option<FreeThreaded>> {
-    use crate::domain::ExternalPython;
-    use crate::interpreters::GilKind;
-    let found = crate::interpreters::discover(&[]);
-    let Some(free) = found
-        .iter()
-        .filter(|i| i.gil == GilKind::FreeThreaded)
-        .max_by_key(|i| i.version_key())
-    else {
-        return Ok(None);
-    };
-    let twin = found
-        .iter()
-        .find(|i| i.gil == GilKind::New && i.version == free.version);
-    let mut spec = countdown(count, &[1, 2], &[], &[Runtime::PythonThreads], repeat, ctx);
-    let mut interpreters: Vec<Option<ExternalPython>> = ExternalPython::rows_of(free.clone())
-        .into_iter()
-        .filter(|p| p.python_gil == Some(0))
-        .map(Some)
-        .collect();
-    spec.python = vec![free.path.clone()];
-    if let Some(t) = twin {
-        interpreters.extend(ExternalPython::rows_of(t.clone()).into_iter().map(Some));
-        spec.python.push(t.path.clone());
-    }
-    spec.interpreters = interpreters;
-    let doc = crate::scenario::countdown::run(&spec)?;
-    let at = |workers: usize, free_threaded: bool| {
-        doc.results.iter().find(|r| {
-            r.workers == workers
-                && r.python
-                    .as_ref()
-                    .is_some_and(|p| (p.python_gil == Some(0)) == free_threaded)
-        })
-    };
-    let speedup = match (at(1, true), at(2, true)) {
-        (Some(one), Some(two)) => crate::stats::fastest_ratio(&one.wall_s, &two.wall_s),
-        _ => (None, None),
-    };
-    let cost = match (at(1, true), at(1, false)) {
-        (Some(free_one), Some(gil_one)) => {
-            crate::stats::fastest_ratio(&free_one.wall_s, &gil_one.wall_s)
-        }
-        _ => (None, None),
-    };
-    m.quantity_within("free_threaded_speedup_2", speedup.0, speedup.1);
-    m.quantity_within("free_threaded_single_thread_cost", cost.0, cost.1);
-    m.method.push(format!(
-        "gilsim countdown --python {} --runtimes python-threads --threads 1,2 --count {count} \
-         --repeat {repeat} --warmup 0 (PYTHON_GIL=0 rows)",
-        spec.python.join(",")
-    ));
-    if let Some(s) = speedup.0 {
-        series.push(Series {
-            name: format!("free-threaded {} (no GIL)", free.version),
-            points: vec![(1.0, 1.0), (2.0, s)],
-        });
-    }
-    Ok(Some(FreeThreaded {
-        name: format!("{}t", free.version),
-        gil_build: twin.map(|t| t.version.clone()),
-        speedup,
-        cost,
-    }))
 }

@@ -335,6 +335,14 @@ fn an_old_python_is_unsupported() {
     let err = stderr(&out);
     assert!(err.contains("3.9 or later"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // 3.6 has no `_PyRuntime`: it is still named as too old, not as "not a CPython".
+    if let Some(py36) = python("3.6") {
+        let child = start(&py36, "sleeper", "30");
+        let out = profile_pid(child.id(), "1", &[]);
+        stop(child);
+        let err = stderr(&out);
+        assert!(err.contains("runs Python 3.6"), "{err}");
+    }
 }
 
 #[test]

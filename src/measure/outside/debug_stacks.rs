@@ -64,7 +64,6 @@ pub struct DebugStacks {
     is_code: HashMap<usize, bool>,
 }
 
-#[derive(Clone)]
 struct Code {
     name: String,
     file: String,
@@ -132,6 +131,7 @@ impl DebugStacks {
             if owner != FRAME_OWNED_BY_CSTACK && executable != 0 && self.code_object(executable)? {
                 let instr = self.pointer(frame + self.at(index::FRAME_INSTR_PTR))?;
                 let code = self.code(executable)?;
+                let code = &self.code[&code];
                 let first = executable + self.at(index::CODE_ADAPTIVE);
                 // Code units are 2 bytes; `instr_ptr` is the next instruction to run.
                 let unit = instr.saturating_sub(first) / 2;
@@ -155,9 +155,10 @@ impl DebugStacks {
         Ok(known)
     }
 
-    fn code(&mut self, object: usize) -> Result<Code, OutsideError> {
-        if let Some(code) = self.code.get(&object) {
-            return Ok(code.clone());
+    /// Reads the code object at `object` into the cache (once) and returns its key.
+    fn code(&mut self, object: usize) -> Result<usize, OutsideError> {
+        if self.code.contains_key(&object) {
+            return Ok(object);
         }
         let name = self.unicode(self.pointer(object + self.at(index::CODE_QUALNAME))?)?;
         let path = self.unicode(self.pointer(object + self.at(index::CODE_FILENAME))?)?;
@@ -177,8 +178,8 @@ impl DebugStacks {
             first_line,
             linetable,
         };
-        self.code.insert(object, code.clone());
-        Ok(code)
+        self.code.insert(object, code);
+        Ok(object)
     }
 
     /// A `str`: compact ASCII read directly; other kinds decoded by their character width.
@@ -358,7 +359,7 @@ mod against_py_spy {
         let mut ours = DebugStacks::attach(pid, &runtime)
             .unwrap()
             .expect("a 3.13 header");
-        let mut spy = Stacks::attach(pid).unwrap();
+        let mut spy = Stacks::attach(pid, None).unwrap();
         let mut compared = 0;
         for _ in 0..20 {
             // Paused, both readers see one moment.

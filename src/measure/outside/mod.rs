@@ -98,7 +98,15 @@ impl OutsideGil {
     /// be plausible: an interval of at most 1000 s, `locked` 0 or 1, a switch count that does
     /// not go back.
     pub fn attach(pid: i32, interval_us: Option<u64>) -> Result<OutsideGil, OutsideError> {
-        let runtime = memory::runtime(pid)?;
+        OutsideGil::attach_at(pid, memory::runtime(pid)?, interval_us)
+    }
+
+    /// [`OutsideGil::attach`] with `_PyRuntime` already found.
+    pub fn attach_at(
+        pid: i32,
+        runtime: Runtime,
+        interval_us: Option<u64>,
+    ) -> Result<OutsideGil, OutsideError> {
         let gil = if let Some(header) = debug_header(&Remote(pid), runtime.address)? {
             from_debug_offsets(pid, runtime, header)?
         } else {

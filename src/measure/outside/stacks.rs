@@ -6,6 +6,7 @@
 //! found through glibc's thread descriptor. A free-threaded build, for which py-spy's library
 //! has no layout, is read through the interpreter's own `_Py_DebugOffsets` (`debug_stacks`).
 use super::debug_stacks::DebugStacks;
+use super::memory::Runtime;
 use super::{memory, OutsideError};
 use crate::measure::layout::{Version, OLDEST, PTHREAD_SCAN};
 use crate::measure::tasks;
@@ -45,16 +46,21 @@ pub struct Stacks {
 }
 
 impl Stacks {
-    pub fn attach(pid: i32) -> Result<Stacks, OutsideError> {
+    /// The reader for process `pid`. `runtime` is its `_PyRuntime` where it was found: a
+    /// free-threaded build is read through `_Py_DebugOffsets` from there; everything else
+    /// (including a Python too old to have `_PyRuntime`, which py-spy names) through py-spy.
+    pub fn attach(pid: i32, runtime: Option<&Runtime>) -> Result<Stacks, OutsideError> {
         if !memory::alive(pid) {
             return Err(OutsideError::NoProcess(pid));
         }
-        let runtime = memory::runtime(pid)?;
-        if let Some(header) =
-            crate::measure::memory::debug_header(&memory::Remote(pid), runtime.address)?
-        {
+        let header = match runtime {
+            Some(r) => crate::measure::memory::debug_header(&memory::Remote(pid), r.address)?
+                .map(|h| (r, h)),
+            None => None,
+        };
+        if let Some((runtime, header)) = header {
             if header.free_threaded {
-                let stacks = DebugStacks::attach(pid, &runtime)?.ok_or_else(|| {
+                let stacks = DebugStacks::attach(pid, runtime)?.ok_or_else(|| {
                     OutsideError::Unsupported(format!(
                         "process {pid} runs a free-threaded CPython {}, whose stacks gilsim \
                          reads through _Py_DebugOffsets on 3.13 only",

@@ -115,8 +115,10 @@ pub struct Profile {
 /// Attaches to `spec.pid` and samples until the duration ends, the process ends, or Ctrl-C.
 pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     let pid = spec.pid;
-    let mut stacks = Stacks::attach(pid)?;
-    let gil = OutsideGil::attach(pid, None)?;
+    // `_PyRuntime` found once for both readers (py-spy names a Python too old to have one).
+    let runtime = memory::runtime(pid);
+    let mut stacks = Stacks::attach(pid, runtime.as_ref().ok())?;
+    let gil = OutsideGil::attach_at(pid, runtime?, None)?;
     let gil_range = gil.state_range();
     let _supervising = signals::Supervising::start();
     let period = Duration::from_secs_f64(1.0 / f64::from(spec.rate_hz.max(1)));

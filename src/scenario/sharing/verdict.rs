@@ -41,8 +41,9 @@ fn how(own: &SharingRow, shared: &SharingRow, gil: bool) -> String {
     } else if per_op >= SLOWER_PER_OP {
         format!(
             "its threads stayed on the CPU but each operation cost ×{per_op:.2} the CPU time \
-             ({:.0} ns against {:.0} ns): they slowed each other on the CPU (the object's \
-             reference count and the cache lines they share, or spinning before a lock parks)",
+             ({:.0} ns against {:.0} ns): they slowed each other on the CPU (candidates this \
+             run does not tell apart: the object's reference count and the cache lines they \
+             share, or spinning on its lock before parking)",
             shared.cpu_ns_per_op, own.cpu_ns_per_op
         )
     } else {
@@ -118,7 +119,16 @@ pub fn write(rows: &[SharingRow], cpus: usize) -> String {
             ));
         }
         let build = if gil {
-            "with a GIL, so no two threads run Python at once whatever they share".to_string()
+            // What the build implies, checked against what its multi-thread rows measured.
+            let busiest = rows
+                .iter()
+                .filter(|r| r.python == python && r.threads > 1)
+                .map(|r| r.cpu_per_wall)
+                .fold(0.0, f64::max);
+            format!(
+                "with a GIL, so no two threads run Python at once whatever they share (its \
+                 multi-thread runs kept at most {busiest:.2} cores busy)"
+            )
         } else {
             format!(
                 "without a GIL (a free-threaded build), on {cpus} CPU{}",

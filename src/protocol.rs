@@ -17,8 +17,11 @@ pub const RECORD_FD: i32 = 3;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 pub enum Job {
-    /// Describe the embedded interpreter.
-    Info,
+    /// Describe the embedded interpreter, or this other one.
+    Info {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        python: Option<crate::domain::ExternalPython>,
+    },
     /// One measured countdown trial.
     Countdown(CountdownTrial),
     /// Run a user script as `__main__`.
@@ -83,6 +86,10 @@ pub struct TimelineJob {
     pub threads: usize,
     pub count: u64,
     pub switch_interval_s: Option<f64>,
+    /// Python rows under this interpreter, as a child of the worker measured from outside
+    /// (None: the embedded one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -90,6 +97,10 @@ pub struct ShareTrial {
     /// None: a thread; Some: a process started this way.
     pub start_method: Option<StartMethod>,
     pub size: usize,
+    /// Python rows under this interpreter, as a child of the worker measured from outside
+    /// (None: the embedded one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -100,6 +111,10 @@ pub struct QueueTrial {
     pub start_method: Option<StartMethod>,
     pub messages: usize,
     pub interval_s: f64,
+    /// Python rows under this interpreter, as a child of the worker measured from outside
+    /// (None: the embedded one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -113,6 +128,10 @@ pub struct PoolTrial {
     pub items: usize,
     pub chunksize: Option<usize>,
     pub work: u64,
+    /// Python rows under this interpreter, as a child of the worker measured from outside
+    /// (None: the embedded one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<crate::domain::ExternalPython>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

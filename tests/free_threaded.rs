@@ -479,3 +479,108 @@ fn sharing_runs_on_both_builds_and_decides_what_sharing_costs_from_ranges() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn pool_queue_and_share_run_their_python_rows_on_the_free_threaded_build() {
+    let _serial = serial();
+    let python = free_threaded();
+    let host_is_free_threaded = |doc: &Value| {
+        assert_eq!(doc["host"]["python"]["version"], "3.13.5", "{doc}");
+        assert_eq!(doc["host"]["python"]["gil_enabled"], false, "{doc}");
+    };
+    let pool = json(&run(&words(&format!(
+        "pool --python {python} --repeat 1 --items 64 --workers 2 --start-method fork,spawn \
+         --method with --runtimes python-processes --format json"
+    ))));
+    host_is_free_threaded(&pool);
+    let rows = pool["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{pool}");
+    for row in rows {
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(row["results_ok"], true, "{row}");
+    }
+    assert_eq!(pool["params"]["python"], "3.13t", "{pool}");
+
+    let queue = json(&run(&words(&format!(
+        "queue --python {python} --messages 5 --interval 0.01 --runtimes python --format json"
+    ))));
+    host_is_free_threaded(&queue);
+    let rows = queue["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{queue}");
+    for row in rows {
+        assert_eq!(row["status"], "ok", "{row}");
+    }
+
+    // A thread mutates the parent's own list on either build; the GIL is said to be absent,
+    // not read as zero hand-offs.
+    let share = json(&run(&words(&format!(
+        "share --python {python} --start-method fork --format json"
+    ))));
+    host_is_free_threaded(&share);
+    let thread = &share["results"][0];
+    assert_eq!(thread["variant"], "thread", "{share}");
+    assert_eq!(thread["visible_in_parent"], true, "{thread}");
+    assert!(thread["gil"]["switches"].is_null(), "{thread}");
+    assert!(
+        thread["gil"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("without its GIL"),
+        "{thread}"
+    );
+    assert_eq!(share["results"][1]["visible_in_parent"], false, "{share}");
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh; .ci/run runs it"]
+fn timeline_draws_the_gil_python_gil_1_turns_on_and_nothing_without_it() {
+    let _serial = serial();
+    let python = free_threaded();
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("t.svg");
+    let args = format!(
+        "timeline --scenario countdown --count 4000000 --python {python} --svg {} --format json",
+        svg.display()
+    );
+    // Without its GIL: the reason, each thread's CPU, and no picture of a GIL that is not there.
+    let out = gilsim()
+        .args(words(&args))
+        .env("PYTHON_GIL", "0")
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["gil"]["source"], "unavailable", "{doc}");
+    assert!(doc["svg"].is_null(), "{doc}");
+    assert!(!svg.exists());
+    let cpu: f64 = doc["gil"]["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["cpu_s"].as_f64().unwrap())
+        .sum();
+    assert!(cpu > 0.0, "{doc}");
+
+    // PYTHON_GIL=1: hand-offs counted exactly, each seen by the recorder, and two threads
+    // that each held it.
+    let out = gilsim()
+        .args(words(&args))
+        .env("PYTHON_GIL", "1")
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let switches = doc["gil"]["switches"].as_u64().unwrap();
+    assert!(switches > 0, "{doc}");
+    assert!(
+        doc["gil"]["handoffs_seen"].as_u64().unwrap() <= switches + 1,
+        "{doc}"
+    );
+    let holders: std::collections::BTreeSet<&str> = doc["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["thread"].as_str().unwrap())
+        .collect();
+    assert!(holders.len() >= 2, "{doc}");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}

@@ -242,6 +242,10 @@ pub struct PoolArgs {
     pub repeat: RepeatFive,
     #[command(flatten)]
     pub warmup: WarmupArgs,
+    /// Run the Python rows under this interpreter instead of the embedded one (a name from
+    /// `gilsim interpreters`, e.g. 3.13t, or a path), measured from outside
+    #[arg(long, value_name = "NAME")]
+    pub python: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -275,6 +279,10 @@ pub struct QueueArgs {
     pub runtimes: Vec<QueueRuntime>,
     #[command(flatten)]
     pub repeat: RepeatOnce,
+    /// Run the Python rows under this interpreter instead of the embedded one (a name from
+    /// `gilsim interpreters`, e.g. 3.13t, or a path), measured from outside
+    #[arg(long, value_name = "NAME")]
+    pub python: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -289,6 +297,10 @@ pub struct ShareArgs {
     /// Start methods for the process rows
     #[arg(long, value_delimiter = ',', default_value = "spawn,forkserver,fork")]
     pub start_method: Vec<StartMethod>,
+    /// Run the Python rows under this interpreter instead of the embedded one (a name from
+    /// `gilsim interpreters`, e.g. 3.13t, or a path), measured from outside
+    #[arg(long, value_name = "NAME")]
+    pub python: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -351,6 +363,10 @@ pub struct TimelineArgs {
     /// Where the window starts, seconds into the run (default: centred on the run)
     #[arg(long, value_name = "SECONDS", value_parser = start_seconds)]
     pub at: Option<f64>,
+    /// Run under this interpreter instead of the embedded one (a name from `gilsim
+    /// interpreters`, e.g. 3.13, or a path), its GIL read from outside
+    #[arg(long, value_name = "NAME")]
+    pub python: Option<String>,
     /// The summary on stdout as text or JSON
     #[arg(long, value_enum, default_value = "text")]
     pub format: SummaryFormat,
@@ -762,8 +778,8 @@ mod tests {
     fn each_command_keeps_its_own_repeat_default() {
         let repeat = |cmd: &str| match try_parse(&["gilsim", cmd]).unwrap().command {
             Some(Command::Countdown(a)) => a.spec().unwrap().repeat,
-            Some(Command::Pool(a)) => a.spec().repeat,
-            Some(Command::Queue(a)) => a.spec().repeat,
+            Some(Command::Pool(a)) => a.spec().unwrap().repeat,
+            Some(Command::Queue(a)) => a.spec().unwrap().repeat,
             Some(Command::Simulate(a)) => a.spec().unwrap().repeat,
             Some(Command::Calibrate(a)) => a.spec().repeat,
             _ => unreachable!(),

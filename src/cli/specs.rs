@@ -28,6 +28,27 @@ fn interpreters(names: &[String]) -> Result<Vec<Option<ExternalPython>>> {
     Ok(out)
 }
 
+/// The one interpreter `--python` names (None: the embedded one). A free-threaded build runs
+/// as its environment says (without its GIL unless PYTHON_GIL=1 is set).
+fn one_interpreter(name: Option<&str>) -> Result<Option<ExternalPython>> {
+    let Some(name) = name.filter(|n| *n != "embedded") else {
+        return Ok(None);
+    };
+    let usage =
+        |e: String| anyhow::Error::new(crate::usage::UsageError(format!("--python {name}: {e}")));
+    let found = crate::interpreters::resolve(name).map_err(|e| usage(e.to_string()))?;
+    if !crate::interpreters::version_at_least(&found.version, (3, 6)) {
+        return Err(usage(format!(
+            "Python {} is too old for this command's Python 3 code: give 3.6 or later \
+             (countdown --python runs 2.7)",
+            found.version
+        )));
+    }
+    let mut python = ExternalPython::rows_of(found).remove(0);
+    python.python_gil = None;
+    Ok(Some(python))
+}
+
 impl CountdownArgs {
     /// Fails with a usage error for a `--python` name that names no interpreter.
     pub fn spec(&self) -> Result<CountdownSpec> {
@@ -56,8 +77,10 @@ impl CountdownArgs {
 }
 
 impl PoolArgs {
-    pub fn spec(&self) -> PoolSpec {
-        PoolSpec {
+    /// Fails with a usage error for a `--python` name that names no interpreter.
+    pub fn spec(&self) -> Result<PoolSpec> {
+        Ok(PoolSpec {
+            python: one_interpreter(self.python.as_deref())?,
             workers: self.workers,
             items: self.items,
             start_method: self.start_method.clone(),
@@ -68,13 +91,15 @@ impl PoolArgs {
             repeat: self.repeat.repeat,
             warmup: self.warmup.warmup,
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 
 impl QueueArgs {
-    pub fn spec(&self) -> QueueSpec {
-        QueueSpec {
+    /// Fails with a usage error for a `--python` name that names no interpreter.
+    pub fn spec(&self) -> Result<QueueSpec> {
+        Ok(QueueSpec {
+            python: one_interpreter(self.python.as_deref())?,
             variant: self.variant.clone(),
             messages: self.messages,
             interval: self.interval,
@@ -82,17 +107,19 @@ impl QueueArgs {
             runtimes: self.runtimes.clone(),
             repeat: self.repeat.repeat,
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 
 impl ShareArgs {
-    pub fn spec(&self) -> ShareSpec {
-        ShareSpec {
+    /// Fails with a usage error for a `--python` name that names no interpreter.
+    pub fn spec(&self) -> Result<ShareSpec> {
+        Ok(ShareSpec {
+            python: one_interpreter(self.python.as_deref())?,
             size: self.size,
             start_method: self.start_method.clone(),
             timeout: self.timeout.timeout,
-        }
+        })
     }
 }
 
@@ -218,8 +245,10 @@ impl OutputArgs {
 }
 
 impl TimelineArgs {
-    pub fn spec(&self) -> TimelineSpec {
-        TimelineSpec {
+    /// Fails with a usage error for a `--python` name that names no interpreter.
+    pub fn spec(&self) -> Result<TimelineSpec> {
+        Ok(TimelineSpec {
+            python: one_interpreter(self.python.as_deref())?,
             script: self.script.clone().map(|path| (path, self.args.clone())),
             threads: self.threads,
             count: self.count,
@@ -227,7 +256,7 @@ impl TimelineArgs {
             timeout: self.timeout.timeout,
             window: self.window,
             at: self.at,
-        }
+        })
     }
 }
 

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 pub fn run(args: &PoolArgs) -> Result<i32> {
     args.output.spec().check()?;
-    let doc = pool::run(&args.spec())?;
+    let doc = pool::run(&args.spec()?)?;
     args.output.spec().emit(&doc)?;
     // A row that failed or returned wrong results makes the command fail, after the report.
     let bad = doc

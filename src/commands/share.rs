@@ -5,7 +5,7 @@ use anyhow::Result;
 
 pub fn run(args: &ShareArgs) -> Result<i32> {
     args.output.spec().check()?;
-    let doc = share::run(&args.spec())?;
+    let doc = share::run(&args.spec()?)?;
     args.output.spec().emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

@@ -23,7 +23,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
     if let Some(svg) = &args.svg {
         check_writable(svg, "the picture")?;
     }
-    let spec = args.spec();
+    let spec = args.spec()?;
     let recorded = timeline::run(&spec)?;
     let run_s = recorded.run_s();
     let TimelineOutcome {
@@ -35,14 +35,18 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
     } = &recorded.outcome;
     let (interval, exit_code) = (*interval, *exit_code);
     let (from, window) = timeline::window(&spec, run_s)?;
-    let title = match &args.script {
+    let mut title = match &args.script {
         Some(p) => format!("gilsim timeline · {}", p.display()),
         None => format!(
             "gilsim timeline · countdown({}) on {} threads",
             args.count, args.threads
         ),
     };
-    if let Some(svg) = &args.svg {
+    if let Some(python) = &spec.python {
+        title += &format!(" · Python {}", python.label());
+    }
+    let drawable = gil.source != "unavailable";
+    if let Some(svg) = args.svg.as_ref().filter(|_| drawable) {
         let picture = timeline::picture(&title, &recorded, from, window);
         write_atomically(svg, &picture)?;
     }
@@ -57,7 +61,7 @@ pub fn run(args: &TimelineArgs) -> Result<i32> {
                 "window_s": [from, from + window],
                 "gil": gil,
                 "holders": holder_sequence(changes, threads),
-                "svg": args.svg,
+                "svg": args.svg.as_ref().filter(|_| drawable),
             }))?
         ),
         SummaryFormat::Text => print!(
@@ -101,8 +105,26 @@ fn summary(
     from: f64,
     window: f64,
 ) -> String {
-    let switches = gil.switches.unwrap_or(0);
     let mut text = format!("{title}\n");
+    if gil.source == "unavailable" {
+        text += &format!(
+            "No GIL timeline: {}.\n",
+            gil.reason.as_deref().unwrap_or("the GIL could not be read")
+        );
+        for t in &gil.threads {
+            text += &format!(
+                "  {:<24} CPU {} of the run's {}\n",
+                t.name,
+                seconds(t.cpu_s),
+                seconds(run_s)
+            );
+        }
+        if args.svg.is_some() {
+            text += "No picture written: it would show no GIL.\n";
+        }
+        return text;
+    }
+    let switches = gil.switches.unwrap_or(0);
     text += &format!(
         "The GIL changed hands {} times in {}{} (switch interval {}); it was free {:.1} % of the time.\n",
         thousands(switches),

@@ -52,7 +52,7 @@ pub fn load<'py>(py: Python<'py>, name: &str) -> Result<Bound<'py, PyModule>> {
 }
 
 /// The directory holding this build's sources, written on first use.
-fn directory() -> Result<&'static Path> {
+pub fn directory() -> Result<&'static Path> {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     if let Some(dir) = DIR.get() {
         return Ok(dir);

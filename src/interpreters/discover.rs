@@ -5,6 +5,7 @@
 //! The same file found twice (by symlink or hard link) is listed once, under the first place
 //! it was found.
 use super::probe::{probe, Interpreter};
+use super::GilKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -112,8 +113,17 @@ pub fn resolve(name: &str) -> Result<Interpreter, String> {
             .ok_or_else(|| format!("{name} is not a Python gilsim can run"));
     }
     let all = discover(&[]);
-    all.iter().find(|i| i.name == name).cloned().ok_or_else(|| {
-        let names: Vec<&str> = all.iter().map(|i| i.name.as_str()).collect();
+    // A name as `interpreters` lists it (3.13, 3.13t), else a whole version (3.13.5, 3.13.5t).
+    let full = |i: &Interpreter| match i.gil {
+        GilKind::FreeThreaded => format!("{}t", i.version),
+        _ => i.version.clone(),
+    };
+    let found = all
+        .iter()
+        .find(|i| i.name == name)
+        .or_else(|| all.iter().find(|i| full(i) == name));
+    found.cloned().ok_or_else(|| {
+        let names: Vec<String> = all.iter().map(full).collect();
         format!(
             "no Python {name} found (PATH, pyenv, uv); found: {}",
             if names.is_empty() {

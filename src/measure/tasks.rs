@@ -32,6 +32,13 @@ pub fn ids(pid: i32) -> std::collections::BTreeSet<u64> {
     tasks(pid).iter().map(|t| t.tid as u64).collect()
 }
 
+/// Thread `tid`'s one-letter state (`R`: running or runnable), read at every sample of a
+/// timeline: found without parsing the rest of the line as procfs would.
+pub fn state(pid: i32, tid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+    stat.get(stat.rfind(')')? + 2..)?.chars().next()
+}
+
 /// Every thread of `pid` by thread id (empty once the process is gone).
 pub fn read(pid: i32) -> BTreeMap<u64, TaskTimes> {
     let mut times = BTreeMap::new();

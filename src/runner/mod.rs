@@ -98,7 +98,7 @@ pub struct Canned<F: Fn(&Job) -> Record>(pub F);
 #[cfg(test)]
 impl<F: Fn(&Job) -> Record> Runner for Canned<F> {
     fn run_quiet(&self, job: &Job, _timeout: Duration) -> Result<Record, RunError> {
-        if let Job::Info = job {
+        if let Job::Info { .. } = job {
             return Ok(Record::Info(Default::default()));
         }
         match (self.0)(job) {

@@ -8,8 +8,9 @@ use crate::report::progress::Progress;
 use crate::report::render::csv_fields;
 use crate::report::units::{seconds, thousands};
 use crate::report::{Cell, Document, Host, Row};
+use crate::runner::Runner;
 use crate::scenario::spec::ShareSpec;
-use crate::scenario::{dedup, host, measure_job};
+use crate::scenario::{dedup, host, measure_job_on};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::json;
@@ -37,18 +38,28 @@ pub struct ShareRow {
 }
 
 pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
+    run_on(spec, &crate::runner::Workers)
+}
+
+/// `run` with the trials on `runner`.
+pub fn run_on(spec: &ShareSpec, runner: &dyn Runner) -> Result<Document<ShareRow>> {
     let timeout = spec.timeout;
-    let mut trials = vec![ShareTrial {
-        start_method: None,
+    let trial = |start_method| ShareTrial {
+        start_method,
         size: spec.size,
-    }];
-    trials.extend(dedup(&spec.start_method).into_iter().map(|sm| ShareTrial {
-        start_method: Some(sm),
-        size: spec.size,
-    }));
+        python: spec.python.clone(),
+    };
+    let mut trials = vec![trial(None)];
+    trials.extend(
+        dedup(&spec.start_method)
+            .into_iter()
+            .map(|sm| trial(Some(sm))),
+    );
     let mut progress = Progress::new(1 + trials.len());
-    progress.start("starting the embedded interpreter");
-    let python = host::python_info(timeout).context("describing the embedded interpreter")?;
+    let name = host::interpreter_name(spec.python.as_ref());
+    progress.start(&format!("starting {name}"));
+    let python = host::python_info_on(runner, spec.python.as_ref(), timeout)
+        .with_context(|| format!("describing {name}"))?;
     let mut results = Vec::new();
     for trial in &trials {
         let variant = if trial.start_method.is_some() {
@@ -70,7 +81,7 @@ pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
             status: "error",
             error: None,
         };
-        match measure_job::<ShareOutcome>(&Job::Share(trial.clone()), timeout)? {
+        match measure_job_on::<ShareOutcome>(runner, &Job::Share(trial.clone()), timeout)? {
             Ok(run) => {
                 row.visible_in_parent = Some(run.data.visible_in_parent);
                 row.object_bytes = Some(run.data.object_bytes);
@@ -92,6 +103,7 @@ pub fn run(spec: &ShareSpec) -> Result<Document<ShareRow>> {
         params: json!({
             "size": spec.size,
             "start_method": dedup(&spec.start_method).iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "python": spec.python.as_ref().map(|p| p.label()),
             "timeout_s": spec.timeout.as_secs_f64(),
         }),
         host: Host::new(Some(&python)),

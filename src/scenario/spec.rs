@@ -84,6 +84,8 @@ pub struct PoolSpec {
     pub runtimes: Vec<PoolRuntime>,
     pub repeat: usize,
     pub warmup: u32,
+    /// The Python rows under this interpreter (None: the embedded one).
+    pub python: Option<crate::domain::ExternalPython>,
     pub timeout: Duration,
 }
 
@@ -97,6 +99,8 @@ pub struct QueueSpec {
     pub start_method: Vec<StartMethod>,
     pub runtimes: Vec<QueueRuntime>,
     pub repeat: usize,
+    /// The Python rows under this interpreter (None: the embedded one).
+    pub python: Option<crate::domain::ExternalPython>,
     pub timeout: Duration,
 }
 
@@ -105,6 +109,8 @@ pub struct QueueSpec {
 pub struct ShareSpec {
     pub size: usize,
     pub start_method: Vec<StartMethod>,
+    /// The Python rows under this interpreter (None: the embedded one).
+    pub python: Option<crate::domain::ExternalPython>,
     pub timeout: Duration,
 }
 
@@ -228,6 +234,8 @@ pub struct TimelineSpec {
     pub threads: usize,
     pub count: u64,
     pub switch_interval: Option<f64>,
+    /// The Python rows under this interpreter (None: the embedded one).
+    pub python: Option<crate::domain::ExternalPython>,
     pub timeout: Duration,
     /// How much of the run the picture shows, and where that starts (None: the middle).
     pub window: f64,

@@ -34,6 +34,7 @@ pub fn run(spec: &TimelineSpec) -> Result<Recorded> {
         threads: spec.threads,
         count: spec.count,
         switch_interval_s: spec.switch_interval,
+        python: spec.python.clone(),
     };
     let options = RunOptions {
         timeout: Some(spec.timeout),

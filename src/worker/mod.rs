@@ -6,6 +6,7 @@
 //! interpreter and nothing one trial leaves behind can skew the next.
 pub mod convoy;
 pub mod countdown;
+pub mod on_python;
 pub mod pool;
 pub mod queue;
 pub mod segments;
@@ -66,9 +67,13 @@ pub fn main() -> ! {
 
 fn execute(job: &Job) -> (Record, i32) {
     let result = match job {
-        Job::Info => interpreter::start()
+        Job::Info { python: None } => interpreter::start()
             .and_then(|_| interpreter::describe())
             .map(|info| (Record::Info(info), 0)),
+        Job::Info {
+            python: Some(python),
+        } => on_python::function(python, "gilsim_info", "describe", serde_json::json!([null]))
+            .map(|(info, _)| (Record::Info(info), 0)),
         Job::Countdown(trial) => countdown::run(trial).map(|m| (m.into_record(), 0)),
         Job::Pool(trial) => pool::run(trial).map(|r| (r, 0)),
         Job::Queue(trial) => queue::run(trial).map(|r| (r, 0)),

@@ -30,6 +30,19 @@ pub fn run(trial: &PoolTrial) -> Result<Record> {
 }
 
 fn python(trial: &PoolTrial) -> Result<(PoolOutcome, GilStats)> {
+    let method = trial.method.unwrap_or(PoolMethod::With).name();
+    let start_method = trial.start_method.unwrap_or(StartMethod::Fork).name();
+    if let Some(python) = &trial.python {
+        let args = serde_json::json!([
+            method,
+            start_method,
+            trial.workers,
+            trial.items,
+            trial.chunksize,
+            trial.work
+        ]);
+        return super::on_python::function(python, "gilsim_pool", "run", args);
+    }
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_pool")?;
@@ -39,8 +52,8 @@ fn python(trial: &PoolTrial) -> Result<(PoolOutcome, GilStats)> {
                 module.call_method1(
                     "run",
                     (
-                        trial.method.unwrap_or(PoolMethod::With).name(),
-                        trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                        method,
+                        start_method,
                         trial.workers,
                         trial.items,
                         trial.chunksize,

@@ -25,6 +25,16 @@ pub fn run(trial: &QueueTrial) -> Result<Record> {
 }
 
 fn python(trial: &QueueTrial) -> Result<(QueueOutcome, GilStats)> {
+    let start_method = trial.start_method.unwrap_or(StartMethod::Fork).name();
+    if let Some(python) = &trial.python {
+        let args = serde_json::json!([
+            trial.variant.name(),
+            start_method,
+            trial.messages,
+            trial.interval_s
+        ]);
+        return super::on_python::function(python, "gilsim_queue", "run", args);
+    }
     interpreter::start()?;
     Python::attach(|py| {
         let module = modules::load(py, "gilsim_queue")?;
@@ -33,7 +43,7 @@ fn python(trial: &QueueTrial) -> Result<(QueueOutcome, GilStats)> {
                 "run",
                 (
                     trial.variant.name(),
-                    trial.start_method.unwrap_or(StartMethod::Fork).name(),
+                    start_method,
                     trial.messages,
                     trial.interval_s,
                 ),

@@ -139,6 +139,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             runtimes: vec![PoolRuntime::PythonProcesses],
             repeat,
             warmup: 0,
+            python: None,
             timeout: ctx.timeout,
         };
         let doc = crate::scenario::pool::run(&spec)?;

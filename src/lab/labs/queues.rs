@@ -118,6 +118,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         start_method: vec![StartMethod::Fork],
         runtimes: vec![QueueRuntime::Python],
         repeat,
+        python: None,
         timeout: ctx.timeout,
     };
     let doc = crate::scenario::queue::run(&spec)?;

@@ -118,6 +118,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             StartMethod::Forkserver,
             StartMethod::Fork,
         ],
+        python: None,
         timeout: ctx.timeout,
     };
     let doc = crate::scenario::share::run(&spec)?;

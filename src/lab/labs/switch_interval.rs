@@ -178,6 +178,7 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
         threads: 2,
         count: 3_000_000,
         switch_interval: Some(0.001),
+        python: ctx.python.clone(),
         timeout: ctx.timeout,
         window: 0.02,
         at: None,
@@ -185,11 +186,14 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
     let recorded = crate::scenario::timeline::run(&spec)?;
     let (from, window) = crate::scenario::timeline::window(&spec, recorded.run_s())?;
     let title = "Who held the GIL: 2 threads, 1 ms switch interval";
-    m.charts.push(Chart {
-        file: "timeline-1ms.svg".into(),
-        title: title.into(),
-        svg: crate::scenario::timeline::picture(title, &recorded, from, window),
-    });
+    // A build running without its GIL has no holder to draw.
+    if recorded.outcome.gil.source != "unavailable" {
+        m.charts.push(Chart {
+            file: "timeline-1ms.svg".into(),
+            title: title.into(),
+            svg: crate::scenario::timeline::picture(title, &recorded, from, window),
+        });
+    }
     let at = |interval: f64| {
         walls
             .iter()
@@ -213,28 +217,39 @@ fn measure(ctx: &Context, m: &mut Measured) -> Result<()> {
             "the runs' range is too wide to say whether the extra hand-offs cost time.".to_string()
         }
     };
+    let gil_less = ctx.python.as_ref().filter(|p| p.python_gil == Some(0));
+    let cost = match gil_less {
+        Some(_) => "without a GIL there were no hand-offs to cost time.".to_string(),
+        None => cost,
+    };
+    let hand_offs = if let Some(p) = gil_less {
+        format!("No hand-offs were counted: {} ran without a GIL", p.label())
+    } else {
+        format!(
+            "The GIL changed hands {}: {}",
+            if ctx.cpus < 2 {
+                "in the scheduler's steps on this 1-CPU machine"
+            } else {
+                "about once per switch interval"
+            },
+            intervals
+                .iter()
+                .map(|i| {
+                    let us = us(*i);
+                    m.value(&format!("handoffs_per_s_{us}us"))
+                        .map_or(format!("unavailable at {} ms", i * 1e3), |r| {
+                            format!("{r:.0}/s at {} ms", i * 1e3)
+                        })
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     m.explanation = format!(
-        "The GIL changed hands {}: {}. {} The wall time at {} ms was {} of the wall time at 5 ms: \
-         {cost}",
-        if ctx.cpus < 2 {
-            "in the scheduler's steps on this 1-CPU machine"
-        } else {
-            "about once per switch interval"
-        },
-        intervals
-            .iter()
-            .map(|i| {
-                let us = us(*i);
-                m.value(&format!("handoffs_per_s_{us}us"))
-                    .map_or(format!("unavailable at {} ms", i * 1e3), |r| {
-                        format!("{r:.0}/s at {} ms", i * 1e3)
-                    })
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        "{hand_offs}. {}The wall time at {} ms was {} of the wall time at 5 ms: {cost}",
         if ctx.cpus < 2 {
             "On 1 CPU a thread whose wait has ended must also wait for the CPU, so the rate \
-             levels off at what the scheduler allows."
+             levels off at what the scheduler allows. "
         } else {
             ""
         },

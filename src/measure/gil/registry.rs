@@ -110,18 +110,11 @@ pub fn running_mask() -> u64 {
         .collect();
     let mut mask = 0;
     for (i, tid) in tids.into_iter().enumerate() {
-        if tid != 0 && thread_state(tid) == Some('R') {
+        if tid != 0 && crate::measure::tasks::state(std::process::id() as i32, tid) == Some('R') {
             mask |= 1 << i;
         }
     }
     mask
-}
-
-/// Read at every sample of a timeline: the one state letter, found without parsing the rest of
-/// the line as procfs would.
-fn thread_state(tid: i32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
-    stat.get(stat.rfind(')')? + 2..)?.chars().next()
 }
 
 /// Forgets every thread (a new trial starts).

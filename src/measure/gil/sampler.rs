@@ -85,7 +85,7 @@ impl SamplerData {
         }
     }
 
-    fn observe(&mut self, r: Reading, running: u64) {
+    pub(crate) fn observe(&mut self, r: Reading, running: u64) {
         self.samples += 1;
         let epoch = super::registry::epoch();
         let now = self.started.elapsed().as_secs_f64();
@@ -195,7 +195,7 @@ fn spawn(gil: GilState, period: Duration, mut data: SamplerData) -> Slot {
 }
 
 /// An absolute sleep on the monotonic clock; an early return (EINTR) only samples sooner.
-fn sleep_until(deadline_ns: i64) {
+pub(crate) fn sleep_until(deadline_ns: i64) {
     use nix::time::{clock_nanosleep, ClockId, ClockNanosleepFlags};
     let deadline =
         nix::sys::time::TimeSpec::new(deadline_ns / 1_000_000_000, deadline_ns % 1_000_000_000);

@@ -82,16 +82,35 @@ impl GilStats {
         data: &SamplerData,
         threads: &[ThreadRecord],
     ) -> GilStats {
+        let mut stats = GilStats::sampled(
+            gil.source,
+            switches,
+            wall_s,
+            data,
+            Self::thread_times(threads, Some(data)),
+        );
+        stats.note = gil.note.map(Into::into);
+        stats
+    }
+
+    /// The figures of a sampler that ran during the run itself (in this process or reading
+    /// another's GIL from outside), with the exact hand-off count and the threads' figures.
+    pub fn sampled(
+        source: &str,
+        switches: u64,
+        wall_s: f64,
+        data: &SamplerData,
+        threads: Vec<ThreadGil>,
+    ) -> GilStats {
         let observed = data.observed_s.max(1e-9);
         let sampling_s = data.started.elapsed().as_secs_f64();
         GilStats {
-            source: gil.source.into(),
+            source: source.into(),
             reason: None,
-            note: gil.note.map(Into::into),
+            note: None,
             switches: Some(switches),
             switches_per_s: Some(switches as f64 / wall_s),
             held_fraction: Some(data.locked_s / observed),
-            // Built from a sampler that ran during the run itself.
             sampling: Some("continuous".into()),
             coverage: Some(data.watched_s / sampling_s.max(1e-9)),
             samples: Some(data.samples),
@@ -100,7 +119,7 @@ impl GilStats {
             sampler_cpu_s: Some(data.own_usage.cpu_s()),
             sampled_switches: None,
             longest_gap_s: Some(data.longest_gap_s),
-            threads: Self::thread_times(threads, Some(data)),
+            threads,
         }
     }
 

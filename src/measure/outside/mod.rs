@@ -6,6 +6,7 @@
 pub mod debug_stacks;
 pub mod kernel_wait;
 pub mod memory;
+pub mod recorder;
 pub mod sampler;
 pub mod sibling;
 pub mod stacks;
@@ -246,6 +247,43 @@ fn from_debug_offsets(
         source: "debug-offsets",
         native_thread_id: header.native_thread_id,
     })
+}
+
+/// The GIL figures of a run between two outside readings (`before` at its start line, `after`
+/// at its finish line), over `wall_s`: the exact hand-off count, or why there is none.
+pub fn counted_between(
+    gil: &Result<OutsideGil, OutsideError>,
+    before: Option<Result<OutsideReading, OutsideError>>,
+    after: Option<Result<OutsideReading, OutsideError>>,
+    wall_s: f64,
+) -> crate::measure::gil::stats::GilStats {
+    use crate::measure::gil::stats::GilStats;
+    match (gil, before, after) {
+        // A free-threaded build's GIL counts hand-offs only while it is enabled: read at the
+        // finish line (PYTHON_GIL=1 enables it before the run; a module imported during it
+        // would have turned it on by then).
+        (Ok(g), _, _) if g.enabled().is_ok_and(|e| !e.in_use()) => GilStats::unavailable(
+            "not applicable: this free-threaded build ran without its GIL (its `enabled` field \
+             read 0, from outside the process)",
+        ),
+        (Ok(g), Some(Ok(b)), Some(Ok(a))) => {
+            let mut stats = GilStats::counted(
+                g.source,
+                a.switch_number.wrapping_sub(b.switch_number),
+                wall_s,
+            );
+            stats.note = Some(if g.free_threaded() {
+                "a free-threaded build with its GIL enabled, read from outside the process \
+                 (process_vm_readv)"
+                    .into()
+            } else {
+                "read from outside the process (process_vm_readv)".into()
+            });
+            stats
+        }
+        (Err(why), _, _) => GilStats::unavailable(why.to_string()),
+        _ => GilStats::unavailable("reading the GIL from outside failed during the run"),
+    }
 }
 
 #[cfg(test)]

@@ -161,27 +161,6 @@ fn converse(
         .parse()
         .with_context(|| format!("{} printed no time", python.path))?;
     let after = gil.as_ref().ok().map(|g| g.read());
-    let stats = match (gil, before, after) {
-        // A free-threaded build's GIL counts hand-offs only while it is enabled: read at the
-        // finish line (PYTHON_GIL=1 enables it before the run; a module imported during it
-        // would have turned it on by then).
-        (Ok(g), _, _) if g.enabled().is_ok_and(|e| !e.in_use()) => GilStats::unavailable(
-            "not applicable: this free-threaded build ran without its GIL (its `enabled` field \
-             read 0, from outside the process)",
-        ),
-        (Ok(g), Some(Ok(b)), Some(Ok(a))) => {
-            let mut stats = GilStats::counted(g.source, a.switch_number - b.switch_number, wall_s);
-            stats.note = Some(if g.free_threaded() {
-                "a free-threaded build with its GIL enabled, read from outside the process \
-                 (process_vm_readv)"
-                    .into()
-            } else {
-                "read from outside the process (process_vm_readv)".into()
-            });
-            stats
-        }
-        (Err(why), _, _) => GilStats::unavailable(why.to_string()),
-        _ => GilStats::unavailable("reading the GIL from outside failed during the run"),
-    };
+    let stats = crate::measure::outside::counted_between(&gil, before, after, wall_s);
     Ok((wall_s, stats, threads))
 }

@@ -27,6 +27,7 @@ pub fn trials(spec: &PoolSpec) -> Vec<PoolTrial> {
             items: spec.items,
             chunksize: spec.chunksize,
             work: spec.work,
+            python: None,
         };
         if runtime == PoolRuntime::PythonProcesses {
             for start_method in dedup(&spec.start_method) {
@@ -34,6 +35,7 @@ pub fn trials(spec: &PoolSpec) -> Vec<PoolTrial> {
                     out.push(PoolTrial {
                         method: Some(method),
                         start_method: Some(start_method),
+                        python: spec.python.clone(),
                         ..base.clone()
                     });
                 }
@@ -62,9 +64,10 @@ pub fn run_on(spec: &PoolSpec, runner: &dyn Runner) -> Result<Document<PoolRow>>
     let trials = trials(spec);
     let warmup = spec.warmup as usize;
     let mut progress = Progress::new(1 + trials.len() * (warmup + spec.repeat));
-    progress.start("starting the embedded interpreter");
-    let python =
-        host::python_info_on(runner, timeout).context("describing the embedded interpreter")?;
+    let name = host::interpreter_name(spec.python.as_ref());
+    progress.start(&format!("starting {name}"));
+    let python = host::python_info_on(runner, spec.python.as_ref(), timeout)
+        .with_context(|| format!("describing {name}"))?;
 
     // A trial that fails becomes an error row (a failing warm-up fails again when measured).
     let outcomes: Vec<Vec<Outcome<PoolOutcome>>> =
@@ -90,6 +93,7 @@ pub fn run_on(spec: &PoolSpec, runner: &dyn Runner) -> Result<Document<PoolRow>>
             "chunksize": spec.chunksize,
             "work": spec.work,
             "runtimes": dedup(&spec.runtimes).iter().map(|r| r.name()).collect::<Vec<_>>(),
+            "python": spec.python.as_ref().map(|p| p.label()),
             "repeat": spec.repeat,
             "warmup": spec.warmup,
             "timeout_s": spec.timeout.as_secs_f64(),
@@ -162,6 +166,7 @@ mod tests {
             ],
             repeat: 3,
             warmup: 0,
+            python: None,
             timeout: Duration::from_secs(5),
         };
         let doc = run_on(&spec, &Canned(answer)).unwrap();

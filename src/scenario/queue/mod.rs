@@ -24,6 +24,9 @@ pub fn trials(spec: &QueueSpec) -> Vec<QueueTrial> {
         start_method,
         messages: spec.messages,
         interval_s: spec.interval,
+        python: (runtime == QueueRuntime::Python)
+            .then(|| spec.python.clone())
+            .flatten(),
     };
     for runtime in dedup(&spec.runtimes) {
         match runtime {
@@ -62,9 +65,10 @@ pub fn run_on(spec: &QueueSpec, runner: &dyn Runner) -> Result<Document<QueueRow
     let timeout = spec.timeout;
     let trials = trials(spec);
     let mut progress = Progress::new(1 + trials.len() * spec.repeat);
-    progress.start("starting the embedded interpreter");
-    let python =
-        host::python_info_on(runner, timeout).context("describing the embedded interpreter")?;
+    let name = host::interpreter_name(spec.python.as_ref());
+    progress.start(&format!("starting {name}"));
+    let python = host::python_info_on(runner, spec.python.as_ref(), timeout)
+        .with_context(|| format!("describing {name}"))?;
     let outcomes: Vec<Vec<Outcome<QueueOutcome>>> =
         run_interleaved(&trials, 0, spec.repeat, &mut progress, label, |t| {
             measure_job_on(runner, &Job::Queue(t.clone()), timeout)
@@ -153,6 +157,7 @@ mod tests {
                 QueueRuntime::RustProcesses,
             ],
             repeat: 2,
+            python: None,
             timeout: Duration::from_secs(5),
         };
         let doc = run_on(&spec, &Canned(answer)).unwrap();

@@ -130,6 +130,7 @@ mod tests {
             start_method: vec![],
             runtimes: vec![],
             repeat: 1,
+            python: None,
             timeout: std::time::Duration::from_secs(300),
         }
     }

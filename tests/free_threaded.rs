@@ -530,6 +530,22 @@ fn pool_queue_and_share_run_their_python_rows_on_the_free_threaded_build() {
         "{thread}"
     );
     assert_eq!(share["results"][1]["visible_in_parent"], false, "{share}");
+
+    // A 3.13t found on PATH, by its command name.
+    let dir = std::path::Path::new(&python)
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let path = format!("{dir}:{}", std::env::var("PATH").unwrap());
+    let out = gilsim()
+        .args(words(
+            "share --python python3.13t --start-method fork --format json",
+        ))
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    host_is_free_threaded(&json(&out));
 }
 
 #[test]

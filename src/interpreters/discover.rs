@@ -105,6 +105,19 @@ pub fn discover(given: &[PathBuf]) -> Vec<Interpreter> {
 /// The interpreter a user names: a path, or a version name ("2.7", "3.12", "3.13t") matched
 /// against the discovered ones (the first found wins).
 pub fn resolve(name: &str) -> Result<Interpreter, String> {
+    // A command on PATH (python3.13t) is taken as its path.
+    let on_path = (!name.contains('/') && name.starts_with("python"))
+        .then(|| {
+            std::env::var_os("PATH").and_then(|dirs| {
+                std::env::split_paths(&dirs)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
+        })
+        .flatten();
+    if let Some(path) = on_path {
+        return resolve(&path.display().to_string());
+    }
     if name.contains('/') {
         let path = PathBuf::from(name);
         return discover(std::slice::from_ref(&path))

@@ -140,6 +140,13 @@ impl Engine<'_> {
             th.next_timeout += skip;
             th.queued_at.0 += skip;
         }
+        // The line's record of each wait moves with it.
+        self.line.shifted(skip);
+        for tid in 0..self.threads.len() {
+            if self.line.contains(tid) {
+                self.keep_in_line(tid, false);
+            }
+        }
         self.switches += (switch_rate * skip).round() as u64;
         self.gil_held_s += gil_rate * skip;
         self.requests += (request_rate * skip).round() as u64;

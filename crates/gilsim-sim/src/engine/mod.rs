@@ -28,6 +28,7 @@
 mod fast_forward;
 mod free_threaded;
 mod io;
+mod line;
 mod new_gil;
 mod old_gil;
 
@@ -286,9 +287,14 @@ struct Engine<'a> {
     last_holder: Option<usize>,
     switches: u64,
     drop_request: bool,
-    /// Threads waiting for the GIL. Old GIL: in line order. New GIL: a set; the line order is
-    /// each waiter's `queued_at`.
+    /// Old GIL: the threads waiting for the GIL, in line order.
     waiters: VecDeque<usize>,
+    /// New GIL: the threads waiting for it (`line.rs`).
+    line: line::Line,
+    /// Threads in `State::Waiting` (in line, or signalled and not yet awake), and CPU threads
+    /// not yet done.
+    waiting: usize,
+    cpu_left: usize,
     /// New GIL: the live `DropTimeout` (time, waiter) and its token.
     drop_timeout: Option<(f64, usize)>,
     drop_token: u64,
@@ -350,6 +356,8 @@ pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
             Rng::stream(s.seed, threads.len()),
         ));
     }
+    // Room for the main thread too.
+    let line = line::Line::new(threads.len() + 1);
     let mut e = Engine {
         p,
         s,
@@ -363,6 +371,9 @@ pub fn simulate_with_limit(p: &Params, s: &Scenario, limit: u64) -> Outcome {
         switches: 0,
         drop_request: false,
         waiters: VecDeque::new(),
+        line,
+        waiting: 0,
+        cpu_left: s.cpu_threads,
         drop_timeout: None,
         drop_token: 0,
         queue_seq: 0,
@@ -482,9 +493,7 @@ impl Engine<'_> {
     }
 
     fn cpu_left(&self) -> bool {
-        self.threads
-            .iter()
-            .any(|t| t.kind == Kind::Cpu && t.state != State::Done)
+        self.cpu_left > 0
     }
 
     fn run(&mut self) {
@@ -552,10 +561,14 @@ impl Engine<'_> {
         th.state = State::Waiting;
         th.since = t;
         th.gen += 1;
-        self.waiters.push_back(tid);
+        self.waiting += 1;
         match self.s.policy {
-            Policy::New => self.wait_again(tid, t),
+            Policy::New => {
+                self.line.join(tid);
+                self.wait_again(tid, t);
+            }
             _ => {
+                self.waiters.push_back(tid);
                 self.threads[tid].saved_switch = self.switches;
                 if old_first_waiter {
                     self.old_contention_changed();
@@ -592,6 +605,7 @@ impl Engine<'_> {
         let th = &mut self.threads[tid];
         if th.state == State::Waiting {
             th.wait_s += now - th.since;
+            self.waiting -= 1;
         }
         th.state = State::Holding;
         th.since = now;
@@ -662,7 +676,7 @@ impl Engine<'_> {
     }
 
     fn waiters_or_waking(&self) -> bool {
-        self.threads.iter().any(|t| t.state == State::Waiting)
+        self.waiting > 0
     }
 
     /// New GIL: a waiter goes (back) to the end of the line and starts a timed wait of one
@@ -675,19 +689,39 @@ impl Engine<'_> {
         th.saved_switch = switches;
         th.queued_at = (t, seq);
         th.next_timeout = t + lateness;
+        self.keep_in_line(tid, true);
+    }
+
+    /// New GIL: the line's record of a waiter's current wait (`trip`: it has just gone to the
+    /// back of the line; otherwise its times moved).
+    fn keep_in_line(&mut self, tid: usize, trip: bool) {
+        let th = &self.threads[tid];
+        // The wait after this one, drawn from a copy of the stream: the waiter draws it for
+        // real when it gets there.
+        let mut rng = th.timeout_rng.clone();
+        let later = th.next_timeout
+            + (self.s.switch_interval_s + rng.jitter(self.p.timeout_latency_s, self.p.jitter));
+        let wait = line::Wait {
+            tid,
+            timeout: th.next_timeout,
+            queued_at: th.queued_at.0,
+            switch: th.saved_switch,
+            later,
+        };
+        if trip {
+            self.line.waited(wait);
+        } else {
+            self.line.moved(wait);
+        }
     }
 
     /// New GIL: every timed wait that ended before `t` (none of them found a switch-free wait:
     /// that one is the live `DropTimeout`), so each waiter is back in line where it belongs.
     fn catch_up(&mut self, t: f64) {
-        for i in 0..self.waiters.len() {
-            let w = self.waiters[i];
-            while self.threads[w].next_timeout < t {
-                // Waiting again is a new pthread_cond_timedwait: glibc puts it in the newest
-                // waiter group, behind every thread already waiting.
-                let at = self.threads[w].next_timeout;
-                self.wait_again(w, at);
-            }
+        while let Some((at, w)) = self.line.first_timeout().filter(|&(at, _)| at < t) {
+            // Waiting again is a new pthread_cond_timedwait: glibc puts it in the newest
+            // waiter group, behind every thread already waiting.
+            self.wait_again(w, at);
         }
     }
 
@@ -704,7 +738,7 @@ impl Engine<'_> {
         // the threads already waiting (as after a timeout); old GIL: it stays first in line.
         self.threads[tid].gen += 1;
         if self.s.policy == Policy::New {
-            self.waiters.push_back(tid);
+            self.line.join(tid);
             self.wait_again(tid, self.now);
         } else {
             self.waiters.push_front(tid);
@@ -724,6 +758,7 @@ impl Engine<'_> {
                 let th = &mut self.threads[tid];
                 th.state = State::Done;
                 th.done_at = Some(self.now);
+                self.cpu_left -= 1;
             }
             Kind::Io => {
                 // A blocking call releases the GIL; with a drop request pending, drop_gil also

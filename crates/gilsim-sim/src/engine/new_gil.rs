@@ -9,32 +9,23 @@ impl Engine<'_> {
     /// set the drop request: the holder's drop follows it within microseconds, while it is
     /// still on its way into the futex wait. It wins with `requester_wins`.
     pub(super) fn signalled(&mut self, requester: Option<usize>) -> Option<usize> {
-        let (first, _) = self.waiters.iter().enumerate().min_by(|(_, &a), (_, &b)| {
-            let (qa, qb) = (self.threads[a].queued_at, self.threads[b].queued_at);
-            qa.0.total_cmp(&qb.0).then(qa.1.cmp(&qb.1))
-        })?;
-        let awake = requester
-            .filter(|&r| self.threads[r].state == State::Waiting)
-            .and_then(|r| self.waiters.iter().position(|&w| w == r))
-            .filter(|&i| i != first);
-        if let Some(i) = awake {
-            if self.rng.uniform() < self.p.requester_wins {
-                return self.waiters.remove(i);
-            }
-        }
-        self.waiters.remove(first)
+        let first = self.line.first_in_line()?;
+        let awake = requester.filter(|&r| {
+            self.threads[r].state == State::Waiting && self.line.contains(r) && r != first
+        });
+        let chosen = match awake {
+            Some(r) if self.rng.uniform() < self.p.requester_wins => r,
+            _ => first,
+        };
+        self.line.leave(chosen);
+        Some(chosen)
     }
 
     /// New GIL: take_gil checks `locked` after every wait, so a waiter whose timed wait ends
     /// while the GIL is free (before the signalled thread has woken) takes it; the signalled
     /// thread then finds it locked and waits again.
     pub(super) fn schedule_timed_out_free(&mut self, woken_at: f64) {
-        let first = self
-            .waiters
-            .iter()
-            .map(|&w| (self.threads[w].next_timeout, w))
-            .filter(|&(t, _)| t < woken_at)
-            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let first = self.line.first_timeout().filter(|&(t, _)| t < woken_at);
         if let Some((t, w)) = first {
             let gen = self.threads[w].gen;
             self.push(t, What::TimedOutFree(w, gen));
@@ -46,8 +37,8 @@ impl Engine<'_> {
         if self.locked || th.gen != gen || th.state != State::Waiting {
             return;
         }
-        if let Some(i) = self.waiters.iter().position(|&w| w == tid) {
-            self.waiters.remove(i);
+        if self.line.contains(tid) {
+            self.line.leave(tid);
             self.take(tid);
         }
     }
@@ -55,24 +46,11 @@ impl Engine<'_> {
     /// New GIL: the earliest timed wait that will find the GIL locked, no drop request and no
     /// switch since the waiter last began waiting, as the state stands now.
     pub(super) fn schedule_drop_timeout(&mut self) {
-        let mut best: Option<(f64, usize)> = None;
-        if self.locked && !self.drop_request {
-            for &w in &self.waiters {
-                let th = &self.threads[w];
-                let at = if th.saved_switch == self.switches {
-                    th.next_timeout
-                } else {
-                    // That wait ends finding a switch; the one after it counts. Drawn from a
-                    // copy of the stream: the waiter draws it for real when it gets there.
-                    let mut rng = th.timeout_rng.clone();
-                    let lateness = rng.jitter(self.p.timeout_latency_s, self.p.jitter);
-                    th.next_timeout + (self.s.switch_interval_s + lateness)
-                };
-                if best.is_none_or(|(t, _)| at < t) {
-                    best = Some((at, w));
-                }
-            }
-        }
+        let best = if self.locked && !self.drop_request {
+            self.line.drop_timeout(self.switches)
+        } else {
+            None
+        };
         if best != self.drop_timeout {
             self.drop_timeout = best;
             self.drop_token += 1;

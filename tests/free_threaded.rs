@@ -61,6 +61,19 @@ fn watch(pid: u32, seconds: &str) -> Value {
     serde_json::from_str(text.lines().last().unwrap()).unwrap()
 }
 
+/// `profile --pid` for `seconds`, as JSON: the profile itself.
+fn profile_of(pid: u32, seconds: &str) -> Value {
+    let out = run(&words(&format!(
+        "profile --pid {pid} --duration {seconds} --format json"
+    )));
+    let doc = json(&out);
+    if doc["results"].is_object() {
+        doc["results"].clone()
+    } else {
+        doc
+    }
+}
+
 fn end(mut child: std::process::Child) {
     drop(child.stdin.take());
     let _ = child.wait();
@@ -311,17 +324,8 @@ fn profile_reads_a_free_threaded_builds_stacks_and_states() {
     let python = free_threaded();
     // Line 5 of the program is the loop: `while not done: n += 1`.
     let child = spinning(&python, Some("0"), &[]);
-    let out = run(&words(&format!(
-        "profile --pid {} --duration 1.5 --format json",
-        child.id()
-    )));
+    let p = &profile_of(child.id(), "1.5");
     end(child);
-    let doc = json(&out);
-    let p = if doc["results"].is_object() {
-        &doc["results"]
-    } else {
-        &doc
-    };
     assert_eq!(p["build"], "free-threaded", "{p}");
     assert!(p["gil"].is_null(), "{p}");
     let spinners: Vec<&Value> = p["threads"]
@@ -599,4 +603,70 @@ fn timeline_draws_the_gil_python_gil_1_turns_on_and_nothing_without_it() {
         .collect();
     assert!(holders.len() >= 2, "{doc}");
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
+
+#[test]
+#[ignore = "needs CPython 3.13.5t from tools/build-cpython.sh and 2 CPUs; .ci/run runs it"]
+fn profile_says_what_a_parked_thread_waits_for_without_a_gil() {
+    let _serial = serial();
+    let python = free_threaded();
+    // One thread sorts a shared list with a Python key (the sort holds the list's critical
+    // section throughout), one appends to it (and so parks on that lock), one waits on a
+    // threading.Lock that is never released.
+    let program = script(
+        "parked.py",
+        "import sys, threading\n\
+         shared = list(range(200000))\n\
+         def sorter():\n    while True: shared.sort(key=lambda x: -x)\n\
+         def appender():\n    while True:\n        shared.append(1)\n        shared.pop()\n\
+         lock = threading.Lock()\n\
+         lock.acquire()\n\
+         def locked(): lock.acquire()\n\
+         for f in (sorter, appender, locked):\n    threading.Thread(target=f, daemon=True).start()\n\
+         print('ready', flush=True)\n\
+         sys.stdin.read()\n",
+    );
+    let mut command = Command::new(&python);
+    command
+        .arg(program.path_str())
+        .env("PYTHON_GIL", "0")
+        .stdin(Stdio::piped());
+    let child = start_ready(&mut command);
+    let p = &profile_of(child.id(), "2");
+    end(child);
+    assert!(p["gil"].is_null(), "{p}");
+    let stacks = p["stacks"].as_array().unwrap();
+    let leaf = |s: &Value| leaf_frame(&s["frames"]);
+    let samples = |pick: &dyn Fn(&Value) -> bool| -> u64 {
+        stacks
+            .iter()
+            .filter(|s| pick(s))
+            .map(|s| s["samples"].as_u64().unwrap())
+            .sum()
+    };
+    // The appender is parked on the list's lock most of the time, named as such.
+    let on_list = samples(&|s: &Value| {
+        s["state"] == "waiting"
+            && leaf(s).starts_with("appender")
+            && s["waits_on"]
+                .as_str()
+                .is_some_and(|w| w.contains("list object's lock"))
+    });
+    let appender = samples(&|s: &Value| leaf(s).starts_with("appender"));
+    assert!(
+        on_list * 2 > appender,
+        "{on_list} of {appender} appender samples parked on the list: {p}"
+    );
+    // The threading.Lock's waiter is idle, its wait named apart, never interpreter waiting.
+    let locked: Vec<&Value> = stacks
+        .iter()
+        .filter(|s| leaf(s).starts_with("locked"))
+        .collect();
+    assert!(!locked.is_empty(), "{p}");
+    for s in locked {
+        assert_eq!(s["state"], "idle", "{s}");
+        assert_eq!(s["waits_on"], "a threading.Lock", "{s}");
+    }
+    let text = p["verdict"].as_str().unwrap_or_default();
+    assert!(text.contains("Most often parked"), "{p}");
 }

@@ -89,14 +89,7 @@ fn top_holder(doc: &Value, waiter: &str) -> String {
         .filter(|w| w["waiter_thread"] == tid && !w["holder_thread"].is_null())
         .max_by_key(|w| w["samples"].as_u64().unwrap())
         .unwrap_or_else(|| panic!("{waiter} never waited behind a holder: {doc:#}"));
-    best["holder"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string()
+    leaf_frame(&best["holder"])
 }
 
 /// The stacks of thread `name` in `state`, innermost frame of each with its samples.

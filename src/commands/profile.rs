@@ -242,7 +242,8 @@ fn flamegraph_of(p: &Profile) -> Result<String> {
         .iter()
         .zip(&labels)
         .map(|(s, label)| Stack {
-            frames: std::iter::once(s.state.words())
+            frames: std::iter::once(state_words(p, s.state))
+                .chain(s.waits_on.as_deref())
                 .chain(std::iter::once(label.as_str()))
                 .chain(s.frames.iter().map(String::as_str))
                 .collect(),
@@ -253,6 +254,15 @@ fn flamegraph_of(p: &Profile) -> Result<String> {
         &format!("gilsim profile: process {} (CPython {})", p.pid, p.python),
         &stacks,
     )
+}
+
+/// A state as the build that was profiled has it.
+fn state_words(p: &Profile, state: GilUse) -> &'static str {
+    if p.gil.is_none() && p.build == "free-threaded" {
+        state.words_without_gil()
+    } else {
+        state.words()
+    }
 }
 
 fn thread_label(tid: Option<u64>, name: &str) -> String {
@@ -275,7 +285,11 @@ fn speedscope_of(p: &Profile) -> serde_json::Value {
                 .collect();
             if !stacks.is_empty() {
                 profiles.push(speedscope::Profile {
-                    name: format!("thread {}: {}", thread_label(t.tid, &t.name), state.words()),
+                    name: format!(
+                        "thread {}: {}",
+                        thread_label(t.tid, &t.name),
+                        state_words(p, state)
+                    ),
                     stacks,
                 });
             }

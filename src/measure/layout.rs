@@ -55,6 +55,29 @@ pub mod gil_state {
 /// searched for the thread's 4-byte `tid`: its offset is calibrated, not known.
 pub const PTHREAD_SCAN: usize = 2048;
 
+/// A free-threaded build's object header (3.13t: `ob_tid`, `ob_flags`, `ob_mutex`,
+/// `ob_gc_bits`, `ob_ref_local`, `ob_ref_shared`, `ob_type`) and what follows it.
+pub mod free_threaded_object {
+    /// `ob_mutex`: the per-object lock a critical section takes (a one-byte `PyMutex`).
+    pub const OB_MUTEX: usize = 10;
+    pub const OB_TYPE: usize = 24;
+    /// The header's size: a `threading.Lock` (`lockobject`) keeps its `PyMutex` right after it.
+    pub const HEADER: usize = 32;
+    /// `PyTypeObject.tp_name`, after the header and `ob_size`.
+    pub const TP_NAME: usize = 40;
+}
+
+/// CPython's parking lot (`Python/parking_lot.c`, 3.13): a thread that parks sleeps on the
+/// semaphore of a `struct wait_entry { void *park_arg; uintptr_t addr; _PySemaphore sema; … }`
+/// on its own stack; `addr` is what it waits for (a `PyMutex`, an event, a thread state).
+pub mod parking_lot {
+    /// From the semaphore (the futex the thread sleeps on) back to the entry.
+    pub const SEMAPHORE: usize = 16;
+    pub const ADDR: usize = 8;
+    /// `park_arg` is NULL or points into the parked thread's own stack frame, near the entry.
+    pub const NEAR: u64 = 64 * 1024;
+}
+
 /// One reading of the GIL's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reading {

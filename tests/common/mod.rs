@@ -212,3 +212,13 @@ pub fn assert_hand_offs_match_context_switches(row: &serde_json::Value, slack: f
         "{voluntary} voluntary context switches for {switches} hand-offs: {row}"
     );
 }
+
+/// The innermost frame of a JSON stack (`frames`, outermost first).
+pub fn leaf_frame(frames: &serde_json::Value) -> String {
+    frames
+        .as_array()
+        .and_then(|f| f.last())
+        .and_then(|f| f.as_str())
+        .unwrap_or_default()
+        .to_string()
+}

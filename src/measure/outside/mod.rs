@@ -6,6 +6,7 @@
 pub mod debug_stacks;
 pub mod kernel_wait;
 pub mod memory;
+pub mod parked;
 pub mod recorder;
 pub mod sampler;
 pub mod sibling;

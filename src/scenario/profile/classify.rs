@@ -35,6 +35,15 @@ impl GilUse {
             GilUse::Idle => "idle",
         }
     }
+
+    /// The state in words for a free-threaded build running without its GIL.
+    pub fn words_without_gil(self) -> &'static str {
+        match self {
+            GilUse::Held | GilUse::Released => "running",
+            GilUse::Waiting => "parked inside the interpreter",
+            GilUse::Idle => "idle",
+        }
+    }
 }
 
 /// The holder holds; a thread asleep in `futex` inside the GIL's state waits for it; any other

@@ -10,6 +10,7 @@ pub mod tally;
 pub mod verdict;
 
 use crate::measure::outside::kernel_wait::KernelWait;
+use crate::measure::outside::parked::{parked_on, ParkedOn};
 use crate::measure::outside::stacks::{PythonThread, Stacks};
 use crate::measure::outside::{memory, GilEnabled, OutsideError, OutsideGil};
 use crate::measure::tasks::{self, TaskTimes};
@@ -58,6 +59,10 @@ pub struct StackSamples {
     /// Outermost first, each "function file:line".
     pub frames: Vec<String>,
     pub state: GilUse,
+    /// A free-threaded build: what a thread parked in the interpreter's parking lot waits for
+    /// ("a list object's lock (critical section)", "a threading.Lock", …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits_on: Option<String>,
     pub samples: u64,
 }
 
@@ -120,6 +125,7 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     let mut stacks = Stacks::attach(pid, runtime.as_ref().ok())?;
     let gil = OutsideGil::attach_at(pid, runtime?, None)?;
     let gil_range = gil.state_range();
+    let free_threaded = gil.free_threaded();
     let _supervising = signals::Supervising::start();
     let period = Duration::from_secs_f64(1.0 / f64::from(spec.rate_hz.max(1)));
     let cpu_before = crate::measure::clock::thread_cpu_s();
@@ -185,7 +191,7 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
         } else {
             None
         };
-        let seen: Vec<(PythonThread, GilUse)> = threads
+        let seen: Vec<(PythonThread, GilUse, Option<String>)> = threads
             .into_iter()
             .filter_map(|t| {
                 let tid = t.tid?;
@@ -199,7 +205,17 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
                     .as_ref()
                     .and_then(|l| Some((l.holds(tid), *l.waits.get(&tid)?)));
                 let gil_use = classify::classify(holds, wait, &gil_range, after);
-                Some((t, gil_use))
+                // On a free-threaded build a thread asleep outside the GIL may be parked inside
+                // the interpreter; a threading.Lock's wait stays idle, named apart.
+                let parked = match (gil_use, wait) {
+                    (GilUse::Idle, KernelWait::Futex(f)) if free_threaded => parked_on(pid, f),
+                    _ => None,
+                };
+                let gil_use = match parked {
+                    Some(ParkedOn::ThreadingLock) | None => gil_use,
+                    Some(_) => GilUse::Waiting,
+                };
+                Some((t, gil_use, parked.map(|p| p.words())))
             })
             .collect();
         samples += 1;

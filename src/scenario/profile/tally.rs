@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 /// stack).
 type PairKey = (Option<u64>, Vec<String>, Option<u64>, Vec<String>);
 
+/// One stack of one thread in one state: (thread, state, what it was parked on, frames).
+type StackKey = (Option<u64>, GilUse, Option<String>, Vec<String>);
+
 /// One thread's samples by state.
 #[derive(Default)]
 pub struct ThreadCounts {
@@ -18,15 +21,15 @@ pub struct ThreadCounts {
 #[derive(Default)]
 pub struct Tally {
     pub counts: BTreeMap<Option<u64>, ThreadCounts>,
-    by_stack: HashMap<(Option<u64>, GilUse, Vec<String>), u64>,
+    by_stack: HashMap<StackKey, u64>,
     behind: HashMap<PairKey, u64>,
 }
 
 impl Tally {
     /// One sample: every thread seen, with its state.
-    pub fn add(&mut self, seen: &[(PythonThread, GilUse)]) {
-        let holder = seen.iter().find(|(_, u)| *u == GilUse::Held);
-        for (t, gil_use) in seen {
+    pub fn add(&mut self, seen: &[(PythonThread, GilUse, Option<String>)]) {
+        let holder = seen.iter().find(|(_, u, _)| *u == GilUse::Held);
+        for (t, gil_use, waits_on) in seen {
             let entry = self.counts.entry(t.tid).or_default();
             if let Some(name) = &t.name {
                 entry.name.clone_from(name);
@@ -34,11 +37,13 @@ impl Tally {
             entry.by_use[*gil_use as usize] += 1;
             *self
                 .by_stack
-                .entry((t.tid, *gil_use, t.frames.clone()))
+                .entry((t.tid, *gil_use, waits_on.clone(), t.frames.clone()))
                 .or_default() += 1;
-            if *gil_use == GilUse::Waiting {
+            // Behind a GIL holder only: a thread parked inside a free-threaded interpreter
+            // waits for a lock, not for the GIL.
+            if *gil_use == GilUse::Waiting && waits_on.is_none() {
                 let (holder_thread, holder_frames) =
-                    holder.map_or((None, Vec::new()), |(h, _)| (h.tid, h.frames.clone()));
+                    holder.map_or((None, Vec::new()), |(h, _, _)| (h.tid, h.frames.clone()));
                 *self
                     .behind
                     .entry((t.tid, t.frames.clone(), holder_thread, holder_frames))
@@ -65,17 +70,25 @@ impl Tally {
         let mut stacks: Vec<StackSamples> = self
             .by_stack
             .into_iter()
-            .map(|((thread, state, frames), samples)| StackSamples {
-                thread,
-                thread_name: names(thread),
-                frames,
-                state,
-                samples,
-            })
+            .map(
+                |((thread, state, waits_on, frames), samples)| StackSamples {
+                    thread,
+                    thread_name: names(thread),
+                    frames,
+                    state,
+                    waits_on,
+                    samples,
+                },
+            )
             .collect();
         stacks.sort_by(|a, b| {
-            (b.samples, a.thread, a.state, &a.frames)
-                .cmp(&(a.samples, b.thread, b.state, &b.frames))
+            (b.samples, a.thread, a.state, &a.waits_on, &a.frames).cmp(&(
+                a.samples,
+                b.thread,
+                b.state,
+                &b.waits_on,
+                &b.frames,
+            ))
         });
         let mut behind: Vec<WaitBehind> = self
             .behind

@@ -39,27 +39,47 @@ fn waits_where(p: &Profile, t: &ThreadProfile) -> Option<(String, String, Option
     ))
 }
 
-/// A free-threaded build without its GIL: who ran and who slept, by sampled state.
+/// A free-threaded build without its GIL: who ran, who was parked inside the interpreter and on
+/// what, and who slept, by sampled state.
 fn no_gil(p: &Profile) -> String {
     let each: Vec<String> = p
         .threads
         .iter()
         .map(|t| {
             format!(
-                "{} running {}, idle {}",
+                "{} running {}, parked inside the interpreter {}, idle {}",
                 who(t),
                 percent(t.running_fraction),
+                percent(t.waiting_fraction),
                 percent(t.idle_fraction)
             )
         })
         .collect();
-    format!(
+    let mut text = format!(
         "No GIL: a free-threaded build running without its GIL (its `enabled` field read 0 at the \
-         start and at the end), so no thread holds or waits for one. Sampled: {}. A thread parked \
-         on a per-object lock or in a stop-the-world pause counts as idle here: those waits are \
-         not told apart from sleep, I/O or a threading.Lock.",
+         start and at the end), so no thread holds or waits for one. Sampled: {}.",
         each.join("; ")
-    )
+    );
+    // The stack most often parked inside the interpreter, and what it waited for.
+    let parked = p
+        .stacks
+        .iter()
+        .filter(|s| s.state == GilUse::Waiting && s.waits_on.is_some())
+        .max_by_key(|s| s.samples);
+    if let Some(s) = parked {
+        text += &format!(
+            " Most often parked: {} in {}, waiting for {} ({} samples).",
+            s.thread_name,
+            leaf(&s.frames),
+            s.waits_on.as_deref().unwrap_or_default(),
+            s.samples
+        );
+    }
+    text += " Parked means asleep in the interpreter's parking lot on one of its own locks (an \
+             object's critical section, a stop-the-world pause, an internal lock), read from the \
+             parked thread's wait entry; a threading.Lock's wait is counted idle, named in the \
+             stacks' `waits_on`, as are sleep and I/O.";
+    text
 }
 
 pub fn verdict(p: &Profile) -> String {
@@ -198,6 +218,7 @@ mod tests {
                 format!("{function} app.py:{}", 10 + samples % 7),
             ],
             state,
+            waits_on: None,
             samples,
         }
     }
@@ -297,14 +318,26 @@ mod tests {
             build: "free-threaded",
             gil_enabled: GilEnabled::Disabled,
             gil: None,
+            stacks: vec![
+                StackSamples {
+                    waits_on: Some("a list object's lock (critical section)".into()),
+                    ..stack(12, "append_all", GilUse::Waiting, 40)
+                },
+                stack(11, "sort_all", GilUse::Released, 97),
+            ],
             ..profile(vec![
                 thread(11, 0.0, 0.0, 0.97, 0.97),
-                thread(12, 0.0, 0.0, 0.95, 0.96),
+                thread(12, 0.0, 0.40, 0.55, 0.56),
             ])
         };
         let text = verdict(&no_gil);
         assert!(text.starts_with("No GIL"), "{text}");
         assert!(!text.contains("C code"), "{text}");
+        assert!(
+            text.contains("parked inside the interpreter 40 %")
+                && text.contains("append_all app.py:15, waiting for a list object's lock"),
+            "{text}"
+        );
         insta::assert_snapshot!("free_threaded_no_gil", text);
         let back = Profile {
             build: "free-threaded",

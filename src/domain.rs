@@ -207,6 +207,9 @@ impl ThreadUsage {
     }
 }
 
+/// CPython's default switch interval (`sys.getswitchinterval()` until a program changes it).
+pub const DEFAULT_SWITCH_INTERVAL_S: f64 = 0.005;
+
 /// An interpreter other than the embedded one, as a row names it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExternalPython {

@@ -19,7 +19,11 @@ pub fn run(trial: &CountdownTrial) -> Result<TrialMeasurement> {
         return measure(|| Ok(native::countdown::run_threads(trial.count, trial.workers)));
     }
     if trial.runtime == Runtime::RustGil {
-        let interval = Duration::from_secs_f64(trial.switch_interval_s.unwrap_or(0.005));
+        let interval = Duration::from_secs_f64(
+            trial
+                .switch_interval_s
+                .unwrap_or(crate::domain::DEFAULT_SWITCH_INTERVAL_S),
+        );
         let mut switches = 0;
         let mut m = measure(|| {
             let (usages, n) = native::rust_gil::run_threads(trial.count, trial.workers, interval);

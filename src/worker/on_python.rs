@@ -2,7 +2,7 @@
 //! the worker (in its process group, so the parent's timeout and cleanup reach it, and on its
 //! standard streams), held at a start line while its GIL is read from outside, and at a finish
 //! line for the second reading.
-use crate::domain::ExternalPython;
+use crate::domain::{ExternalPython, DEFAULT_SWITCH_INTERVAL_S};
 use crate::embed::error::PythonError;
 use crate::measure::gil::stats::GilStats;
 use crate::measure::layout::OLDEST;
@@ -18,9 +18,6 @@ use std::time::Instant;
 
 /// The driver: calls the target between handshakes on fds 3 (out) and 4 (in).
 const DRIVER: &str = include_str!("../../python/drivers/call.py");
-
-/// The interpreter's default switch interval (5 ms), which the GIL reader checks it finds.
-const DEFAULT_SWITCH_INTERVAL_S: f64 = 0.005;
 
 /// What to call.
 pub enum Target<'a> {

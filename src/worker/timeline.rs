@@ -1,6 +1,6 @@
 //! A timeline trial: a script or a countdown with every GIL state change recorded.
 use super::on_python::{self, Target};
-use crate::domain::{ExternalPython, TimelineOutcome};
+use crate::domain::{ExternalPython, TimelineOutcome, DEFAULT_SWITCH_INTERVAL_S};
 use crate::embed::{error::python_error, interpreter, modules, script};
 use crate::measure::gil::sampler::Transition;
 use crate::measure::gil::stats::{GilStats, ThreadGil};
@@ -173,9 +173,10 @@ fn outside(job: &TimelineJob, python: &ExternalPython) -> Result<(Record, i32)> 
         .take(lanes.len())
         .map(|t| t.name.clone())
         .collect();
-    let switch_interval_s = interval_us.map_or(job.switch_interval_s.unwrap_or(0.005), |us| {
-        us as f64 * 1e-6
-    });
+    let switch_interval_s = interval_us.map_or(
+        job.switch_interval_s.unwrap_or(DEFAULT_SWITCH_INTERVAL_S),
+        |us| us as f64 * 1e-6,
+    );
     let outcome = TimelineOutcome {
         gil: stats,
         switch_interval_s,

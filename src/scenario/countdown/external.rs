@@ -50,7 +50,9 @@ pub fn measure(
         r if r.uses_threads() => "threads",
         _ => "processes",
     };
-    let interval = trial.switch_interval_s.unwrap_or(0.005);
+    let interval = trial
+        .switch_interval_s
+        .unwrap_or(crate::domain::DEFAULT_SWITCH_INTERVAL_S);
     let mut command = Command::new(&python.path);
     command
         .args([

@@ -49,7 +49,11 @@ pub fn one(spec: &SimulateSpec) -> Result<(Document<SimRow>, Outcome, Scenario)>
         count: spec.count.unwrap_or(50_000_000),
         io_threads: spec.io_threads as usize,
         cores,
-        switch_interval_s: spec.switch_interval.first().copied().unwrap_or(0.005),
+        switch_interval_s: spec
+            .switch_interval
+            .first()
+            .copied()
+            .unwrap_or(crate::domain::DEFAULT_SWITCH_INTERVAL_S),
         policy: spec.gil,
         seed: spec.seed,
         duration_s: spec.duration,

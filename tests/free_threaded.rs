@@ -633,7 +633,20 @@ fn profile_says_what_a_parked_thread_waits_for_without_a_gil() {
         .stdin(Stdio::piped());
     let child = start_ready(&mut command);
     let p = &profile_of(child.id(), "2");
+    // watch gives each thread's parked share: the appender's, and none for the lock waiter.
+    let summary = watch(child.id(), "1.5");
     end(child);
+    let parked: Vec<f64> = summary["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["parked_fraction"].as_f64().unwrap())
+        .collect();
+    assert_eq!(parked.iter().filter(|&&f| f > 0.5).count(), 1, "{summary}");
+    assert!(summary["verdict"]
+        .as_str()
+        .unwrap()
+        .contains("Parked inside the interpreter"));
     assert!(p["gil"].is_null(), "{p}");
     let stacks = p["stacks"].as_array().unwrap();
     let leaf = |s: &Value| leaf_frame(&s["frames"]);

@@ -3,6 +3,7 @@
 //! at most `WAIT_HZ` times a second it also counts, per OS thread, how often the thread slept
 //! on the GIL's own condition variable or mutex (waiting for it).
 use super::kernel_wait::{self, KernelWait};
+use super::parked::{parked_on, ParkedOn};
 use super::OutsideGil;
 use crate::measure::tasks;
 use std::collections::HashMap;
@@ -23,6 +24,10 @@ pub struct Tally {
     /// Samples of the threads' kernel states, and per OS thread those asleep on the GIL.
     pub wait_samples: u64,
     pub waiting: HashMap<u64, u64>,
+    /// A free-threaded build: per OS thread, the kernel-state samples in which it was parked
+    /// inside the interpreter (on an object's lock or an interpreter lock or event; a
+    /// threading.Lock's wait is not counted).
+    pub parked: HashMap<u64, u64>,
 }
 
 impl Tally {
@@ -35,6 +40,9 @@ impl Tally {
         self.wait_samples += other.wait_samples;
         for (tid, n) in &other.waiting {
             *self.waiting.entry(*tid).or_default() += n;
+        }
+        for (tid, n) in &other.parked {
+            *self.parked.entry(*tid).or_default() += n;
         }
     }
 }
@@ -56,6 +64,7 @@ impl Sampler {
         // Reading every thread's kernel state costs more than the GIL's words: fewer of those.
         let wait_every = (rate_hz / WAIT_HZ).max(1);
         let (pid, on_gil) = (gil.pid(), gil.state_range());
+        let free_threaded = gil.free_threaded();
         let thread = {
             let (tally, stop, ended) = (tally.clone(), stop.clone(), ended.clone());
             std::thread::spawn(move || {
@@ -63,22 +72,37 @@ impl Sampler {
                 let mut n = 0u32;
                 while !stop.load(Ordering::Relaxed) {
                     n = n.wrapping_add(1);
-                    let waiting: Option<Vec<u64>> = n.is_multiple_of(wait_every).then(|| {
-                        tasks::ids(pid)
-                            .into_iter()
-                            .filter(|tid| {
-                                matches!(kernel_wait::read(pid, *tid),
-                                    Some(KernelWait::Futex(a)) if on_gil.contains(&a))
-                            })
-                            .collect()
-                    });
+                    // Per sleeping thread: on the GIL (true), or parked inside the interpreter.
+                    let waiting: Option<Vec<(u64, bool)>> =
+                        n.is_multiple_of(wait_every).then(|| {
+                            tasks::ids(pid)
+                                .into_iter()
+                                .filter_map(|tid| match kernel_wait::read(pid, tid)? {
+                                    KernelWait::Futex(a) if on_gil.contains(&a) => {
+                                        Some((tid, true))
+                                    }
+                                    KernelWait::Futex(a) if free_threaded => {
+                                        match parked_on(pid, a)? {
+                                            ParkedOn::ThreadingLock => None,
+                                            _ => Some((tid, false)),
+                                        }
+                                    }
+                                    _ => None,
+                                })
+                                .collect()
+                        });
                     match gil.read() {
                         Ok(r) => {
                             let mut t = tally.lock().expect("sampler tally");
                             if let Some(waiting) = waiting {
                                 t.wait_samples += 1;
-                                for tid in waiting {
-                                    *t.waiting.entry(tid).or_default() += 1;
+                                for (tid, on_gil) in waiting {
+                                    let count = if on_gil {
+                                        &mut t.waiting
+                                    } else {
+                                        &mut t.parked
+                                    };
+                                    *count.entry(tid).or_default() += 1;
                                 }
                             }
                             t.samples += 1;

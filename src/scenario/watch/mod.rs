@@ -26,6 +26,14 @@ pub struct ThreadFigures {
     /// Share of the kernel-state samples in which this thread slept on the GIL's condition
     /// variable or mutex: waiting for the GIL (None without sampling).
     pub waiting_fraction: Option<f64>,
+    /// A free-threaded build: share of the kernel-state samples in which this thread was
+    /// parked inside the interpreter (an object's lock, an interpreter lock or event; not a
+    /// threading.Lock). Absent on a GIL build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parked_fraction: Option<f64>,
+    /// Whether the process is a free-threaded build (its table has the parked column).
+    #[serde(skip)]
+    pub free_threaded: bool,
     /// Shares of the wall time on a CPU, runnable but waiting for one, and off CPU (blocked:
     /// waiting for the GIL, for I/O, or sleeping).
     pub cpu_fraction: Option<f64>,
@@ -111,6 +119,7 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
     let first_tasks = tasks::read(pid);
     let ids = ThreadIds {
         pid,
+        free_threaded: gil.free_threaded(),
         layout,
         seen: Default::default(),
     };
@@ -233,6 +242,8 @@ pub fn watch(spec: &WatchSpec, mut each: impl FnMut(&Interval)) -> Result<Summar
 /// when the process has ended and its memory can no longer be read.
 struct ThreadIds {
     pid: i32,
+    /// A free-threaded build: its threads' parked shares are given.
+    free_threaded: bool,
     layout: Option<BuildLayout>,
     seen: std::cell::RefCell<BTreeMap<usize, u64>>,
 }
@@ -289,6 +300,13 @@ fn figures(
                 waiting_fraction: (sampling && tally.wait_samples > 0).then(|| {
                     tally.waiting.get(tid).copied().unwrap_or(0) as f64 / tally.wait_samples as f64
                 }),
+                free_threaded: ids.free_threaded,
+                parked_fraction: (ids.free_threaded && sampling && tally.wait_samples > 0).then(
+                    || {
+                        tally.parked.get(tid).copied().unwrap_or(0) as f64
+                            / tally.wait_samples as f64
+                    },
+                ),
                 cpu_fraction,
                 runqueue_fraction,
                 off_cpu_fraction: cpu_fraction
@@ -303,6 +321,8 @@ fn figures(
         name: format!("thread state {tstate:#x}"),
         held_fraction: share(n),
         waiting_fraction: None,
+        parked_fraction: None,
+        free_threaded: ids.free_threaded,
         cpu_fraction: None,
         runqueue_fraction: None,
         off_cpu_fraction: None,

@@ -66,7 +66,11 @@ impl GilState {
     }
 }
 
-/// A free-threaded build without its GIL: who ran, from the kernel's accounting.
+/// A thread parked inside the interpreter this share of the samples or more is named.
+const PARKED: f64 = 0.1;
+
+/// A free-threaded build without its GIL: who ran, from the kernel's accounting, and who was
+/// parked inside the interpreter, from the samples.
 fn no_gil(totals: &Interval) -> String {
     let mut busy: Vec<&super::ThreadFigures> = totals
         .threads
@@ -86,11 +90,40 @@ fn no_gil(totals: &Interval) -> String {
             each.join(", ")
         ),
     };
+    // Threads parked inside the interpreter a tenth of the time or more.
+    let mut parked: Vec<&super::ThreadFigures> = totals
+        .threads
+        .iter()
+        .filter(|t| t.parked_fraction.is_some_and(|p| p >= PARKED))
+        .collect();
+    parked.sort_by(|a, b| b.parked_fraction.partial_cmp(&a.parked_fraction).unwrap());
+    let waits = match parked.as_slice() {
+        _ if totals.threads.iter().all(|t| t.parked_fraction.is_none()) => {
+            "Without a GIL threads still wait on per-object locks and stop-the-world pauses; \
+             without samples (--sample-rate 0) watch did not read them."
+                .to_string()
+        }
+        [] => "No thread was parked inside the interpreter (on an object's lock or an \
+               interpreter lock or event) a tenth of the time or more."
+            .to_string(),
+        some => format!(
+            "Parked inside the interpreter (an object's lock in a critical section, or an \
+             interpreter lock or event; a threading.Lock's wait not counted): {}. `gilsim \
+             profile --pid` says in which code and on which object.",
+            some.iter()
+                .map(|t| format!(
+                    "{} {}",
+                    who(t),
+                    t.parked_fraction.map_or("?".into(), percent)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     format!(
         "No GIL: a free-threaded build running without its GIL the whole time (its `enabled` \
          field read 0 throughout), so its threads run Python in parallel and take no turns \
-         ({} hand-offs in {:.1} s); {running}. Without a GIL threads still wait on per-object \
-         locks and stop-the-world pauses, which watch does not read.",
+         ({} hand-offs in {:.1} s); {running}. {waits}",
         thousands(totals.switches),
         totals.t_s
     )
@@ -243,6 +276,8 @@ mod tests {
             name: "python3".into(),
             held_fraction: Some(held),
             waiting_fraction: Some(waiting),
+            parked_fraction: None,
+            free_threaded: false,
             cpu_fraction: Some(cpu),
             runqueue_fraction: Some(0.01),
             off_cpu_fraction: Some(off_cpu),
@@ -339,17 +374,26 @@ mod tests {
     fn a_free_threaded_build_without_its_gil() {
         let mut a = thread(11, 0.0, 0.0, 0.97, 0.0);
         let mut b = thread(12, 0.0, 0.0, 0.96, 0.01);
-        for t in [&mut a, &mut b] {
+        let mut c = thread(13, 0.0, 0.0, 0.03, 0.9);
+        for (t, parked) in [(&mut a, 0.0), (&mut b, 0.02), (&mut c, 0.9)] {
             t.held_fraction = None;
             t.waiting_fraction = None;
+            t.parked_fraction = Some(parked);
+            t.free_threaded = true;
         }
         let text = verdict(
-            &totals(0, None, vec![a, b]),
+            &totals(0, None, vec![a, b, c]),
             false,
             &free_threaded(GilEnabled::Disabled, vec![]),
         );
         assert!(text.starts_with("No GIL"), "{text}");
         assert!(text.contains("2 threads were each on a CPU"), "{text}");
+        // Only the thread parked a tenth of the time or more is named.
+        assert!(
+            text.contains("Parked inside the interpreter") && text.contains("(13) 90"),
+            "{text}"
+        );
+        assert!(!text.contains("(12) 2"), "{text}");
         assert!(!text.contains("releases the GIL"), "{text}");
         insta::assert_snapshot!("free_threaded_no_gil", text);
     }

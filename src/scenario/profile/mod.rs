@@ -10,7 +10,7 @@ pub mod tally;
 pub mod verdict;
 
 use crate::measure::outside::kernel_wait::KernelWait;
-use crate::measure::outside::parked::{parked_on, ParkedOn};
+use crate::measure::outside::parked::ParkedOn;
 use crate::measure::outside::stacks::{PythonThread, Stacks};
 use crate::measure::outside::{memory, GilEnabled, OutsideError, OutsideGil};
 use crate::measure::tasks::{self, TaskTimes};
@@ -125,7 +125,6 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     let mut stacks = Stacks::attach(pid, runtime.as_ref().ok())?;
     let gil = OutsideGil::attach_at(pid, runtime?, None)?;
     let gil_range = gil.state_range();
-    let free_threaded = gil.free_threaded();
     let _supervising = signals::Supervising::start();
     let period = Duration::from_secs_f64(1.0 / f64::from(spec.rate_hz.max(1)));
     let cpu_before = crate::measure::clock::thread_cpu_s();
@@ -207,8 +206,8 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
                 let gil_use = classify::classify(holds, wait, &gil_range, after);
                 // On a free-threaded build a thread asleep outside the GIL may be parked inside
                 // the interpreter; a threading.Lock's wait stays idle, named apart.
-                let parked = match (gil_use, wait) {
-                    (GilUse::Idle, KernelWait::Futex(f)) if free_threaded => parked_on(pid, f),
+                let parked = match gil_use {
+                    GilUse::Idle => moment.parked.get(&tid).cloned(),
                     _ => None,
                 };
                 let gil_use = match parked {

@@ -1,6 +1,7 @@
 //! One look at a profiled process: the GIL's words, its holder's OS thread, and every
 //! thread's kernel state, read one right after the other.
 use crate::measure::outside::kernel_wait::{self, KernelWait};
+use crate::measure::outside::parked::{parked_on, ParkedOn};
 use crate::measure::outside::sibling::BuildLayout;
 use crate::measure::outside::{OutsideGil, OutsideReading};
 use crate::measure::tasks;
@@ -13,6 +14,9 @@ pub struct Moment {
     pub gil: OutsideReading,
     pub holder: Option<u64>,
     pub waits: HashMap<u64, KernelWait>,
+    /// A free-threaded build: what each thread asleep in the parking lot waits for, read right
+    /// after its kernel state (its wait entry lives only while it sleeps).
+    pub parked: HashMap<u64, ParkedOn>,
 }
 
 impl Moment {
@@ -28,6 +32,18 @@ pub fn look(gil: &OutsideGil, holders: &Holders, pid: i32) -> Option<Moment> {
         .into_iter()
         .filter_map(|tid| Some((tid, kernel_wait::read(pid, tid)?)))
         .collect::<HashMap<_, _>>();
+    let on_gil = gil.state_range();
+    let parked = if gil.free_threaded() {
+        waits
+            .iter()
+            .filter_map(|(tid, w)| match w {
+                KernelWait::Futex(a) if !on_gil.contains(a) => Some((*tid, parked_on(pid, *a)?)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let holder = reading
         .locked
         .then(|| holders.tid(reading.last_holder, &waits))
@@ -36,6 +52,7 @@ pub fn look(gil: &OutsideGil, holders: &Holders, pid: i32) -> Option<Moment> {
         gil: reading,
         holder,
         waits,
+        parked,
     })
 }
 

@@ -14,6 +14,32 @@ pub const JOB_ENV: &str = "GILSIM_JOB";
 /// File descriptor on which the worker writes its record (one JSON line).
 pub const RECORD_FD: i32 = 3;
 
+/// Set by `gilsim profile SCRIPT`: a directory where the process about to run the script
+/// writes its pid (`pid`) and then waits, before the script's first line, until `go` appears
+/// (the profiler has attached), at most `HOLD_AT_MOST`.
+pub const HOLD_ENV: &str = "GILSIM_HOLD";
+pub const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The wait `HOLD_ENV` asks for, in this process (the environment variable is removed so the
+/// script's own children do not wait).
+pub fn hold_for_profiler() {
+    let Some(dir) = std::env::var_os(HOLD_ENV) else {
+        return;
+    };
+    std::env::remove_var(HOLD_ENV);
+    let dir = std::path::PathBuf::from(dir);
+    let tmp = dir.join("pid.tmp");
+    if std::fs::write(&tmp, std::process::id().to_string()).is_err()
+        || std::fs::rename(&tmp, dir.join("pid")).is_err()
+    {
+        return;
+    }
+    let until = std::time::Instant::now() + HOLD_AT_MOST;
+    while !dir.join("go").exists() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 pub enum Job {

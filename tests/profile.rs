@@ -279,6 +279,42 @@ fn a_script_is_profiled_from_its_start() {
     assert!(doc["gil"]["switches"].as_u64().unwrap() > 0);
 }
 
+/// The script's interpreter waits at its first line until the profiler has attached: a short
+/// script whose threads start at once is seen whole, in the very process that ran it.
+#[test]
+fn a_short_script_is_held_until_the_profiler_attaches() {
+    let _serial = serial();
+    let program = script(
+        "short.py",
+        "import os, sys, threading, time\n\
+         open(sys.argv[1], 'w').write(str(os.getpid()))\n\
+         def spin():\n    end = time.time() + 0.3\n    while time.time() < end: pass\n\
+         ts = [threading.Thread(target=spin, name='spin_%d' % i) for i in range(2)]\n\
+         [t.start() for t in ts]\n\
+         [t.join() for t in ts]\n",
+    );
+    let pid_file = program.file("pid");
+    let out = run(&[
+        "profile",
+        "--format",
+        "json",
+        program.path_str(),
+        pid_file.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let doc = report_json(&out);
+    let pid: u64 = std::fs::read_to_string(&pid_file).unwrap().parse().unwrap();
+    assert_eq!(doc["pid"].as_u64(), Some(pid), "{doc:#}");
+    // Both threads, whatever names the samples caught them under.
+    let spinners = doc["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| share(t, "held") > 0.1)
+        .count();
+    assert_eq!(spinners, 2, "{doc:#}");
+}
+
 #[test]
 fn a_process_that_ends_while_profiled_gets_what_was_seen() {
     let child = start(&embedded_executable(), "sleeper", "1.5");

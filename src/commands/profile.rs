@@ -33,14 +33,16 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
     for path in [&args.output, &args.flamegraph].into_iter().flatten() {
         check_writable(path, "the profile")?;
     }
+    // Where the script's interpreter says its pid and waits for the profiler to attach.
+    let hold = tempfile::tempdir().context("creating a temporary directory")?;
     let (pid, mut script) = match (&args.pid, &args.script) {
         (Some(pid), None) => (*pid, None),
         (None, Some(script)) => {
             if let Err(code) = crate::commands::run::check_script(script) {
                 return Ok(code);
             }
-            let mut child = start_script(args)?;
-            match find_python(&mut child, script) {
+            let mut child = start_script(args, hold.path())?;
+            match held_pid(&mut child, hold.path()) {
                 Ok(pid) => (pid, Some(child)),
                 Err(e) => {
                     stop_script(&mut child);
@@ -54,6 +56,7 @@ pub fn run(args: &ProfileArgs) -> Result<i32> {
         pid,
         duration: args.duration.map(Duration::from_secs_f64),
         rate_hz: args.rate,
+        release: script.is_some().then(|| hold.path().join("go")),
     };
     let p = match profile(&spec) {
         Ok(p) => p,
@@ -123,8 +126,9 @@ fn explained(e: OutsideError, pid: i32) -> anyhow::Error {
     }
 }
 
-/// The script, run as by `gilsim run` (in the embedded interpreter, or `--python`'s).
-fn start_script(args: &ProfileArgs) -> Result<Child> {
+/// The script, run as by `gilsim run` (in the embedded interpreter, or `--python`'s), held at
+/// its start until the profiler has attached (`protocol::HOLD_ENV`).
+fn start_script(args: &ProfileArgs, hold: &std::path::Path) -> Result<Child> {
     let script = args.script.as_ref().expect("a script");
     let mut command = crate::install::gilsim_command().context("finding gilsim itself")?;
     command.arg("run").arg("--no-footer");
@@ -138,6 +142,7 @@ fn start_script(args: &ProfileArgs) -> Result<Child> {
         command.stdout(std::io::stderr());
     }
     command.stdin(Stdio::null());
+    command.env(crate::protocol::HOLD_ENV, hold);
     command.spawn().context("starting the script")
 }
 
@@ -147,36 +152,27 @@ fn stop_script(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// The process under `child` that runs the script: the worker of the embedded interpreter
-/// (`gilsim __worker`), or `--python`'s interpreter with the script among its arguments. Other
-/// Pythons under it (`--python` first runs its interpreter to describe it) are passed over.
-fn find_python(child: &mut Child, script: &std::path::Path) -> Result<i32> {
+/// The pid of the process that runs the script, as it writes it in `hold` before the script
+/// starts (the embedded interpreter's worker, or `--python`'s interpreter).
+fn held_pid(child: &mut Child, hold: &std::path::Path) -> Result<i32> {
     let started = Instant::now();
-    let root = child.id() as i32;
-    let script = script.to_string_lossy();
-    let runs_script = |pid: i32| {
-        procfs::process::Process::new(pid)
-            .and_then(|p| p.cmdline())
-            .is_ok_and(|args| args.iter().any(|a| a == "__worker" || *a == script))
-    };
     loop {
-        let mut pending = vec![root];
-        while let Some(pid) = pending.pop() {
-            if pid != root && runs_script(pid) && memory::runtime(pid).is_ok() {
-                return Ok(pid);
-            }
-            pending.extend(crate::runner::reaper::children_of(pid));
+        if let Some(pid) = std::fs::read_to_string(hold.join("pid"))
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+        {
+            return Ok(pid);
         }
         if let Some(status) = child.try_wait()? {
             anyhow::bail!("the script ended ({status}) before its interpreter could be read");
         }
         if started.elapsed() > ATTACH_WITHIN {
             anyhow::bail!(
-                "no Python interpreter appeared under the script's process within {} s",
+                "no Python interpreter started the script within {} s",
                 ATTACH_WITHIN.as_secs()
             );
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 

@@ -10,6 +10,8 @@ use std::time::Instant;
 /// Runs the script, joins its non-daemon threads, runs `atexit`, and reports the exit code
 /// Python would have exited with and what the run cost.
 pub fn run(job: &ScriptJob) -> Result<ScriptOutcome> {
+    // Under `gilsim profile SCRIPT`: the profiler attaches before the script's first line.
+    crate::protocol::hold_for_profiler();
     Python::attach(|py| -> Result<ScriptOutcome> {
         let threads_seen = modules::load(py, "gilsim_threads_seen")?;
         prepare(py, job).context("preparing sys.argv and sys.path")?;

@@ -250,4 +250,7 @@ pub struct ProfileSpec {
     pub duration: Option<Duration>,
     /// Samples per second.
     pub rate_hz: u32,
+    /// A file to create once attached, before the first sample: a script held at its start
+    /// (`protocol::HOLD_ENV`) begins then.
+    pub release: Option<std::path::PathBuf>,
 }

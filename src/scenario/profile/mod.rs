@@ -142,6 +142,10 @@ pub fn profile(spec: &ProfileSpec) -> Result<Profile, OutsideError> {
     // When the kernel's accounting was last read, in seconds from the start.
     let mut tasks_t = 0.0;
     let holders = Holders::new(pid, &gil);
+    if let Some(release) = &spec.release {
+        // Attached: the held script starts now, so its first line is sampled.
+        let _ = std::fs::write(release, b"");
+    }
     let mut rng = Pcg64Mcg::seed_from_u64(u64::from(std::process::id()));
     loop {
         if signals::received().is_some() || spec.duration.is_some_and(|d| start.elapsed() >= d) {

@@ -4,9 +4,10 @@ use crate::scenario::pool;
 use anyhow::Result;
 
 pub fn run(args: &PoolArgs) -> Result<i32> {
-    args.output.spec().check()?;
+    let output = args.output.spec();
+    output.check()?;
     let doc = pool::run(&args.spec()?)?;
-    args.output.spec().emit(&doc)?;
+    output.emit(&doc)?;
     // A row that failed or returned wrong results makes the command fail, after the report.
     let bad = doc
         .results

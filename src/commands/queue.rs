@@ -4,8 +4,9 @@ use crate::scenario::queue;
 use anyhow::Result;
 
 pub fn run(args: &QueueArgs) -> Result<i32> {
-    args.output.spec().check()?;
+    let output = args.output.spec();
+    output.check()?;
     let doc = queue::run(&args.spec()?)?;
-    args.output.spec().emit(&doc)?;
+    output.emit(&doc)?;
     Ok(i32::from(doc.results.iter().any(|r| r.status != "ok")))
 }

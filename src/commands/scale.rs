@@ -41,7 +41,8 @@ fn interpreters(names: &[String]) -> Result<Vec<ScalePython>> {
 }
 
 pub fn run(args: &ScaleArgs) -> Result<i32> {
-    args.output.spec().check()?;
+    let output = args.output.spec();
+    output.check()?;
     if let Some(plot) = &args.plot {
         crate::files::check_writable(plot, "the chart")?;
     }
@@ -70,7 +71,7 @@ pub fn run(args: &ScaleArgs) -> Result<i32> {
             return Err(e);
         }
     };
-    args.output.spec().emit(&doc)?;
+    output.emit(&doc)?;
     if let Some(plot) = &args.plot {
         let chart = scale::chart(&doc.results, plot);
         crate::files::write_atomically(plot, &chart.svg)?;

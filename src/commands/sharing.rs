@@ -4,8 +4,9 @@ use crate::scenario::sharing;
 use anyhow::Result;
 
 pub fn run(args: &SharingArgs) -> Result<i32> {
-    args.output.spec().check()?;
+    let output = args.output.spec();
+    output.check()?;
     let doc = sharing::run(&args.spec()?)?;
-    args.output.spec().emit(&doc)?;
+    output.emit(&doc)?;
     Ok(0)
 }

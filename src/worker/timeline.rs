@@ -114,7 +114,7 @@ fn outside(job: &TimelineJob, python: &ExternalPython) -> Result<(Record, i32)> 
     let wall_s = called.wall_s;
     // Without figures (a free-threaded build that ended the run without its GIL, or a GIL not
     // found) there is nothing to draw: the reason stands.
-    let recorded = recorded.filter(|_| called.gil.source != "unavailable");
+    let recorded = recorded.filter(|_| called.gil.switches.is_some());
     let (stats, lanes, changes) = match recorded {
         None => {
             let mut stats = called.gil;
@@ -158,7 +158,8 @@ fn outside(job: &TimelineJob, python: &ExternalPython) -> Result<(Record, i32)> 
                     per_thread.push(thread_gil(name(*tid), Some(0.0), Some(times), wall_s));
                 }
             }
-            let switches = called.gil.switches.unwrap_or(data.handoffs_seen);
+            // Kept only with the exact count (above).
+            let switches = called.gil.switches.unwrap_or_default();
             let mut stats =
                 GilStats::sampled(&called.gil.source, switches, wall_s, &data, per_thread);
             stats.note = called.gil.note.clone();

@@ -69,18 +69,28 @@ impl GilState {
 /// A thread parked inside the interpreter this share of the samples or more is named.
 const PARKED: f64 = 0.1;
 
+/// The threads whose `share` is at least `min`, largest first, with it.
+fn at_least(
+    totals: &Interval,
+    share: fn(&super::ThreadFigures) -> Option<f64>,
+    min: f64,
+) -> Vec<(&super::ThreadFigures, f64)> {
+    let mut out: Vec<_> = totals
+        .threads
+        .iter()
+        .filter_map(|t| share(t).filter(|f| *f >= min).map(|f| (t, f)))
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
 /// A free-threaded build without its GIL: who ran, from the kernel's accounting, and who was
 /// parked inside the interpreter, from the samples.
 fn no_gil(totals: &Interval) -> String {
-    let mut busy: Vec<&super::ThreadFigures> = totals
-        .threads
-        .iter()
-        .filter(|t| t.cpu_fraction.is_some_and(|c| c >= BUSY))
-        .collect();
-    busy.sort_by(|a, b| b.cpu_fraction.partial_cmp(&a.cpu_fraction).unwrap());
+    let busy = at_least(totals, |t| t.cpu_fraction, BUSY);
     let each: Vec<String> = busy
         .iter()
-        .map(|t| format!("{} {}", who(t), t.cpu_fraction.map_or("?".into(), percent)))
+        .map(|(t, f)| format!("{} {}", who(t), percent(*f)))
         .collect();
     let running = match busy.len() {
         0 => "no thread was on a CPU half the time or more".to_string(),
@@ -90,13 +100,7 @@ fn no_gil(totals: &Interval) -> String {
             each.join(", ")
         ),
     };
-    // Threads parked inside the interpreter a tenth of the time or more.
-    let mut parked: Vec<&super::ThreadFigures> = totals
-        .threads
-        .iter()
-        .filter(|t| t.parked_fraction.is_some_and(|p| p >= PARKED))
-        .collect();
-    parked.sort_by(|a, b| b.parked_fraction.partial_cmp(&a.parked_fraction).unwrap());
+    let parked = at_least(totals, |t| t.parked_fraction, PARKED);
     let waits = match parked.as_slice() {
         _ if totals.threads.iter().all(|t| t.parked_fraction.is_none()) => {
             "Without a GIL threads still wait on per-object locks and stop-the-world pauses; \
@@ -111,11 +115,7 @@ fn no_gil(totals: &Interval) -> String {
              interpreter lock or event; a threading.Lock's wait not counted): {}. `gilsim \
              profile --pid` says in which code and on which object.",
             some.iter()
-                .map(|t| format!(
-                    "{} {}",
-                    who(t),
-                    t.parked_fraction.map_or("?".into(), percent)
-                ))
+                .map(|(t, f)| format!("{} {}", who(t), percent(*f)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
